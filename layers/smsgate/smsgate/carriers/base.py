@@ -1,0 +1,51 @@
+"""The carrier interface every adapter implements."""
+
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+
+class OutboundSms(BaseModel):
+    """What the dispatcher hands an adapter: the final, already decorated message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    location_id: str
+    from_number: str
+    to: str
+    body: str
+
+
+class SendResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    carrier_message_id: str
+
+
+class CarrierError(Exception):
+    """A send the carrier did not accept."""
+
+    def __init__(self, message: str, *, code: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class TransientCarrierError(CarrierError):
+    """Throttling, timeouts, 5xx: the same send may succeed later (retried with backoff)."""
+
+    def __init__(self, message: str, *, code: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
+class PermanentCarrierError(CarrierError):
+    """A rejection that no retry will change; it becomes a `failed` receipt with `code`."""
+
+
+class Carrier(Protocol):
+    name: str
+
+    def send(self, sms: OutboundSms) -> SendResult:
+        """Hand one SMS to the carrier; raise TransientCarrierError or PermanentCarrierError."""
+        ...

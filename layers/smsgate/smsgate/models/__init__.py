@@ -1,0 +1,1 @@
+"""Pydantic models: requests and answers of the API, stored entities, internal events."""

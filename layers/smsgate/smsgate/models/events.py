@@ -1,0 +1,36 @@
+"""Internal events: every carrier's receipt and every inbound reply becomes one of these."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+ReceiptStatus = Literal["sent", "delivered", "undelivered", "failed"]
+
+
+class Receipt(BaseModel):
+    """A delivery receipt in the internal model (SPEC section 7)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    receipt_id: str  # unique per carrier event: the key that makes applying it idempotent
+    message_id: str | None  # ours, when the carrier echoes it (context / callback URL)
+    carrier: Literal["simulator", "twilio", "aws"]
+    carrier_message_id: str | None
+    status: ReceiptStatus
+    error_code: int | None = None
+    carrier_status: str  # the carrier's own word, kept for the history
+    occurred_at: datetime
+
+
+class InboundReply(BaseModel):
+    """A contact's message to one of the locations' numbers (SPEC section 6)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    inbound_id: str  # the carrier's id of the inbound message: the idempotency key
+    carrier: Literal["simulator", "twilio", "aws"]
+    contact: str  # E.164 of the contact who wrote
+    number: str  # E.164 of the location's number that received it
+    body: str
+    received_at: datetime

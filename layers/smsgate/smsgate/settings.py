@@ -1,0 +1,57 @@
+"""Settings: one pydantic model read from environment variables at cold start (STYLE rule 4).
+
+A missing table, queue or topic name fails the import of the handler with a clear message,
+not the first request.
+"""
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    # Resources (names and addresses come from template.yaml's Globals).
+    locations_table: str = Field(min_length=1)
+    contacts_table: str = Field(min_length=1)
+    messages_table: str = Field(min_length=1)
+    counters_table: str = Field(min_length=1)
+    idempotency_table: str = Field(min_length=1)
+    outbound_queue_url: str = Field(min_length=1)
+    carrier_events_topic_arn: str = Field(min_length=1)
+    inbound_topic_arn: str = Field(min_length=1)
+    alerts_topic_arn: str = Field(min_length=1)
+    audit_queue_url: str = ""
+
+    # The carrier adapter of this deployment (issue 7); the simulator is the local default.
+    carrier: Literal["simulator", "twilio", "aws"] = "simulator"
+    # The public base URL of the HTTP API: Twilio signs webhook URLs with it.
+    public_base_url: str = "http://127.0.0.1:3000"
+    twilio_auth_token: str = ""
+    twilio_auth_token_parameter: str = ""
+
+    # Policy settings (SPEC sections 3, 6 and 8) with their documented defaults.
+    responsive_window_hours: int = Field(default=24, ge=0)
+    snowshoe_max_numbers: int = Field(default=3, ge=1)
+    snowshoe_window_hours: int = Field(default=24, ge=1)
+    low_volume_daily_segments: int = Field(default=6000, ge=1)
+    audit_window_hours: int = Field(default=24, ge=1)
+    audit_min_sample: int = Field(default=100, ge=1)
+    suspension_hours: int = Field(default=72, ge=1)
+    receipt_retention_days: int = Field(default=35, ge=1)
+
+
+class SettingsError(RuntimeError):
+    """Raised at cold start when the environment does not describe the resources."""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()  # type: ignore[call-arg]  # values come from the environment
+    except ValidationError as exc:
+        missing = ", ".join(str(err["loc"][0]).upper() for err in exc.errors())
+        raise SettingsError(f"smsgate is misconfigured; check these environment variables: {missing}") from exc
