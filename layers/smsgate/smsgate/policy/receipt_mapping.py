@@ -16,6 +16,7 @@ UNKNOWN_DESTINATION: Final = 30005  # temporary DND
 LANDLINE: Final = 30006  # temporary DND
 CARRIER_FILTERED: Final = 30007  # nothing: the content, not the contact, was refused
 UNKNOWN_ERROR: Final = 30008  # nothing
+REGION_NOT_ENABLED: Final = 21408  # nothing: our own sending configuration refused it
 
 # Only a message that did not arrive carries an error: a success reported with a code
 # would otherwise put a DND on a contact who received the message.
@@ -61,9 +62,10 @@ AWS_EVENT_OUTCOMES: Final[dict[str, ReceiptOutcome]] = {
     # carrier): a DND on an unknown cause would silence reachable contacts.
     "TEXT_TTL_EXPIRED": ReceiptOutcome("undelivered", UNKNOWN_ERROR),
     # Refused by AWS itself before any carrier saw it (bad body, our own Protect
-    # configuration): the message, not the contact, is at fault.
-    "TEXT_INVALID_MESSAGE": ReceiptOutcome("failed"),
-    "TEXT_PROTECT_BLOCKED": ReceiptOutcome("failed"),
+    # configuration): the message, not the contact, is at fault. The codes are the ones the
+    # AWS adapter gives the same refusals at send time (`carriers/aws_eum.py`).
+    "TEXT_INVALID_MESSAGE": ReceiptOutcome("failed", UNKNOWN_ERROR),
+    "TEXT_PROTECT_BLOCKED": ReceiptOutcome("failed", REGION_NOT_ENABLED),
 }
 
 # Twilio `MessageStatus`. Twilio's own `ErrorCode` is taken as given (it already speaks the
