@@ -84,7 +84,7 @@ class TwilioCarrier:
         self._clock = clock
 
     def __repr__(self) -> str:
-        # The default repr would be harmless, but a repr that never grows a credential is safer.
+        # Spelled out so that a repr in a log line can never come to include the auth header.
         return f"TwilioCarrier(messages_url={self._messages_url!r})"
 
     def status_callback_url(self, message_id: str) -> str:
