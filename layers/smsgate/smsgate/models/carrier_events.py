@@ -38,6 +38,7 @@ TWILIO_STATUS_SOURCE = "twilio.status"
 TWILIO_INBOUND_SOURCE = "twilio.inbound"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MAX_EPOCH_MS = 253_402_300_800_000  # 10000-01-01T00:00:00Z
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -63,7 +64,8 @@ class AwsSmsEvent(_CarrierPayload):
 
     event_type: str = Field(alias="eventType", min_length=1)
     event_version: str | None = Field(default=None, alias="eventVersion")
-    event_timestamp: int = Field(alias="eventTimestamp", ge=0)  # Unix time in milliseconds
+    # Unix time in milliseconds, bounded so that it is a date Python can hold.
+    event_timestamp: int = Field(alias="eventTimestamp", ge=0, lt=_MAX_EPOCH_MS)
     is_final: bool = Field(alias="isFinal")
     origination_phone_number: str | None = Field(default=None, alias="originationPhoneNumber")
     destination_phone_number: str | None = Field(default=None, alias="destinationPhoneNumber")
