@@ -281,6 +281,11 @@ def _recorded(outcome: ReceiptOutcome, carrier_status: str) -> ReceiptStatus:
     return outcome.status
 
 
+def _label(source: object) -> str:
+    # Enough to recognise a misrouted producer in the logs, never a whole payload.
+    return repr(source[:64]) if isinstance(source, str) else type(source).__name__
+
+
 def _load(message: str | Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """The message as JSON text (strict models read ISO dates only from JSON) and as a dict."""
     try:
@@ -323,7 +328,7 @@ def parse_receipt(message: str | Mapping[str, Any]) -> Receipt:
         return _validate(TwilioStatusEnvelope, text).to_receipt()
     if source is None and "eventType" in data:
         return _validate(AwsSmsEvent, text).to_receipt()
-    raise UnknownEventFormat(f"unknown receipt format (source {source!r})")
+    raise UnknownEventFormat(f"unknown receipt format (source {_label(source)})")
 
 
 def parse_inbound(message: str | Mapping[str, Any], *, received_at: datetime | None = None) -> InboundReply:
@@ -340,4 +345,4 @@ def parse_inbound(message: str | Mapping[str, Any], *, received_at: datetime | N
         return _validate(TwilioInboundEnvelope, text).to_reply()
     if source is None and "inboundMessageId" in data:
         return _validate(AwsInboundSms, text).to_reply(received_at or datetime.now(UTC))
-    raise UnknownEventFormat(f"unknown inbound format (source {source!r})")
+    raise UnknownEventFormat(f"unknown inbound format (source {_label(source)})")
