@@ -1,0 +1,22 @@
+"""send_gate: the HTTP API (SPEC sections 3-5, 9, 10)."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from smsgate.settings import get_settings
+
+get_settings()  # a misconfigured deployment fails at cold start, not on the first request
+
+from smsgate.api.routes import create_app  # noqa: E402
+from smsgate.observability import logger, metrics, tracer  # noqa: E402
+
+app = create_app()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,63 @@
+"""One place that turns exceptions into HTTP answers `{"error": {"code", "message", ...}}` (STYLE rule 5)."""
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from botocore.exceptions import BotoCoreError, ClientError
+
+from smsgate.errors import SmsgateError, StorageUnavailable
+from smsgate.observability import logger
+from smsgate.reasons import HTTP_STATUS, ReasonCode
+
+_RETRYABLE_AWS_ERRORS = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionCanceledException",
+    }
+)
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps(body, default=str),
+        headers=headers or {},
+    )
+
+
+def error_response(error: SmsgateError) -> Response[str]:
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else {}
+    return json_response(error.status, error.body(), headers)
+
+
+def validation_response(exc: RequestValidationError) -> Response[str]:
+    problems = [
+        {
+            "field": ".".join(str(part) for part in problem.get("loc", ()) if part != "body"),
+            "problem": str(problem.get("msg", problem.get("type", "invalid"))),
+        }
+        for problem in exc.errors()
+    ]
+    message = "; ".join(f"{item['field'] or 'body'}: {item['problem']}" for item in problems) or "Invalid request."
+    return json_response(
+        int(HTTP_STATUS[ReasonCode.VALIDATION_ERROR]),
+        {"error": {"code": str(ReasonCode.VALIDATION_ERROR), "message": message, "fields": problems}},
+    )
+
+
+def aws_error_response(exc: ClientError | BotoCoreError) -> Response[str]:
+    """AWS throttling or failure: answer 503 with Retry-After and decide nothing (issue 11)."""
+    code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
+    if isinstance(exc, ClientError) and code not in _RETRYABLE_AWS_ERRORS:
+        logger.exception("unexpected AWS error", extra={"aws_error": code})
+        return error_response(SmsgateError(ReasonCode.INTERNAL_ERROR, "Internal error; nothing was sent."))
+    logger.warning("AWS dependency unavailable", extra={"aws_error": code})
+    return error_response(StorageUnavailable())

@@ -1,0 +1,134 @@
+"""Routes of the HTTP API. Each is thin: validate, call one service function, shape the answer."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from botocore.exceptions import BotoCoreError, ClientError
+
+from smsgate.api.errors import aws_error_response, error_response, json_response, validation_response
+from smsgate.errors import SmsgateError
+from smsgate.models.phone import normalise_e164
+from smsgate.models.requests import BulkSendRequest, ConsentRequest, PutLocationRequest, SendMessageRequest
+from smsgate.observability import logger
+from smsgate.reasons import ReasonCode
+from smsgate.services import admin, sending
+
+
+LocationId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", description="The location's id")]
+Phone = Annotated[str, Path(description="The contact's number, E.164 (URL-encode the '+': %2B)")]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def phone_param(raw: str) -> str:
+    try:
+        return normalise_e164(unquote(raw))
+    except ValueError as exc:
+        raise SmsgateError(ReasonCode.VALIDATION_ERROR, f"phone {exc}") from exc
+
+
+def create_app() -> APIGatewayHttpResolver:
+    """A resolver with every route. One per Lambda instance (the local stack runs several
+    side by side, and a resolver holds the event it is answering)."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.enable_swagger(path="/v1/docs", title="smsgate", version="0.1.0", openapi_version="3.1.0")
+
+    def caller() -> str:
+        """Who made the request, for the consent ledger's actor (the IAM caller when deployed)."""
+        context = app.current_event.request_context
+        iam = context.authorizer.iam if context.authorizer else None
+        return (iam.user_arn or iam.caller_id or "api") if iam else "api"
+
+
+    @app.exception_handler(SmsgateError)
+    def handle_refusal(error: SmsgateError) -> Response[str]:
+        return error_response(error)
+
+
+    @app.exception_handler(RequestValidationError)
+    def handle_invalid(exc: RequestValidationError) -> Response[str]:
+        return validation_response(exc)
+
+
+    @app.exception_handler([ClientError, BotoCoreError])
+    def handle_aws(exc: ClientError | BotoCoreError) -> Response[str]:
+        return aws_error_response(exc)
+
+
+    @app.not_found
+    def handle_not_found(_: Exception) -> Response[str]:
+        return error_response(SmsgateError(ReasonCode.NOT_FOUND, "No such route."))
+
+
+    @app.post("/v1/messages", summary="Gate and queue one message (SPEC section 3)")
+    def post_message(request: Annotated[SendMessageRequest, Body()]) -> Response[str]:
+        message = sending.send_message(request, now())
+        return json_response(
+            202,
+            {
+                "message_id": message.message_id,
+                "status": message.status,
+                "body": message.body,
+                "segments": message.segments,
+                "encoding": message.encoding,
+            },
+        )
+
+
+    @app.post("/v1/messages/bulk", summary="Gate and queue many messages (SPEC section 5)")
+    def post_bulk(request: Annotated[BulkSendRequest, Body()]) -> Response[str]:
+        outcome = sending.send_bulk(request, now())
+        return json_response(200 if request.preview else 202, sending.bulk_answer(outcome, request.preview))
+
+
+    @app.get("/v1/messages/<message_id>", summary="A message and its status history")
+    def get_message(message_id: str) -> dict[str, Any]:
+        return admin.get_message(message_id)
+
+
+    @app.put("/v1/locations/<location_id>", summary="Create or update a location")
+    def put_location(location_id: LocationId, request: Annotated[PutLocationRequest, Body()]) -> Response[str]:
+        _, created = admin.save_location(location_id, request, now())
+        return json_response(201 if created else 200, admin.location_view(location_id, now()))
+
+
+    @app.get("/v1/locations/<location_id>", summary="A location, its status, registration and usage")
+    def get_location(location_id: LocationId) -> dict[str, Any]:
+        return admin.location_view(location_id, now())
+
+
+    @app.get("/v1/locations/<location_id>/usage", summary="Today's usage against the daily limit")
+    def get_usage(location_id: LocationId) -> dict[str, Any]:
+        return admin.usage(sending.require_location(location_id), now())
+
+
+    @app.put("/v1/locations/<location_id>/contacts/<phone>/consent", summary="Record a contact's opt-in")
+    def put_consent(location_id: LocationId, phone: Phone, request: Annotated[ConsentRequest, Body()]) -> dict[str, Any]:
+        return admin.record_consent(location_id, phone_param(phone), request, caller(), now())
+
+
+    @app.get("/v1/locations/<location_id>/contacts/<phone>", summary="Consent, DND and the consent ledger")
+    def get_contact(location_id: LocationId, phone: Phone) -> dict[str, Any]:
+        return admin.get_contact(location_id, phone_param(phone))
+
+
+    @app.delete("/v1/locations/<location_id>/contacts/<phone>/dnd", summary="Clear a temporary DND")
+    def delete_dnd(location_id: LocationId, phone: Phone) -> dict[str, Any]:
+        return admin.clear_dnd(location_id, phone_param(phone))
+
+
+    @app.get("/v1/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
+    def openapi() -> Response[str]:
+        return Response(
+            status_code=200,
+            content_type="application/json",
+            body=app.get_openapi_json_schema(title="smsgate", version="0.1.0", openapi_version="3.1.0"),
+        )
+
+    return app

@@ -1,0 +1,204 @@
+"""Contacts, their DND and consent state, and the append-only consent ledger (ContactsTable).
+
+Keys: a contact of a location is (pk `LOC#<location>`, sk `CONTACT#<phone>`); its ledger lines
+are (pk `LOC#<location>`, sk `LEDGER#<phone>#<recorded at>#<entry id>`). A contact's reply to a
+number no location owns is kept under (pk `NUM#<number>`, sk `CONTACT#<phone>`) so the opt-out
+still binds whoever sends from that number later (issue 4).
+"""
+
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from smsgate.dal import clients
+from smsgate.dal.codec import iso, plain
+from smsgate.models.entities import ConsentEntry, Contact, Dnd
+from smsgate.settings import get_settings
+
+
+def _table() -> Any:
+    return clients.table(get_settings().contacts_table)
+
+
+def _contact_key(location_id: str, phone: str) -> dict[str, str]:
+    return {"pk": f"LOC#{location_id}", "sk": f"CONTACT#{phone}"}
+
+
+def _number_contact_key(number: str, phone: str) -> dict[str, str]:
+    return {"pk": f"NUM#{number}", "sk": f"CONTACT#{phone}"}
+
+
+def _contact(location_id: str, phone: str, item: dict[str, Any] | None) -> Contact:
+    data = plain(item or {})
+    return Contact.model_validate(
+        {
+            "location_id": location_id,
+            "phone": phone,
+            "consent": data.get("consent") or {},
+            "dnd": data.get("dnd") or {},
+            "last_outbound_at": data.get("last_outbound_at"),
+            "last_inbound_at": data.get("last_inbound_at"),
+            "introduced_at": data.get("introduced_at"),
+        }
+    )
+
+
+def _outbound_key(location_id: str, phone: str) -> dict[str, str]:
+    return {"pk": f"LOC#{location_id}", "sk": f"OUTBOUND#{phone}"}
+
+
+def get_contact(location_id: str, phone: str) -> Contact:
+    return load_contacts(location_id, [(None, phone)])[phone]
+
+
+def load_contacts(location_id: str, senders_and_phones: list[tuple[str | None, str]]) -> dict[str, Contact]:
+    """Contacts keyed by phone, read with batched gets (100 keys a request).
+
+    With a sending number, an opt-out recorded against that number alone (a STOP that reached
+    it before any location owned it, issue 4) counts as the contact's DND.
+    """
+    keys: list[dict[str, str]] = []
+    for sender, phone in senders_and_phones:
+        keys += [_contact_key(location_id, phone), _outbound_key(location_id, phone)]
+        if sender is not None:
+            keys.append(_number_contact_key(sender, phone))
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    for item in _batch_get(keys):
+        items[(item["pk"], item["sk"])] = item
+    contacts: dict[str, Contact] = {}
+    loc = f"LOC#{location_id}"
+    for sender, phone in senders_and_phones:
+        data = dict(items.get((loc, f"CONTACT#{phone}"), {}))
+        data.update(items.get((loc, f"OUTBOUND#{phone}"), {}))
+        contact = _contact(location_id, phone, data)
+        by_number = items.get((f"NUM#{sender}", f"CONTACT#{phone}")) if sender else None
+        if by_number and contact.dnd.state == "none":
+            number_dnd = Dnd.model_validate(plain(by_number.get("dnd") or {}))
+            if number_dnd.state != "none":
+                contact = contact.model_copy(update={"dnd": number_dnd})
+        contacts[phone] = contact
+    return contacts
+
+
+def _batch_get(keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    name = get_settings().contacts_table
+    found: list[dict[str, Any]] = []
+    unique = list({(key["pk"], key["sk"]): key for key in keys}.values())
+    for start in range(0, len(unique), 100):
+        request: dict[str, Any] = {name: {"Keys": unique[start : start + 100], "ConsistentRead": True}}
+        while request:
+            response = clients.dynamodb().batch_get_item(RequestItems=request)
+            found.extend(response["Responses"].get(name, []))
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def record_consent(location_id: str, phone: str, entry: ConsentEntry, consent_state: str) -> None:
+    """Append a ledger line and set the contact's consent state, in one transaction."""
+    ledger_item = {
+        "pk": f"LOC#{location_id}",
+        "sk": f"LEDGER#{phone}#{iso(entry.recorded_at)}#{entry.entry_id}",
+        "phone": phone,
+        **plain(entry.model_dump(mode="json")),
+    }
+    consent = {"state": consent_state, "source": entry.source, "captured_at": iso(entry.captured_at)}
+    clients.dynamodb().meta.client.transact_write_items(
+        TransactItems=[
+            {
+                "Put": {
+                    "TableName": get_settings().contacts_table,
+                    "Item": ledger_item,
+                    "ConditionExpression": "attribute_not_exists(sk)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": get_settings().contacts_table,
+                    "Key": _contact_key(location_id, phone),
+                    "UpdateExpression": "SET consent = :consent",
+                    "ExpressionAttributeValues": {":consent": consent},
+                }
+            },
+        ]
+    )
+
+
+def ledger(location_id: str, phone: str) -> list[ConsentEntry]:
+    entries: list[ConsentEntry] = []
+    query: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {":pk": f"LOC#{location_id}", ":prefix": f"LEDGER#{phone}#"},
+        "ConsistentRead": True,
+    }
+    while True:
+        page = _table().query(**query)
+        entries.extend(ConsentEntry.model_validate(plain(item)) for item in page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return entries
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def set_dnd(location_id: str, phone: str, dnd: Dnd, *, only_if_not_permanent: bool = False) -> bool:
+    """Set the contact's DND; with `only_if_not_permanent`, a permanent DND is left alone."""
+    condition = "attribute_not_exists(dnd) OR dnd.#state <> :permanent"
+    try:
+        _table().update_item(
+            Key=_contact_key(location_id, phone),
+            UpdateExpression="SET dnd = :dnd",
+            ExpressionAttributeValues={
+                ":dnd": plain(dnd.model_dump(mode="json")),
+                **({":permanent": "permanent"} if only_if_not_permanent else {}),
+            },
+            **({"ConditionExpression": condition, "ExpressionAttributeNames": {"#state": "state"}}
+               if only_if_not_permanent else {}),
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def clear_temporary_dnd(location_id: str, phone: str) -> str:
+    """Clear a temporary DND. Returns the state found: 'temporary' (cleared), 'permanent'
+    (left in place) or 'none'."""
+    try:
+        _table().update_item(
+            Key=_contact_key(location_id, phone),
+            UpdateExpression="SET dnd = :none",
+            ConditionExpression="dnd.#state = :temporary",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues={":none": {"state": "none"}, ":temporary": "temporary"},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        return get_contact(location_id, phone).dnd.state
+    return "temporary"
+
+
+def record_inbound(location_id: str, phone: str, at: datetime) -> None:
+    _table().update_item(
+        Key=_contact_key(location_id, phone),
+        UpdateExpression="SET last_inbound_at = :at",
+        ExpressionAttributeValues={":at": iso(at)},
+    )
+
+
+def record_outbound(location_id: str, sent: list[tuple[str, datetime, datetime | None]]) -> None:
+    """Record (phone, sent at, introduced at) for contacts just sent to, with batched writes.
+
+    These live in their own item so a bulk of 5,000 costs 200 writes, not 5,000 updates
+    (issue 10); overwriting is right because the newest send is the one to keep.
+    """
+    with _table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+        for phone, at, introduced_at in sent:
+            batch.put_item(
+                Item={
+                    **_outbound_key(location_id, phone),
+                    "last_outbound_at": iso(at),
+                    "introduced_at": iso(introduced_at),
+                }
+            )
+

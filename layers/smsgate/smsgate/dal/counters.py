@@ -1,0 +1,70 @@
+"""Conditional atomic counters (CountersTable): never read-modify-write (SPEC section 1)."""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from smsgate.dal import clients
+from smsgate.dal.codec import epoch
+from smsgate.settings import get_settings
+
+# Counters outlive their day a little, for the usage and health answers, then expire.
+_DAILY_TTL = timedelta(days=3)
+
+
+def _table() -> Any:
+    return clients.table(get_settings().counters_table)
+
+
+def daily_key(location_id: str, day: date) -> str:
+    return f"DAILY#{location_id}#{day.isoformat()}"
+
+
+def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[int, int]:
+    """Reserve up to `wanted` units of a counter capped at `limit`.
+
+    Returns (granted, used before this reservation).
+
+    One conditional ADD per attempt: the counter can never pass `limit`, however many callers
+    race. A bulk reserves its whole chunk in one write and, when fewer remain, takes what is left.
+    """
+    wanted = min(wanted, limit)
+    used_now = 0
+    while wanted > 0:
+        try:
+            response = _table().update_item(
+                Key={"pk": key},
+                UpdateExpression="ADD used :n SET expires_at = if_not_exists(expires_at, :ttl)",
+                ConditionExpression="attribute_not_exists(used) OR used <= :cap",
+                ExpressionAttributeValues={":n": wanted, ":cap": limit - wanted, ":ttl": epoch(expires_at)},
+                ReturnValues="UPDATED_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+            return wanted, int(response["Attributes"]["used"]) - wanted
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            used_now = int(exc.response.get("Item", {}).get("used", {}).get("N", limit))
+            wanted = min(wanted, limit - used_now)
+    return 0, used_now
+
+
+def release(key: str, count: int) -> None:
+    """Give back units reserved for messages that were not queued after all."""
+    if count > 0:
+        _table().update_item(
+            Key={"pk": key},
+            UpdateExpression="ADD used :n",
+            ConditionExpression="attribute_exists(used)",
+            ExpressionAttributeValues={":n": -count},
+        )
+
+
+def used(key: str) -> int:
+    item = _table().get_item(Key={"pk": key}, ConsistentRead=True).get("Item")
+    return int(item["used"]) if item else 0
+
+
+def daily_expiry(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day) + _DAILY_TTL

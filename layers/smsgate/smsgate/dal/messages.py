@@ -1,0 +1,151 @@
+"""Messages and their status history (MessagesTable); idempotent send answers live here too."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from smsgate.dal import clients
+from smsgate.dal.codec import epoch, iso, plain
+from smsgate.models.entities import Message, StatusChange
+from smsgate.policy.receipts import FINAL_STATUSES
+from smsgate.settings import get_settings
+
+MESSAGE_RETENTION = timedelta(days=400)
+IDEMPOTENCY_RETENTION = timedelta(days=1)
+
+
+def _table() -> Any:
+    return clients.table(get_settings().messages_table)
+
+
+def _key(message_id: str) -> dict[str, str]:
+    return {"pk": f"MSG#{message_id}"}
+
+
+def _change(change: StatusChange) -> dict[str, Any]:
+    return {"status": change.status, "at": iso(change.at), "error_code": change.error_code}
+
+
+def put_message(message: Message) -> None:
+    item = {
+        **_key(message.message_id),
+        **message.model_dump(mode="json", exclude={"history"}),
+        "history": [_change(change) for change in message.history],
+        "expires_at": epoch(message.created_at + MESSAGE_RETENTION),
+    }
+    _table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+
+def put_messages(messages: list[Message]) -> None:
+    """Many new messages with batched writes (a bulk send)."""
+    with _table().batch_writer() as batch:
+        for message in messages:
+            batch.put_item(
+                Item={
+                    **_key(message.message_id),
+                    **message.model_dump(mode="json", exclude={"history"}),
+                    "history": [_change(change) for change in message.history],
+                    "expires_at": epoch(message.created_at + MESSAGE_RETENTION),
+                }
+            )
+
+
+def get_message(message_id: str) -> Message | None:
+    item = _table().get_item(Key=_key(message_id), ConsistentRead=True).get("Item")
+    if not item:
+        return None
+    data = plain(item)
+    data.pop("pk", None)
+    data.pop("expires_at", None)
+    return Message.model_validate(data)
+
+
+def advance_status(
+    message_id: str, change: StatusChange, allowed_from: list[str], carrier_message_id: str | None = None
+) -> bool:
+    """Move a message to a new status only from one of `allowed_from` (never backwards).
+
+    Returns False when the message is missing or already past that status.
+    """
+    names = {"#status": "status"}
+    values: dict[str, Any] = {
+        ":status": change.status,
+        ":code": change.error_code,
+        ":change": [_change(change)],
+        **{f":from{index}": status for index, status in enumerate(allowed_from)},
+    }
+    expression = "SET #status = :status, error_code = :code, history = list_append(history, :change)"
+    if carrier_message_id is not None:
+        expression += ", carrier_message_id = if_not_exists(carrier_message_id, :carrier_id)"
+        values[":carrier_id"] = carrier_message_id
+    allowed = ", ".join(f":from{index}" for index in range(len(allowed_from)))
+    try:
+        _table().update_item(
+            Key=_key(message_id),
+            UpdateExpression=expression,
+            ConditionExpression=f"attribute_exists(pk) AND #status IN ({allowed})",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def append_history(message_id: str, change: StatusChange) -> None:
+    """Record a receipt that does not change the status (a late or repeated one) in the history."""
+    _table().update_item(
+        Key=_key(message_id),
+        UpdateExpression="SET history = list_append(history, :change)",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={":change": [_change(change)]},
+    )
+
+
+def is_final(status: str) -> bool:
+    return status in FINAL_STATUSES
+
+
+# ---------------------------------------------------------------- idempotent send answers
+
+
+def _idempotency_key(location_id: str, key: str) -> dict[str, str]:
+    return {"pk": f"IDEM#{location_id}#{key}"}
+
+
+def claim_idempotency_key(location_id: str, key: str, now: datetime) -> dict[str, Any] | None:
+    """Claim a caller's idempotency key. Returns None when this call owns it now, else the
+    stored record ({'state': 'pending'} or {'state': 'done', 'status', 'body', 'headers'})."""
+    try:
+        _table().put_item(
+            Item={
+                **_idempotency_key(location_id, key),
+                "state": "pending",
+                "expires_at": epoch(now + IDEMPOTENCY_RETENTION),
+            },
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        item = _table().get_item(Key=_idempotency_key(location_id, key), ConsistentRead=True).get("Item")
+        return plain(item) if item else {"state": "pending"}
+    return None
+
+
+def complete_idempotency_key(
+    location_id: str, key: str, status: int, body: dict[str, Any], headers: dict[str, str]
+) -> None:
+    _table().update_item(
+        Key=_idempotency_key(location_id, key),
+        UpdateExpression="SET #state = :done, #status = :status, body = :body, headers = :headers",
+        ExpressionAttributeNames={"#state": "state", "#status": "status"},
+        ExpressionAttributeValues={":done": "done", ":status": status, ":body": body, ":headers": headers},
+    )
+
+
+def release_idempotency_key(location_id: str, key: str) -> None:
+    _table().delete_item(Key=_idempotency_key(location_id, key))

@@ -1,0 +1,37 @@
+"""The outbound queue between the send gate / keyword replies and the dispatcher."""
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from smsgate.dal import clients
+from smsgate.settings import get_settings
+
+_SQS_BATCH = 10
+
+
+class OutboundRecord(BaseModel):
+    """What the dispatcher needs to hand a message to the carrier, without another read."""
+
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    location_id: str
+    from_number: str
+    to: str
+    body: str
+    kind: str
+
+
+def enqueue(records: list[OutboundRecord]) -> list[str]:
+    """Queue messages in batches of ten; returns the message ids SQS did not take."""
+    failed: list[str] = []
+    for start in range(0, len(records), _SQS_BATCH):
+        chunk = records[start : start + _SQS_BATCH]
+        entries: list[dict[str, Any]] = [
+            {"Id": str(index), "MessageBody": json.dumps(record.model_dump())} for index, record in enumerate(chunk)
+        ]
+        response = clients.sqs().send_message_batch(QueueUrl=get_settings().outbound_queue_url, Entries=entries)
+        failed += [chunk[int(entry["Id"])].message_id for entry in response.get("Failed", [])]
+    return failed

@@ -1,0 +1,123 @@
+"""What smsgate stores: locations, contacts with their consent ledger, messages (SPEC section 2)."""
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LocationStatus = Literal["active", "warned", "suspended"]
+DndState = Literal["none", "temporary", "permanent"]
+ConsentState = Literal["none", "opted_in", "opted_out"]
+MessageKind = Literal["conversation", "bulk", "workflow", "campaign", "reply"]
+MessageStatus = Literal["queued", "sent", "delivered", "undelivered", "failed"]
+
+DEFAULT_OPT_OUT_TEXT = "Reply STOP to unsubscribe"
+DEFAULT_SENDER_TEXT = "Thanks, {name}"
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    location_id: str
+    name: str
+    created_at: datetime
+    numbers: tuple[str, ...] = ()
+    opt_out_text: str = DEFAULT_OPT_OUT_TEXT
+    sender_text: str = DEFAULT_SENDER_TEXT
+    status: LocationStatus = "active"
+    suspended_until: datetime | None = None
+    # How a free-text reply that asks to stop is treated (issue 4, FCC 2025 revocation rule).
+    revocation_mode: Literal["keywords", "reasonable_means"] = "reasonable_means"
+    brand: dict[str, Any] | None = None
+    campaign: dict[str, Any] | None = None
+
+
+class ConsentEntry(BaseModel):
+    """One line of a contact's append-only consent ledger."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entry_id: str
+    action: Literal["opt_in", "opt_out"]
+    source: str
+    evidence: str | None = None
+    captured_at: datetime
+    recorded_at: datetime
+    actor: str
+
+
+class Dnd(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    state: DndState = "none"
+    reason: str | None = None
+    error_code: int | None = None
+    since: datetime | None = None
+
+
+class Consent(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    state: ConsentState = "none"
+    source: str | None = None
+    captured_at: datetime | None = None
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    location_id: str
+    phone: str
+    consent: Consent = Field(default_factory=Consent)
+    dnd: Dnd = Field(default_factory=Dnd)
+    last_outbound_at: datetime | None = None
+    last_inbound_at: datetime | None = None
+    # When the contact last got the sender identification and opt-out language (SPEC section 3).
+    introduced_at: datetime | None = None
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    status: MessageStatus
+    at: datetime
+    error_code: int | None = None
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    message_id: str
+    location_id: str
+    from_number: str = Field(serialization_alias="from")
+    to: str
+    body: str
+    kind: MessageKind
+    segments: int
+    encoding: str
+    status: MessageStatus = "queued"
+    error_code: int | None = None
+    carrier_message_id: str | None = None
+    created_at: datetime
+    history: tuple[StatusChange, ...] = ()
+
+    def to_api(self) -> dict[str, Any]:
+        """The message shape of SPEC section 10."""
+        return {
+            "message_id": self.message_id,
+            "location_id": self.location_id,
+            "from": self.from_number,
+            "to": self.to,
+            "body": self.body,
+            "kind": self.kind,
+            "segments": self.segments,
+            "encoding": self.encoding,
+            "status": self.status,
+            "error_code": self.error_code,
+            "carrier_message_id": self.carrier_message_id,
+            "created_at": self.created_at.isoformat(),
+            "history": [
+                {"status": change.status, "at": change.at.isoformat(), "error_code": change.error_code}
+                for change in self.history
+            ],
+        }

@@ -1,0 +1,57 @@
+"""Requests of the HTTP API: strict, unknown fields refused (STYLE rule 6)."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from smsgate.models.phone import E164
+
+SendKind = Literal["conversation", "bulk", "workflow", "campaign"]
+LOCATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
+
+
+class StrictRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class SendMessageRequest(StrictRequest):
+    location_id: str = Field(pattern=LOCATION_ID_PATTERN)
+    from_number: E164 = Field(alias="from")
+    to: E164
+    body: str = Field(min_length=1, max_length=1600)
+    kind: SendKind
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @field_validator("body")
+    @classmethod
+    def body_not_blank(cls, body: str) -> str:
+        if not body.strip():
+            raise ValueError("must not be empty")
+        return body
+
+
+class BulkSendRequest(StrictRequest):
+    location_id: str = Field(pattern=LOCATION_ID_PATTERN)
+    from_number: E164 | None = Field(default=None, alias="from")
+    numbers: list[E164] | None = Field(default=None, min_length=1, max_length=100)
+    body: str = Field(min_length=1, max_length=1600)
+    kind: SendKind = "bulk"
+    recipients: list[E164] = Field(min_length=1, max_length=5000)
+    preview: bool = False
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class PutLocationRequest(StrictRequest):
+    name: str = Field(min_length=1, max_length=100)
+    created_at: datetime | None = None
+    numbers: list[E164] = Field(default_factory=list, max_length=1000)
+    opt_out_text: str | None = Field(default=None, min_length=1, max_length=100)
+    sender_text: str | None = Field(default=None, min_length=1, max_length=100)
+    revocation_mode: Literal["keywords", "reasonable_means"] | None = None
+
+
+class ConsentRequest(StrictRequest):
+    source: str = Field(min_length=1, max_length=100)
+    evidence: str | None = Field(default=None, max_length=2000)
+    captured_at: datetime | None = None

@@ -1,0 +1,33 @@
+"""Consent rules (SPEC section 3 row 6, seed 001 and 003: consent cannot be bought, sold or exchanged)."""
+
+import re
+from datetime import datetime, timedelta
+
+from smsgate.models.entities import Contact
+from smsgate.policy.limits import as_utc
+
+# Words that mark a list acquired from someone else: such consent never counts.
+_ACQUIRED_LIST = re.compile(
+    r"\b(purchas\w*|bought|buy|sold|sell\w*|exchang\w*|rent\w*|broker\w*|third[ _-]?party|list[ _-]?vendor|leads?[ _-]?vendor)\b",
+    re.IGNORECASE,
+)
+
+
+def is_acquired_list(source: str) -> bool:
+    """True when the consent source names a bought, sold, rented or exchanged list."""
+    return _ACQUIRED_LIST.search(source.replace("_", " ")) is not None
+
+
+def is_responsive(contact: Contact, now: datetime, window: timedelta) -> bool:
+    """A reply to a contact who wrote first within `window` is responsive (seed 001)."""
+    if contact.last_inbound_at is None:
+        return False
+    return timedelta(0) <= as_utc(now) - as_utc(contact.last_inbound_at) <= window
+
+
+def has_consent(contact: Contact, kind: str, now: datetime, responsive_window: timedelta) -> bool:
+    if contact.consent.state == "opted_in" and not is_acquired_list(contact.consent.source or ""):
+        return True
+    return kind == "conversation" and contact.consent.state != "opted_out" and is_responsive(
+        contact, now, responsive_window
+    )

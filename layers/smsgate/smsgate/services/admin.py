@@ -1,0 +1,122 @@
+"""Locations, contacts, consent and usage (SPEC section 10)."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from smsgate.dal import contacts, counters, locations, messages
+from smsgate.errors import SmsgateError
+from smsgate.models.entities import ConsentEntry, Contact, Location
+from smsgate.models.requests import ConsentRequest, PutLocationRequest
+from smsgate.policy.consent import is_acquired_list
+from smsgate.policy.limits import counter_day, daily_limit, next_reset
+from smsgate.reasons import ReasonCode
+from smsgate.services.sending import require_location
+
+
+def save_location(location_id: str, request: PutLocationRequest, now: datetime) -> tuple[Location, bool]:
+    existing = locations.get_location(location_id)
+    created_at = request.created_at or (existing.created_at if existing else now)
+    texts = {
+        name: value
+        for name, value in (
+            ("opt_out_text", request.opt_out_text),
+            ("sender_text", request.sender_text),
+            ("revocation_mode", request.revocation_mode),
+        )
+        if value is not None
+    }
+    return locations.save_location(
+        location_id, name=request.name, created_at=created_at, numbers=list(dict.fromkeys(request.numbers)), texts=texts
+    )
+
+
+def usage(location: Location, now: datetime) -> dict[str, Any]:
+    """`{day, limit, sent_today, remaining, resets_at}` (SPEC section 10)."""
+    day = counter_day(now)
+    limit = daily_limit(location.created_at, now)
+    sent_today = counters.used(counters.daily_key(location.location_id, day))
+    return {
+        "day": day.isoformat(),
+        "limit": limit,
+        "sent_today": sent_today,
+        "remaining": max(0, limit - sent_today),
+        "resets_at": next_reset(now).isoformat(),
+    }
+
+
+def location_view(location_id: str, now: datetime) -> dict[str, Any]:
+    location = require_location(location_id)
+    return {
+        "location_id": location.location_id,
+        "name": location.name,
+        "created_at": location.created_at.isoformat(),
+        "numbers": list(location.numbers),
+        "opt_out_text": location.opt_out_text,
+        "sender_text": location.sender_text,
+        "revocation_mode": location.revocation_mode,
+        "status": location.status,
+        "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
+        "brand": location.brand,
+        "campaign": location.campaign,
+        "usage": usage(location, now),
+    }
+
+
+def contact_view(contact: Contact) -> dict[str, Any]:
+    ledger = contacts.ledger(contact.location_id, contact.phone)
+    return {
+        "location_id": contact.location_id,
+        "phone": contact.phone,
+        "consent": contact.consent.model_dump(mode="json"),
+        "dnd": contact.dnd.model_dump(mode="json"),
+        "last_inbound_at": contact.last_inbound_at.isoformat() if contact.last_inbound_at else None,
+        "last_outbound_at": contact.last_outbound_at.isoformat() if contact.last_outbound_at else None,
+        "ledger": [entry.model_dump(mode="json") for entry in ledger],
+    }
+
+
+def get_contact(location_id: str, phone: str) -> dict[str, Any]:
+    require_location(location_id)
+    return contact_view(contacts.get_contact(location_id, phone))
+
+
+def record_consent(location_id: str, phone: str, request: ConsentRequest, actor: str, now: datetime) -> dict[str, Any]:
+    """Record an opt-in in the ledger (SPEC section 10); bought/sold/exchanged lists never count."""
+    require_location(location_id)
+    if is_acquired_list(request.source):
+        raise SmsgateError(
+            ReasonCode.NO_CONSENT,
+            "Consent cannot be bought, sold or exchanged: a purchased or shared list is not an opt-in.",
+            details={"source": request.source},
+        )
+    entry = ConsentEntry(
+        entry_id=str(uuid.uuid4()),
+        action="opt_in",
+        source=request.source,
+        evidence=request.evidence,
+        captured_at=request.captured_at or now,
+        recorded_at=now,
+        actor=actor,
+    )
+    contacts.record_consent(location_id, phone, entry, "opted_in")
+    return contact_view(contacts.get_contact(location_id, phone))
+
+
+def clear_dnd(location_id: str, phone: str) -> dict[str, Any]:
+    """Clear a temporary DND; a permanent one only lifts by the contact's own opt-in (SPEC section 6)."""
+    require_location(location_id)
+    found = contacts.clear_temporary_dnd(location_id, phone)
+    if found == "permanent":
+        raise SmsgateError(
+            ReasonCode.DND_PERMANENT,
+            "A permanent DND can only be lifted by the contact replying START (or YES, UNSTOP).",
+        )
+    return contact_view(contacts.get_contact(location_id, phone))
+
+
+def get_message(message_id: str) -> dict[str, Any]:
+    message = messages.get_message(message_id)
+    if message is None:
+        raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
+    return message.to_api()

@@ -1,0 +1,242 @@
+"""The send gate (SPEC sections 3-5): one message or a bulk, checked, decorated, counted, queued."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from smsgate.dal import contacts, counters, locations, messages, outbound
+from smsgate.errors import SmsgateError, StorageUnavailable
+from smsgate.models.entities import Contact, Location, Message, StatusChange
+from smsgate.models.requests import BulkSendRequest, SendMessageRequest
+from smsgate.observability import MetricUnit, logger, metrics
+from smsgate.policy import gate
+from smsgate.policy.decoration import decorate, needs_introduction
+from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_until_reset
+from smsgate.policy.segments import count_segments
+from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
+from smsgate.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message that passed every per-recipient check and waits for its share of the limit."""
+
+    to: str
+    from_number: str
+    body: str
+    encoding: str
+    segments: int
+    introduced_at: datetime | None
+
+
+@dataclass
+class BulkOutcome:
+    accepted: list[Message] = field(default_factory=list)
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)
+    notice: str | None = None
+
+
+def refuse(refusal: gate.Refusal | None) -> None:
+    if refusal is not None:
+        metrics.add_metric(name=f"Refused{refusal.code}", unit=MetricUnit.Count, value=1)
+        raise SmsgateError(refusal.code, refusal.message, details=refusal.details)
+
+
+def require_location(location_id: str) -> Location:
+    location = locations.get_location(location_id)
+    if location is None:
+        raise SmsgateError(ReasonCode.LOCATION_NOT_FOUND, f"Location '{location_id}' does not exist.")
+    return location
+
+
+def _check_location(location: Location, senders: list[str], now: datetime) -> None:
+    """Rows 2-4: checks that hold for every recipient alike."""
+    for sender in senders:
+        refuse(gate.check_sender(location, sender))
+    refuse(gate.check_suspension(location, now))
+    # Row 4 (10DLC registration) is decided per destination in `_check_recipient`.
+
+
+def _check_recipient(
+    location: Location, contact: Contact, request_body: str, kind: str, sender: str, now: datetime
+) -> Outgoing:
+    """Rows 4-9 for one recipient; raises SmsgateError with the first refusal."""
+    settings = get_settings()
+    refuse(gate.check_dnd(contact))
+    refuse(gate.check_consent(contact, kind, now, timedelta(hours=settings.responsive_window_hours)))
+    introduce = needs_introduction(contact, kind)
+    body = decorate(request_body, location) if introduce else request_body
+    encoding, segments = count_segments(body)
+    refuse(gate.check_segments(segments))
+    return Outgoing(
+        to=contact.phone,
+        from_number=sender,
+        body=body,
+        encoding=encoding,
+        segments=segments,
+        introduced_at=now if introduce else contact.introduced_at,
+    )
+
+
+def _limit_refusal(location: Location, now: datetime) -> SmsgateError:
+    return SmsgateError(
+        ReasonCode.DAILY_LIMIT_REACHED,
+        LIMIT_MESSAGE,
+        details={"limit": daily_limit(location.created_at, now), "resets_at": _resets_at(now)},
+        retry_after=seconds_until_reset(now),
+    )
+
+
+def _resets_at(now: datetime) -> str:
+    return next_reset(now).isoformat()
+
+
+def _queue(location: Location, outgoing: list[Outgoing], kind: str, now: datetime) -> list[Message]:
+    """Record and queue accepted messages; a message SQS refused is marked failed at once."""
+    created = [
+        Message(
+            message_id=str(uuid.uuid4()),
+            location_id=location.location_id,
+            from_number=item.from_number,
+            to=item.to,
+            body=item.body,
+            kind=kind,  # type: ignore[arg-type]
+            segments=item.segments,
+            encoding=item.encoding,
+            created_at=now,
+            history=(StatusChange(status="queued", at=now),),
+        )
+        for item in outgoing
+    ]
+    if len(created) == 1:
+        messages.put_message(created[0])
+    else:
+        messages.put_messages(created)
+    records = [
+        outbound.OutboundRecord(
+            message_id=message.message_id,
+            location_id=message.location_id,
+            from_number=message.from_number,
+            to=message.to,
+            body=message.body,
+            kind=message.kind,
+        )
+        for message in created
+    ]
+    not_queued = set(outbound.enqueue(records))
+    for message_id in not_queued:
+        messages.advance_status(message_id, StatusChange(status="failed", at=now), ["queued"])
+    contacts.record_outbound(
+        location.location_id, [(item.to, now, item.introduced_at) for item in outgoing]
+    )
+    return [message for message in created if message.message_id not in not_queued]
+
+
+def send_message(request: SendMessageRequest, now: datetime) -> Message:
+    """Gate one message (SPEC section 3); returns the queued message or raises the refusal."""
+    location = require_location(request.location_id)
+    _check_location(location, [request.from_number], now)
+    contact = contacts.load_contacts(location.location_id, [(request.from_number, request.to)])[request.to]
+    item = _check_recipient(location, contact, request.body, request.kind, request.from_number, now)
+    day = counter_day(now)
+    key = counters.daily_key(location.location_id, day)
+    granted, _ = counters.reserve(key, daily_limit(location.created_at, now), 1, counters.daily_expiry(day))
+    if granted == 0:
+        metrics.add_metric(name=f"Refused{ReasonCode.DAILY_LIMIT_REACHED}", unit=MetricUnit.Count, value=1)
+        raise _limit_refusal(location, now)
+    try:
+        queued = _queue(location, [item], request.kind, now)
+    except Exception:
+        counters.release(key, 1)
+        raise
+    if not queued:
+        counters.release(key, 1)
+        raise StorageUnavailable("The outbound queue did not take the message; nothing was sent.")
+    metrics.add_metric(name="Accepted", unit=MetricUnit.Count, value=1)
+    logger.info("message accepted", extra={"message_id": queued[0].message_id, "segments": item.segments})
+    return queued[0]
+
+
+def bulk_notice(limit: int, used_before: int, failed: int) -> str:
+    """The notice of SPEC section 5, numbers filled in."""
+    return (
+        f"You are allowed to send {limit} message(s) in a day. You have already sent {used_before} message(s). "
+        f"If you wish to proceed, {failed} Message(s) will be failed."
+    )
+
+
+def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
+    """Gate many recipients with one limit reservation (SPEC section 5)."""
+    senders = request.numbers or ([request.from_number] if request.from_number else [])
+    if not senders:
+        raise SmsgateError(ReasonCode.VALIDATION_ERROR, "Give 'from' or 'numbers': the number(s) to send from.")
+    location = require_location(request.location_id)
+    _check_location(location, senders, now)
+    outcome = BulkOutcome()
+    recipients = list(dict.fromkeys(request.recipients))
+    sender_of = {phone: senders[index % len(senders)] for index, phone in enumerate(recipients)}
+    known = contacts.load_contacts(location.location_id, [(sender_of[phone], phone) for phone in recipients])
+    eligible: list[Outgoing] = []
+    for phone in recipients:
+        try:
+            eligible.append(_check_recipient(location, known[phone], request.body, request.kind, sender_of[phone], now))
+        except SmsgateError as refusal:
+            # DND-marked contacts are skipped, not failed (SPEC section 5).
+            target = outcome.skipped if refusal.code == ReasonCode.DND_ACTIVE else outcome.failed
+            target.append({"to": phone, "code": str(refusal.code)})
+    day = counter_day(now)
+    key = counters.daily_key(location.location_id, day)
+    limit = daily_limit(location.created_at, now)
+    if request.preview:
+        used_before = counters.used(key)
+        granted = max(0, min(len(eligible), limit - used_before))
+    else:
+        granted, used_before = counters.reserve(key, limit, len(eligible), counters.daily_expiry(day))
+    over = eligible[granted:]
+    if over:
+        outcome.notice = bulk_notice(limit, used_before, len(over))
+        outcome.failed += [{"to": item.to, "code": str(ReasonCode.DAILY_LIMIT_REACHED)} for item in over]
+    if request.preview:
+        outcome.accepted = [_preview_message(location, item, request.kind, now) for item in eligible[:granted]]
+        return outcome
+    try:
+        outcome.accepted = _queue(location, eligible[:granted], request.kind, now) if granted else []
+    except Exception:
+        counters.release(key, granted)
+        raise
+    counters.release(key, granted - len(outcome.accepted))
+    metrics.add_metric(name="Accepted", unit=MetricUnit.Count, value=len(outcome.accepted))
+    logger.info(
+        "bulk gated",
+        extra={"accepted": len(outcome.accepted), "skipped": len(outcome.skipped), "failed": len(outcome.failed)},
+    )
+    return outcome
+
+
+def _preview_message(location: Location, item: Outgoing, kind: str, now: datetime) -> Message:
+    return Message(
+        message_id="",
+        location_id=location.location_id,
+        from_number=item.from_number,
+        to=item.to,
+        body=item.body,
+        kind=kind,  # type: ignore[arg-type]
+        segments=item.segments,
+        encoding=item.encoding,
+        created_at=now,
+    )
+
+
+def bulk_answer(outcome: BulkOutcome, preview: bool) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "accepted": len(outcome.accepted),
+        "skipped": outcome.skipped,
+        "failed": outcome.failed,
+        "messages": [] if preview else [{"to": m.to, "message_id": m.message_id} for m in outcome.accepted],
+        "preview": preview,
+    }
+    if outcome.notice:
+        answer["notice"] = outcome.notice
+    return answer

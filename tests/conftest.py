@@ -1,0 +1,51 @@
+"""Fixtures shared by the integration, infra and e2e tests."""
+
+import os
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+
+@cache
+def _cloudformation_template() -> dict[str, Any]:
+    import boto3
+    from moto import mock_aws
+
+    from local_stack.stack import load_template, to_cloudformation
+
+    with mock_aws():
+        return to_cloudformation(load_template(), boto3.client("iam"))
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An in-process moto backend holding the stack created from template.yaml."""
+    from moto import mock_aws
+
+    from local_stack import stack as local
+    from smsgate.dal import clients
+    from smsgate.settings import get_settings
+
+    template = _cloudformation_template()
+    monkeypatch.setattr(local, "to_cloudformation", lambda *_: template)
+    with mock_aws():
+        created = local.create_stack(None, {"PublicBaseUrl": "http://127.0.0.1:3000"})  # type: ignore[arg-type]
+        for key, value in created.environment.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.setenv("TWILIO_AUTH_TOKEN", "local-dev-token")
+        get_settings.cache_clear()
+        clients.reset()
+        yield created
+        get_settings.cache_clear()
+        clients.reset()
