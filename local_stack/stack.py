@@ -164,6 +164,9 @@ def create_stack(endpoint: str, parameters: dict[str, str]) -> LocalStack:
     queues = []
     sqs = client("sqs")
     for mapping in lambda_client.list_event_source_mappings()["EventSourceMappings"]:
+        # The runner consumes the queues itself; moto would otherwise try to run the function
+        # in Docker for every message sent.
+        lambda_client.delete_event_source_mapping(UUID=mapping["UUID"])
         function = by_physical[mapping["FunctionArn"].split(":")[-1]]
         queue_name = mapping["EventSourceArn"].split(":")[-1]
         queues.append(

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:3000"
     twilio_auth_token: str = ""
     twilio_auth_token_parameter: str = ""
+    twilio_credentials_secret: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    eum_configuration_set: str = ""
+    carrier_timeout_seconds: float = Field(default=10.0, gt=0)
+    carrier_send_attempts: int = Field(default=4, ge=1)
+    # Messages per second one sending number may take (10DLC long codes: about 1 MPS per number).
+    number_mps: float = Field(default=1.0, gt=0)
 
     # Policy settings (SPEC sections 3, 6 and 8) with their documented defaults.
     responsive_window_hours: int = Field(default=24, ge=0)

@@ -30,7 +30,7 @@ def _change(change: StatusChange) -> dict[str, Any]:
 def put_message(message: Message) -> None:
     item = {
         **_key(message.message_id),
-        **message.model_dump(mode="json", exclude={"history"}),
+        **message.model_dump(mode="json", exclude={"history"}, exclude_none=True),
         "history": [_change(change) for change in message.history],
         "expires_at": epoch(message.created_at + MESSAGE_RETENTION),
     }
@@ -44,7 +44,7 @@ def put_messages(messages: list[Message]) -> None:
             batch.put_item(
                 Item={
                     **_key(message.message_id),
-                    **message.model_dump(mode="json", exclude={"history"}),
+                    **message.model_dump(mode="json", exclude={"history"}, exclude_none=True),
                     "history": [_change(change) for change in message.history],
                     "expires_at": epoch(message.created_at + MESSAGE_RETENTION),
                 }

@@ -1,0 +1,649 @@
+"""Content policy of the send gate: prohibited topics and filter evasion (SPEC section 3, checks 7 and 8).
+
+Two passes over one compiled matcher. The *plain* pass reads the body as written (case-folded,
+white space collapsed): a prohibited term there is ``PROHIBITED_CONTENT``. The *disguise* pass
+reads the body after undoing the tricks spammers use to slip past carrier filters (Unicode
+compatibility forms, invisible characters, accents, homoglyphs, inserted symbols or spaces,
+leetspeak) and then looks for near-misspellings: a term found only there is ``FILTER_EVASION``.
+Non-standard opt-out wording is ``FILTER_EVASION`` too (the seeds' "non-standard phrases for
+opting out"). See docs/content-policy.md for the design and its measured figures.
+"""
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from typing import Final, Literal, get_args
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from smsgate.policy.keywords import OPT_OUT_KEYWORDS, normalise_reply
+
+Category = Literal["adult", "alcohol", "firearms", "gambling", "tobacco", "cannabis", "hate"]
+VerdictCode = Literal["PROHIBITED_CONTENT", "FILTER_EVASION"]
+
+CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
+OPT_OUT_PHRASING: Final = "opt_out_phrasing"
+
+
+@dataclass(frozen=True)
+class ContentVerdict:
+    """Why a body may not be sent: check 7 (``PROHIBITED_CONTENT``) or 8 (``FILTER_EVASION``)."""
+
+    code: VerdictCode
+    category: str
+    message: str
+    term: str
+
+
+_LABELS: Final[dict[str, str]] = {
+    "adult": "adult or sexual content",
+    "alcohol": "alcohol",
+    "firearms": "firearms",
+    "gambling": "gambling",
+    "tobacco": "tobacco or vaping",
+    "cannabis": "cannabis or CBD",
+    "hate": "hate speech",
+}
+
+# --- Prohibited terms -------------------------------------------------------------------------
+# Written for precision (SPEC section 3, check 7 refuses the message outright): a word that
+# ordinary businesses use in another sense ("shot", "pot", "joint", "weed", "gun", "wine",
+# "slots", "bet") only counts inside a phrase that fixes its meaning. Notation of the fragments:
+# a literal space stands for "white space or hyphens" and "#" for a number or a price; spaces
+# inside look-behinds are written "\s" because a look-behind needs a fixed width.
+_TERMS: Final[dict[Category, tuple[str, ...]]] = {
+    "adult": (
+        r"(?<!food\s)porn\w*",
+        r"xxx (?:hot|videos?|vids?|movies?|pics?|photos?|content|sites?|cams?|chat|girls?|babes?|singles)",
+        r"(?:hot|free|live) xxx",
+        r"(?:hot|sexy|horny|naughty|lonely|local|lonely) (?:singles|milfs?|babes|cougars|housewives) "
+        r"(?:in your area|near you|nearby|tonight|waiting|online|want)",
+        r"(?:hot|sexy|horny|naughty) (?:singles|girls|babes|milfs?|cougars|housewives)",
+        r"horny",
+        r"milfs?",
+        r"nsfw",
+        r"bdsm",
+        r"fetish(?:es)?",
+        r"dildos?",
+        r"sex (?:toys?|shop|chat|cams?|videos?|vids|tapes?|dating|party|parties|pills?|hotline|webcam|tonight)",
+        r"(?:casual|hot|free|kinky|phone|cyber|anal|oral|steamy) sex",
+        r"sexting",
+        r"sexy (?:singles|girls|babes|pics|photos|videos|chat|webcam|cam|milfs?|moms|women|teens)",
+        r"(?:send|free|hot|sexy|leaked|private) nudes",
+        r"(?:nude|naked|topless) (?:pics|photos|videos|vids|selfies|girls|women|models|chat|cams?|webcam|dancers?)",
+        r"erotic\w*",
+        r"escort (?:services?|agency|agencies|girls?)",
+        r"(?:female|vip|local|independent|sexy|private) escorts?",
+        r"call girls?",
+        r"onlyfans",
+        r"only fans (?:page|account|link|content)",
+        r"cam ?girls?",
+        r"webcam (?:girls|models|sex|shows?)",
+        r"strip (?:clubs?|shows?|tease)",
+        r"(?<!paint\s)(?<!wire\s)(?<!floor\s)(?<!wax\s)strippers",
+        r"lap dances?",
+        r"adult (?:content|videos?|movies?|entertainment|toys?|chat|dating|sites?|webcam|cams?)",
+        r"viagra",
+        r"cialis",
+        r"(?:penis|dick|cock|male) enlargement",
+        r"hook ?ups? (?:app|site|tonight|near you|in your area)",
+        r"(?:local|casual|discreet|quick|easy|tonight'?s?) hook ?ups?",
+        r"booty calls?",
+        r"(?<!hitch\s)pussy(?! ?willows?)",
+        r"(?:blow|hand) ?jobs?",
+        r"threesomes?",
+        r"orgy|orgies",
+        r"gang ?bangs?",
+        r"cum ?shots?",
+        r"(?:big|huge) (?:boobs|tits|dicks?|cocks?)",
+        r"sugar daddy|sugar daddies",
+        r"hentai",
+        r"f[u*]ck ?(?:buddy|buddies)",
+    ),
+    "alcohol": (
+        r"(?<!alla\s)vodkas?(?! (?:sauce|pasta|cream|penne|rigatoni))",
+        r"whiske?ys?",
+        r"tequilas?(?! lime)",
+        r"bourbon (?:tasting|flights?|bottles?|bar|selection|neat|on the rocks|cocktails?|old fashioned)",
+        r"(?:bottle|glass|shot|pour)s? of (?:bourbon|gin|rum|scotch|brandy|cognac|sake|soju)",
+        r"gin (?:and|&|n) tonics?",
+        r"gin (?:cocktails?|bar|tasting|distillery|fizz|martinis?)",
+        r"rum (?:punch|and coke|& coke|cocktails?|tasting|bar|runners?|bottles?)",
+        r"(?:spiced|dark|white|coconut|aged) rum(?! (?:cake|raisin|balls?))",
+        r"liqu(?:o|eu)rs?",
+        r"booze|boozy",
+        r"brewery|breweries|brewpubs?|microbrew\w*",
+        r"craft (?:beers?|brews?|cocktails?)",
+        r"(?:draft|draught|cold|free|domestic|imported|local|cheap|#|half price) beers?",
+        r"beers? (?:on tap|specials?|garden|fest(?:ival)?|tasting|flights?|pong|buckets?|pitchers?|and wine|& wine)",
+        r"(?:bucket|pitcher|pint|case|keg|six ?pack)s? of (?:beers?|ale|lager|cider)",
+        r"(?<!root\s)(?<!ginger\s)(?<!birch\s)beers",
+        r"wine (?:tastings?|pairings?|list|club|bar|flights?|night|specials?|sale|deals?|bottles?|cellar|shop|"
+        r"store|and beer|& beer|and spirits|& spirits|and cheese)",
+        r"(?:red|white|sparkling|house|free|bottomless|#|half price|dessert) wines?"
+        r"(?! (?:sauce|vinegar|reduction|braised|glaze|butter|jus|marinade|colou?red|stain))",
+        r"(?:bottle|glass|case|carafe)s? of (?:wine|champagne|prosecco|bubbly|rosé|cava)",
+        r"wines",
+        r"winery|wineries",
+        r"(?:craft|signature|#|half price|bottomless|specialty|classic) cocktails",
+        r"cocktail (?:specials?|menu|bar|class(?:es)?|kits?)",
+        r"margaritas",
+        r"(?:frozen|#|jumbo|skinny|top shelf) margaritas?(?! pizza)",
+        r"margarita (?:specials?|mondays?|tuesdays?|night|pitchers?|machine)",
+        r"mimosas|bellinis|sangrias?|mojitos?|martinis?|daiquiris?|palomas",
+        r"(?:jello|jell-o|tequila|vodka|whiske?y|rum|fireball|jager) shots",
+        r"j(?:a|ä)ger ?bombs?",
+        r"champagne (?:toast|brunch|bar|tasting|bottles?|specials?)",
+        r"(?:free|complimentary|bottomless) (?:champagne|prosecco)",
+        r"prosecco",
+        r"open bar",
+        r"(?:bar|pub) crawls?",
+        r"bottomless (?:mimosas|drinks|brunch)",
+        r"hard (?:seltzers?|ciders?|lemonade|kombucha)",
+        r"ipas?|lagers|stouts|pilsners?|hefeweizens?",
+        r"alcohol (?:delivery|sales?|deals?|specials?|served)",
+        r"alcoholic (?:beverages|drinks)",
+        r"(?:beer|wine|liquor) (?:delivery|delivered)",
+        r"moonshine",
+        r"soju|mezcal|sake bombs?",
+        r"hennessy|jack daniels?|jose cuervo|bud light|coors(?: light)?|heineken|michelob|white claws?|"
+        r"smirnoff|bacardi|jameson|grey goose",
+        r"rosé",
+        r"(?:#|cheap|half price) (?:drafts|pints|domestics|well drinks|pitchers)",
+    ),
+    "firearms": (
+        r"firearms?",
+        r"handguns?",
+        r"(?<!air\s)(?<!nerf\s)(?<!toy\s)rifles?",
+        r"shotguns",
+        r"shotgun (?:sale|shells?|for sale|deals?|ammo)",
+        r"(?:pump|semi ?auto(?:matic)?|tactical|used|# gauge) shotguns?",
+        r"(?<!water\s)(?<!squirt\s)(?<!glue\s)(?<!spray\s)pistols?(?! (?:grip|nozzle|shrimp|squats?))",
+        r"revolvers",
+        r"ammo|ammunition",
+        r"\d+ ?mm (?:ammo|rounds|handguns?|pistols?)",
+        r"\.\d\d (?:lr|rifles?|rounds|caliber)",
+        r"\d+ rounds of (?:ammo|ammunition|\d+ ?mm)",
+        r"(?:ar|ak) ?(?:15|47)s?",
+        r"glocks?",
+        r"sig sauer",
+        r"smith (?:and|&) wesson",
+        r"berettas?",
+        r"(?:assault|semi ?automatic|automatic|hunting|sniper) (?:rifles?|weapons?|guns?|pistols?)",
+        r"gun (?:shows?|shops?|stores?|sales?|deals?|ranges?|safes?|raffles?|parts|permits?|licen[cs]es?|"
+        r"dealers?|kits?|auctions?)",
+        r"guns (?:and|&|n) ammo",
+        r"guns? for sale",
+        r"buy (?:a )?guns?",
+        r"(?:shooting|firing|pistol|rifle) ranges?",
+        r"concealed carry",
+        r"ccw (?:class|classes|permits?)",
+        r"(?<!surge\s)(?<!noise\s)silencers?",
+        r"ghost guns?",
+        r"bump stocks?",
+        r"high capacity (?:magazines|mags)",
+        r"hollow ?points?",
+    ),
+    "gambling": (
+        r"casinos?",
+        r"gambling|gamblers?",
+        r"sportsbooks?",
+        r"sports ?betting",
+        r"betting (?:odds|lines?|tips|app|sites?|bonus|slips?)",
+        r"(?:online|live|mobile|sports) (?:betting|wagering)",
+        r"bet (?:now|today|here|online|on (?:the game|your team|tonight|sports|games|every)|#|with us|and win)",
+        r"(?:place|make) (?:a|your) bets?",
+        r"free bets?",
+        r"bet365|draftkings|fanduel|betmgm|bovada",
+        r"parlays?",
+        r"wagers?|wagering",
+        r"(?:online|live|texas hold ?'?em|video|free) poker",
+        r"poker (?:tournaments?|night|room|chips|bonus|games?|tables?|sites?|app)",
+        r"hold ?'?em",
+        r"blackjack|roulette|baccarat|craps",
+        r"slot (?:machines?|games?|tournaments?|bonus)",
+        r"(?:online|free|play|penny|vegas|casino) slots",
+        r"slots (?:bonus|jackpots?|games?|online|tournaments?)",
+        r"free spins",
+        r"(?:progressive|mega|casino|slots?) jackpots?",
+        r"(?:deposit|casino|betting|poker|slots?) bonus(?:es)?",
+        r"no deposit",
+        r"lottery tickets?|lotto|powerball|mega millions",
+        r"scratch ?(?:offs?|tickets)",
+        r"keno",
+        r"online bingo|bingo (?:bonus|jackpot|cash)",
+        r"bookies?|bookmakers?",
+        r"odds boosts?",
+        r"daily fantasy",
+    ),
+    "tobacco": (
+        r"cigarettes?|cigs",
+        r"e ?cigs?|e ?cigarettes?",
+        r"cigars?(?! box)",
+        r"cigarillos?",
+        r"(?<!quit\s)(?<!quitting\s)(?<!anti[\s-])(?<!stop\s)tobacco(?! free| cessation| use| prevention)",
+        r"(?<!anti[\s-])vapes?",
+        r"vaping (?:products?|supplies|devices?|deals?|kits?|gear)",
+        r"e ?juices?|e ?liquids?",
+        r"juuls?|juul pods?",
+        r"nicotine (?:pouches|pods|salts?|vapes?)",
+        r"zyn|snus",
+        r"hookahs?|shisha",
+        r"smoke shops?",
+        r"rolling papers",
+        r"(?:elf|puff|geek) bars?",
+        r"marlboros?",
+    ),
+    "cannabis": (
+        r"cannabis",
+        r"marijuana|marihuana",
+        r"weed (?:delivery|deliveries|dispensar(?:y|ies)|strains?|gummies|edibles|pens?|carts?|brownies?|shop|"
+        r"store|plug|deals?|menu|pre ?rolls?|for sale)",
+        r"(?:buy|smoke|smoking|sell|selling|order|premium|cheap|top shelf|legal|recreational|medical|ounces? of|"
+        r"oz of|grams? of|eighths? of|quarter of|zips? of) weed(?![\w-])",
+        r"thca?",
+        r"cbd",
+        r"delta ?(?:8|9|10)(?: thc)?",
+        r"hhc",
+        r"dispensar(?:y|ies)",
+        r"edibles",
+        r"pre ?rolls?",
+        r"kush",
+        r"indicas?|sativas?",
+        r"(?:smoke|roll|pass|puff|light) (?:a|the|some|up a) (?:joint|blunt|spliff|bowl)",
+        r"blunt wraps?",
+        r"spliffs?|ganja|reefer|stoners?|budtenders?|bongs?",
+        r"420 friendly",
+        r"(?:happy|celebrate) (?:4/20|420)",
+        r"(?:4/20|420) (?:sale|deals?|specials?|celebration|party|weekend)",
+        r"pot (?:shop|store|dispensary|brownies?|delivery|smokers?|edibles)",
+        r"(?:smoke|smoking|legal|medical) pot(?![\w-]| roast| pie| luck)",
+        r"dab (?:pens?|rigs?|carts?)",
+        r"hemp (?:flower|pre ?rolls?|buds?|cigarettes)",
+        r"mmj",
+    ),
+    "hate": (
+        r"nigg(?:er|ers|a|as|az)",
+        r"kikes?",
+        r"spics?(?! (?:and|&|n) span)",
+        r"chinks?(?! in (?:the|your|my|our|his|her|their) armou?r)",
+        r"wetbacks?",
+        r"rag ?heads?|towel ?heads?",
+        r"faggots?",
+        r"gooks?",
+        r"beaners?",
+        r"jigaboos?",
+        r"porch monkeys?",
+        r"zipperheads?",
+        r"trann(?:y|ies)(?! (?:fluid|flush|rebuild|repair|service|shop|work|problems?|issues?|swap|cooler|pan))",
+        r"kill (?:all|the) (?:jews|muslims|blacks|gays|immigrants|mexicans|christians|arabs|asians|whites)",
+        r"(?:jews|muslims|blacks|gays|immigrants|mexicans|arabs|asians) are (?:vermin|animals|subhuman|parasites|"
+        r"rats|cockroaches|a disease|not human)",
+        r"heil hitler|sieg heil|white power|white pride worldwide|race war|gas the jews",
+    ),
+}
+
+_NUMBER: Final = r"\$?\d+(?:[.,]\d+)?\$?"
+
+
+def _fragment(source: str) -> str:
+    return source.replace(" ", r"[\s\-]+").replace("#", _NUMBER)
+
+
+# One alternation with a named group per category: a single scan finds the first prohibited
+# term anywhere in the body and `lastgroup` names its category.
+_TERM_MATCHER: Final = re.compile(
+    r"(?<![\w$])(?:"
+    + "|".join(f"(?P<{category}>{'|'.join(map(_fragment, fragments))})" for category, fragments in _TERMS.items())
+    + r")(?!\w)"
+)
+
+# Misspellings within a small edit distance (OSA: a transposition counts once) of words that
+# are prohibited on their own. Only long, distinctive words: short ones ("vape", "porn") have
+# too many ordinary neighbours. Real words within reach of a term never count.
+_FUZZY_TERMS: Final[dict[str, Category]] = {
+    "casino": "gambling",
+    "casinos": "gambling",
+    "gambling": "gambling",
+    "roulette": "gambling",
+    "blackjack": "gambling",
+    "sportsbook": "gambling",
+    "viagra": "adult",
+    "cialis": "adult",
+    "pornography": "adult",
+    "cannabis": "cannabis",
+    "marijuana": "cannabis",
+    "cigarette": "tobacco",
+    "cigarettes": "tobacco",
+    "tobacco": "tobacco",
+    "marlboro": "tobacco",
+    "vodka": "alcohol",
+    "tequila": "alcohol",
+    "whiskey": "alcohol",
+    "liquor": "alcohol",
+    "firearm": "firearms",
+    "firearms": "firearms",
+    "handgun": "firearms",
+    "handguns": "firearms",
+    "ammunition": "firearms",
+    "nigger": "hate",
+    "faggot": "hate",
+}
+_FUZZY_CHOICES: Final = tuple(_FUZZY_TERMS)
+_FUZZY_FIRST_LETTERS: Final = frozenset(term[0] for term in _FUZZY_TERMS)
+_REAL_NEIGHBOURS: Final = frozenset(
+    {
+        "casing", "casings", "cassino", "gamboling", "whisked", "whisker", "whiskers", "forearm", "forearms",
+        "admonition", "nagger", "liquid", "liquids", "handgum", "cigarillo", "tobago", "rouletted",
+    }
+)  # fmt: skip
+
+# --- Normalisation for the disguise pass ------------------------------------------------------
+# Built from the Unicode confusables data shipped by `confusable_homoglyphs` (letters of other
+# scripts that look like a Latin letter, after NFKC and case folding). Embedded rather than read
+# at import because loading the package's 900 kB JSON costs tens of milliseconds of cold start;
+# bench/content_quality.py rebuilds it from the package and a test keeps the two equal.
+HOMOGLYPHS: Final[dict[str, str]] = {
+    "a": "\u0251\u03b1\u0430\u13aa\u15c5\ua4ee\U000102a0\U00016f40",
+    "b": "\u0185\u03b2\u0432\u044c\u13cf\u13f4\u1472\u15af\u15f7\ua4d0\ua7b5\U00010282\U000102a1\U00010301",
+    "c": "\u0441\u13df\u1d04\u2ca5\ua4da\U000102a2\U00010302\U0001043d\U0001051c",
+    "d": "\u0501\u13a0\u13e7\u146f\u15de\u15ea\ua4d2\ua4d3",
+    "e": "\u03b5\u0435\u04bd\u13ac\u2d39\ua4f0\uab32\U00010286\U000118c6\U000118ce",
+    "f": "\u03dd\u0584\u15b4\u1e9d\ua4dd\ua799\uab35\U00010287\U000102a5\U00010525\U000118c2",
+    "g": "\u018d\u0261\u050d\u0581\u13c0\u13f3\u1d83\ua4d6",
+    "h": "\u03b7\u043d\u04bb\u0570\u13bb\u13c2\u157c\u2c8f\ua4e7\U000102cf",
+    "i": "\u0131\u0269\u026a\u03b9\u0456\u04cf\u13a5\ua647\U000118c3",
+    "j": "\u029d\u03f3\u0458\u13ab\u148d\ua4d9",
+    "k": "\u03ba\u043a\u13e6\u16d5\u2c95\ua4d7\U00010518",
+    "l": "\u01c0\u13de\u14aa\u16c1\u2c93\u2cd1\u2d4f\ua4e1\ua4f2\U0001028a\U00010309\U00010443\U00010526\U000118d2"
+    "\U00016f16\U00016f28",
+    "m": "\u03bc\u03fb\u043c\u13b7\u15f0\u16d6\u2c99\ua4df\U000102b0\U00010311",
+    "n": "\u0578\u057c\u2c9b\ua4e0\U00010513",
+    "o": "\u03bf\u03c3\u043e\u0585\u0b20\u0d20\u101d\u10ff\u12d0\u1d0f\u1d11\u2c9f\u2d54\ua4f3\uab3d\U00010292"
+    "\U000102ab\U0001042c\U000104ea\U00010516\U000118c8\U000118d5\U000118d7",
+    "p": "\u03c1\u0440\u13e2\u146d\u2ca3\ua4d1\U00010295",
+    "q": "\u051b\u0563\u0566\u2d55",
+    "r": "\u0280\u0433\u13a1\u13b1\u13d2\u1587\u1d26\u2c85\ua4e3\uab47\uab48\U000104dc\U00016f35",
+    "s": "\u01bd\u0455\u057f\u13d5\u13da\ua4e2\ua731\U00010296\U00010448\U000118c1\U00016f3a",
+    "t": "\u03c4\u0442\u13a2\u2ca7\ua4d4\U00010297\U000102b1\U00010315\U000118dc\U00016f0a",
+    "u": "\u028b\u03c5\u057d\u1200\u144c\u1d1c\ua4f4\ua79f\uab4e\uab52\U000104f6\U000118d8\U00016f42",
+    "v": "\u03bd\u0475\u13d9\u142f\u1d20\u2d38\ua4e6\ua6df\U0001051d\U00011706\U000118c0\U00016f08",
+    "w": "\u026f\u0461\u051d\u0561\u13b3\u13d4\u1d21\ua4ea\U0001170a\U0001170e\U0001170f",
+    "x": "\u03c7\u0445\u1541\u157d\u16b7\u2cad\u2d5d\ua4eb\uab53\U00010290\U000102b4\U00010317\U00010527",
+    "y": "\u0263\u028f\u03b3\u0443\u04af\u10e7\u13a9\u13bd\u1d8c\u1eff\u2ca9\ua4ec\uab5a\U000102b2\U000118c4"
+    "\U00016f43",
+    "z": "\u03b6\u13c3\u1d22\ua4dc\U000118c9",
+}
+
+# Invisible characters (zero-width space/joiners, word joiner, BOM, soft hyphen, bidi marks,
+# variation selectors, tag characters) and the combining marks NFKD splits accents into.
+_INVISIBLE_RANGES: Final = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F),
+    (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0x0300, 0x036F),
+    (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F), (0xE0000, 0xE007F),
+    (0xE0100, 0xE01EF),
+)  # fmt: skip
+_TYPOGRAPHY: Final = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2010": "-", "\u2011": "-",
+                      "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " "}  # fmt: skip
+_FOLD: Final = str.maketrans(
+    {
+        **{code: None for start, end in _INVISIBLE_RANGES for code in range(start, end + 1)},
+        **{source: latin for latin, sources in HOMOGLYPHS.items() for source in sources},
+        **_TYPOGRAPHY,
+    }
+)
+_PLAIN: Final = str.maketrans(_TYPOGRAPHY)
+
+_LEET_CHARS: Final = "4@31!|05$7+89€"
+_LEET: Final = str.maketrans(dict(zip(_LEET_CHARS, "aaeiilosstbgge", strict=True)))
+_HAS_LEET: Final = re.compile(f"[{re.escape(_LEET_CHARS)}]")
+_HAS_LETTER: Final = re.compile(r"[^\W\d_]")
+# Inside a word every symbol that is not itself a leetspeak letter is padding ("c*a*s*i*n*o").
+_PADDING: Final = re.compile(rf"[^\w{re.escape(_LEET_CHARS)}]+|_+")
+_EDGE_LEAD: Final = "\"'([{<*#~^-_.,:;"
+_EDGE_TRAIL: Final = "\"')]}>*.,!?:;~^-_"
+_SPACED_RUN: Final = 3
+
+
+def _plain_form(body: str) -> str:
+    return " ".join(body.translate(_PLAIN).casefold().split())
+
+
+def _fold_characters(body: str) -> str:
+    if body.isascii():
+        return body.casefold()
+    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", body))
+    return text.casefold().translate(_FOLD)
+
+
+def _unpad(token: str) -> str:
+    core = token.lstrip(_EDGE_LEAD).rstrip(_EDGE_TRAIL)
+    if not _HAS_LETTER.search(core) and len(core) != 1:
+        return core
+    core = _PADDING.sub("", core)
+    return core
+
+
+def deobfuscate(body: str) -> str:
+    """The body as a filter-evading sender meant it to be read (SPEC section 3, check 8):
+    NFKC, invisible characters and accents dropped, case folded, homoglyphs folded to Latin,
+    symbols inside a word removed, letters spaced one by one joined, leetspeak read as letters."""
+    tokens = [_unpad(token) for token in _fold_characters(body).split()]
+    joined: list[str] = []
+    run: list[str] = []
+    for token in [*tokens, ""]:
+        if len(token) == 1 and token.isalnum():
+            run.append(token)
+            continue
+        if len(run) >= _SPACED_RUN:
+            joined.append("".join(run))
+        else:
+            joined.extend(run)
+        run = []
+        if token:
+            joined.append(token)
+    return " ".join(_read_leet(token) for token in joined)
+
+
+def _read_leet(token: str) -> str:
+    if _HAS_LEET.search(token) and _HAS_LETTER.search(token):
+        return token.translate(_LEET)
+    return token
+
+
+def _term_key(text: str) -> str:
+    return "".join(char for char in text if char.isalnum())
+
+
+def _matches(text: str) -> list[tuple[Category, str]]:
+    found: list[tuple[Category, str]] = []
+    for match in _TERM_MATCHER.finditer(text):
+        category: Category = match.lastgroup  # type: ignore[assignment]
+        found.append((category, " ".join(match.group().replace("-", " ").split())))
+    return found
+
+
+def _misspelling(tokens: list[str]) -> tuple[Category, str] | None:
+    for token in tokens:
+        if len(token) < 5 or token[0] not in _FUZZY_FIRST_LETTERS or not token.isalpha():
+            continue
+        if token in _FUZZY_TERMS or token in _REAL_NEIGHBOURS:
+            continue
+        best = process.extractOne(token, _FUZZY_CHOICES, scorer=OSA.distance, score_cutoff=2)
+        if best is None:
+            continue
+        term, distance, _ = best
+        allowed = 2 if len(term) >= 9 else 1
+        if distance <= allowed and term[0] == token[0]:
+            return _FUZZY_TERMS[term], term
+    return None
+
+
+# --- Non-standard opt-out wording -------------------------------------------------------------
+_VERB: Final = r"(?:reply|replying|text|texting|txt|respond|responding|send|sending|msg)"
+_ITEM: Final = (
+    r"(?:\"[^\"\n]{1,30}\"|'[^'\n]{1,30}'|opt[ -]?out|stop ?all|(?:\w[.\s*_\-]){2,}\w(?!\w)|[^\s,;:!?\"']+)"
+)
+_ITEMS: Final = rf"{_ITEM}(?:\s*(?:,|/|\bor\b|\band\b)\s*{_ITEM}){{0,3}}"
+_OBJECT: Final = (
+    r"(?:all\s+|future\s+|these\s+|our\s+|further\s+|the\s+)?"
+    r"(?:msgs?|messages|texts|txts|alerts|notifications|sms|these|marketing|promos|promotions|offers|updates)\b"
+)
+_TARGET: Final = (
+    rf"(?:opt[ -]?out|unsubscribe|unsub\b|be\s+(?:removed|unsubscribed|taken\s+off)|no\s+longer\s+(?:receive|get)"
+    rf"|(?:stop|quit|end|cancel|halt)\s+(?:receiving|getting)\b|(?:stop|quit|end|cancel|halt)\s+{_OBJECT}"
+    rf"|(?:stop|quit|unsubscribe)\s*(?:$|[.!;)]))"
+)
+_TARGET_FIRST: Final = (
+    r"(?:opt[ -]?out|unsubscribe|stop\s+(?:receiving|getting)|no\s+longer\s+(?:wish|want)\s+to\s+(?:receive|get)"
+    r"|be\s+removed|(?:cancel|end)\s+(?:msgs|messages|texts|alerts|notifications))"
+)
+_OPT_OUT_WORDING: Final = re.compile(
+    # "Reply NOMORE to quit" (the target is optional: "Reply STPO" is caught by its keyword).
+    rf"\b{_VERB}(?:\s+(?:with|back(?:\s+with)?|us))?\s*[:\-]?\s*(?P<kws>{_ITEMS})"
+    rf"(?P<target>(?:\s+to\s+\+?\d[\d\- ]{{3,14}})?\s+(?:to|and\s+you(?:'ll|\s+will)|if\s+you\s+(?:want|wish)\s+to)"
+    rf"\s+{_TARGET})?"
+    # "To opt out, reply NOMORE" / "You can unsubscribe any time by texting NOMORE".
+    rf"|\b{_TARGET_FIRST}[^.!?;\n]{{0,40}}?[,:\-]?\s*(?:just\s+|simply\s+|please\s+|by\s+)?{_VERB}"
+    rf"(?:\s+(?:with|back(?:\s+with)?|us))?\s*[:\-]?\s*(?P<kws2>{_ITEMS})(?!\s+(?:to|for)\s+(?!opt|unsub|stop|quit|end)\w)"
+)
+_ITEM_SPLIT: Final = re.compile(rf"({_ITEM})(?:\s*(?:,|/|\bor\b|\band\b)\s*|$)")
+_KEYWORD_LOOKALIKES: Final = ("stop", "optout", "unsubscribe")
+_KEYWORD_NEIGHBOURS: Final = frozenset(
+    {"shop", "step", "stoop", "top", "sop", "stow", "slop", "stomp", "stops", "atop", "soap", "spot", "stoo"}
+)
+
+
+def _keyword_items(listing: str) -> list[str]:
+    return [item.group(1) for item in _ITEM_SPLIT.finditer(listing) if item.group(1)]
+
+
+def _keyword(item: str) -> str:
+    return normalise_reply(item.strip("\"'"))
+
+
+def _looks_like_keyword(keyword: str) -> bool:
+    plain = _term_key(deobfuscate(keyword))
+    if plain in OPT_OUT_KEYWORDS or plain in {_term_key(k) for k in OPT_OUT_KEYWORDS}:
+        return True
+    if not plain.isalpha() or plain in _KEYWORD_NEIGHBOURS or len(plain) < 3:
+        return False
+    best = process.extractOne(plain, _KEYWORD_LOOKALIKES, scorer=OSA.distance, score_cutoff=2)
+    if best is None:
+        return False
+    term, distance, _ = best
+    return distance <= (2 if len(term) >= 9 else 1)
+
+
+def _opt_out_wording(plain: str) -> str | None:
+    for match in _OPT_OUT_WORDING.finditer(plain):
+        listing = match.group("kws") or match.group("kws2")
+        keywords = [_keyword(item) for item in _keyword_items(listing)]
+        if not keywords or any(keyword in OPT_OUT_KEYWORDS for keyword in keywords):
+            continue
+        explicit = match.group("kws2") is not None or match.group("target") is not None
+        for keyword in keywords:
+            if explicit or _looks_like_keyword(keyword):
+                return keyword
+    return None
+
+
+# --- Public API -------------------------------------------------------------------------------
+def check_content(body: str, relaxed: frozenset[str] = frozenset()) -> ContentVerdict | None:
+    """The first content rule the body breaks (SPEC section 3, check 7 before check 8), or None.
+
+    ``relaxed`` lists categories the location's registered campaign allows (see
+    `relaxed_categories`); it never excuses a disguised term, which is deception, not topic.
+    """
+    plain = _plain_form(body)
+    plain_found = _matches(plain)
+    for category, term in plain_found:
+        if category not in relaxed:
+            return ContentVerdict(
+                code="PROHIBITED_CONTENT",
+                category=category,
+                message=f"The message mentions {_LABELS[category]}, which carriers prohibit (SHAFT).",
+                term=term,
+            )
+    undisguised = Counter(_term_key(term) for _, term in plain_found)
+    readable = deobfuscate(body)
+    for category, term in _matches(readable):
+        key = _term_key(term)
+        if undisguised[key] > 0:
+            undisguised[key] -= 1
+            continue
+        return _evasion(category, term)
+    misspelt = _misspelling(readable.split())
+    if misspelt is not None:
+        return _evasion(*misspelt)
+    keyword = _opt_out_wording(plain)
+    if keyword is not None:
+        return ContentVerdict(
+            code="FILTER_EVASION",
+            category=OPT_OUT_PHRASING,
+            message=(
+                f"The message asks contacts to opt out with the non-standard wording '{keyword}'; "
+                "carriers require a standard keyword such as 'Reply STOP to unsubscribe'."
+            ),
+            term=keyword,
+        )
+    return None
+
+
+def _evasion(category: Category, term: str) -> ContentVerdict:
+    return ContentVerdict(
+        code="FILTER_EVASION",
+        category=category,
+        message=(
+            f"The message disguises a word about {_LABELS[category]} ('{term}') with misspelling or lookalike "
+            "characters, which carriers treat as filter evasion."
+        ),
+        term=term,
+    )
+
+
+# Campaign use cases that make a category lawful to send (docs/content-policy.md). Carriers
+# accept alcohol only on campaigns registered as age-gated; nothing else is ever relaxed on
+# 10DLC: cannabis/CBD and hate are refused outright, firearms sales and gambling need
+# carrier-specific approval this gateway does not model, and tobacco/vape is refused by T-Mobile.
+_RELAXED_BY_USE_CASE: Final[dict[str, frozenset[str]]] = {
+    "AGE_GATED": frozenset({"alcohol"}),
+}
+_USE_CASE_SEPARATORS: Final = re.compile(r"[^A-Z0-9]+")
+
+
+def relaxed_categories(use_case: str | None) -> frozenset[str]:
+    """Prohibited categories a registered campaign use case makes sendable; empty for all but
+    age-gated campaigns ("AGE_GATED", or a use case carrying that marker such as
+    "MARKETING_AGE_GATED"), which may mention alcohol."""
+    if not use_case:
+        return frozenset()
+    words = _USE_CASE_SEPARATORS.sub("_", use_case.upper()).strip("_")
+    relaxed: frozenset[str] = frozenset()
+    for marker, categories in _RELAXED_BY_USE_CASE.items():
+        if words == marker or f"_{marker}_" in f"_{words}_":
+            relaxed |= categories
+    return relaxed
+
+
+# Public link shorteners hide the destination; carriers filter them, so the gate warns (it
+# does not refuse: SPEC section 3 lists no such check, and branded short domains are fine).
+PUBLIC_SHORTENERS: Final = (
+    "bit.ly", "bitly.com", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "v.gd", "buff.ly", "rebrand.ly",
+    "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy", "t.ly", "bl.ink", "short.io", "s.id", "lnkd.in", "adf.ly",
+    "shorte.st", "soo.gd", "tr.im", "x.co", "clck.ru", "qr.net", "tiny.one", "snip.ly", "bit.do",
+)  # fmt: skip
+_SHORTENER: Final = re.compile(
+    r"(?<![\w.@-])(?:https?://)?(?:www\.)?(?P<domain>"
+    + "|".join(re.escape(domain) for domain in sorted(PUBLIC_SHORTENERS, key=len, reverse=True))
+    + r")(?![\w-]|\.\w)"
+)
+
+
+def public_shorteners(body: str) -> list[str]:
+    """Domains of public URL shorteners in the body, each once, in order of appearance."""
+    found = dict.fromkeys(match.group("domain") for match in _SHORTENER.finditer(body.casefold()))
+    return list(found)
