@@ -58,7 +58,7 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"(?<!food\s)porn\w*",
         r"xxx (?:hot|videos?|vids?|movies?|pics?|photos?|content|sites?|cams?|chat|girls?|babes?|singles)",
         r"(?:hot|free|live) xxx",
-        r"(?:hot|sexy|horny|naughty|lonely|local|lonely) (?:singles|milfs?|babes|cougars|housewives) "
+        r"(?:hot|sexy|horny|naughty|lonely|local) (?:singles|milfs?|babes|cougars|housewives) "
         r"(?:in your area|near you|nearby|tonight|waiting|online|want)",
         r"(?:hot|sexy|horny|naughty) (?:singles|girls|babes|milfs?|cougars|housewives)",
         r"horny",
@@ -67,12 +67,14 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"bdsm",
         r"fetish(?:es)?",
         r"dildos?",
-        r"sex (?:toys?|shop|chat|cams?|videos?|vids|tapes?|dating|party|parties|pills?|hotline|webcam|tonight)",
+        r"sex (?:toys?|shop|chat|cams?|videos?|vids|tapes?|dating|party|parties|pills?|hotline|webcam|"
+        r"tonight)",
         r"(?:casual|hot|free|kinky|phone|cyber|anal|oral|steamy) sex",
         r"sexting",
         r"sexy (?:singles|girls|babes|pics|photos|videos|chat|webcam|cam|milfs?|moms|women|teens)",
         r"(?:send|free|hot|sexy|leaked|private) nudes",
-        r"(?:nude|naked|topless) (?:pics|photos|videos|vids|selfies|girls|women|models|chat|cams?|webcam|dancers?)",
+        r"(?:nude|naked|topless) (?:pics|photos|videos|vids|selfies|girls|women|models|chat|cams?|webcam|"
+        r"dancers?)",
         r"erotic\w*",
         r"escort (?:services?|agency|agencies|girls?)",
         r"(?:female|vip|local|independent|sexy|private) escorts?",
@@ -117,11 +119,12 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"brewery|breweries|brewpubs?|microbrew\w*",
         r"craft (?:beers?|brews?|cocktails?)",
         r"(?:draft|draught|cold|free|domestic|imported|local|cheap|#|half price) beers?",
-        r"beers? (?:on tap|specials?|garden|fest(?:ival)?|tasting|flights?|pong|buckets?|pitchers?|and wine|& wine)",
+        r"beers? (?:on tap|specials?|garden|fest(?:ival)?|tasting|flights?|pong|buckets?|pitchers?|"
+        r"and wine|& wine)",
         r"(?:bucket|pitcher|pint|case|keg|six ?pack)s? of (?:beers?|ale|lager|cider)",
         r"(?<!root\s)(?<!ginger\s)(?<!birch\s)beers",
-        r"wine (?:tastings?|pairings?|list|club|bar|flights?|night|specials?|sale|deals?|bottles?|cellar|shop|"
-        r"store|and beer|& beer|and spirits|& spirits|and cheese)",
+        r"wine (?:tastings?|pairings?|list|club|bar|flights?|night|specials?|sale|deals?|bottles?|cellar|"
+        r"shop|store|and beer|& beer|and spirits|& spirits|and cheese)",
         r"(?:red|white|sparkling|house|free|bottomless|#|half price|dessert) wines?"
         r"(?! (?:sauce|vinegar|reduction|braised|glaze|butter|jus|marinade|colou?red|stain))",
         r"(?:bottle|glass|case|carafe)s? of (?:wine|champagne|prosecco|bubbly|rosé|cava)",
@@ -193,7 +196,8 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"sports ?betting",
         r"betting (?:odds|lines?|tips|app|sites?|bonus|slips?)",
         r"(?:online|live|mobile|sports) (?:betting|wagering)",
-        r"bet (?:now|today|here|online|on (?:the game|your team|tonight|sports|games|every)|#|with us|and win)",
+        r"bet (?:now|today|here|online|on (?:the game|your team|tonight|sports|games|every)|#|with us|"
+        r"and win)",
         r"(?:place|make) (?:a|your) bets?",
         r"free bets?",
         r"bet365|draftkings|fanduel|betmgm|bovada",
@@ -239,10 +243,10 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
     "cannabis": (
         r"cannabis",
         r"marijuana|marihuana",
-        r"weed (?:delivery|deliveries|dispensar(?:y|ies)|strains?|gummies|edibles|pens?|carts?|brownies?|shop|"
-        r"store|plug|deals?|menu|pre ?rolls?|for sale)",
-        r"(?:buy|smoke|smoking|sell|selling|order|premium|cheap|top shelf|legal|recreational|medical|ounces? of|"
-        r"oz of|grams? of|eighths? of|quarter of|zips? of) weed(?![\w-])",
+        r"weed (?:delivery|deliveries|dispensar(?:y|ies)|strains?|gummies|edibles|pens?|carts?|brownies?|"
+        r"shop|store|plug|deals?|menu|pre ?rolls?|for sale)",
+        r"(?:buy|smoke|smoking|sell|selling|order|premium|cheap|top shelf|legal|recreational|medical|"
+        r"ounces? of|oz of|grams? of|eighths? of|quarter of|zips? of) weed(?![\w-])",
         r"thca?",
         r"cbd",
         r"delta ?(?:8|9|10)(?: thc)?",
@@ -277,10 +281,11 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"jigaboos?",
         r"porch monkeys?",
         r"zipperheads?",
-        r"trann(?:y|ies)(?! (?:fluid|flush|rebuild|repair|service|shop|work|problems?|issues?|swap|cooler|pan))",
+        r"trann(?:y|ies)(?! (?:fluid|flush|rebuild|repair|service|shop|work|problems?|issues?|swap|cooler|"
+        r"pan))",
         r"kill (?:all|the) (?:jews|muslims|blacks|gays|immigrants|mexicans|christians|arabs|asians|whites)",
-        r"(?:jews|muslims|blacks|gays|immigrants|mexicans|arabs|asians) are (?:vermin|animals|subhuman|parasites|"
-        r"rats|cockroaches|a disease|not human)",
+        r"(?:jews|muslims|blacks|gays|immigrants|mexicans|arabs|asians) are (?:vermin|animals|subhuman|"
+        r"parasites|rats|cockroaches|a disease|not human)",
         r"heil hitler|sieg heil|white power|white pride worldwide|race war|gas the jews",
     ),
 }
@@ -289,14 +294,17 @@ _NUMBER: Final = r"\$?\d+(?:[.,]\d+)?\$?"
 
 
 def _fragment(source: str) -> str:
-    return source.replace(" ", r"[\s\-]+").replace("#", _NUMBER)
+    return source.replace(" ?", r"[\s\-]*").replace(" ", r"[\s\-]+").replace("#", _NUMBER)
 
 
 # One alternation with a named group per category: a single scan finds the first prohibited
 # term anywhere in the body and `lastgroup` names its category.
+_CATEGORY_OF: Final[dict[str | None, Category]] = {category: category for category in CATEGORIES}
 _TERM_MATCHER: Final = re.compile(
     r"(?<![\w$])(?:"
-    + "|".join(f"(?P<{category}>{'|'.join(map(_fragment, fragments))})" for category, fragments in _TERMS.items())
+    + "|".join(
+        f"(?P<{category}>{'|'.join(map(_fragment, fragments))})" for category, fragments in _TERMS.items()
+    )
     + r")(?!\w)"
 )
 
@@ -357,12 +365,12 @@ HOMOGLYPHS: Final[dict[str, str]] = {
     "i": "\u0131\u0269\u026a\u03b9\u0456\u04cf\u13a5\ua647\U000118c3",
     "j": "\u029d\u03f3\u0458\u13ab\u148d\ua4d9",
     "k": "\u03ba\u043a\u13e6\u16d5\u2c95\ua4d7\U00010518",
-    "l": "\u01c0\u13de\u14aa\u16c1\u2c93\u2cd1\u2d4f\ua4e1\ua4f2\U0001028a\U00010309\U00010443\U00010526\U000118d2"
-    "\U00016f16\U00016f28",
+    "l": "\u01c0\u13de\u14aa\u16c1\u2c93\u2cd1\u2d4f\ua4e1\ua4f2\U0001028a\U00010309\U00010443\U00010526"
+    "\U000118d2\U00016f16\U00016f28",
     "m": "\u03bc\u03fb\u043c\u13b7\u15f0\u16d6\u2c99\ua4df\U000102b0\U00010311",
     "n": "\u0578\u057c\u2c9b\ua4e0\U00010513",
-    "o": "\u03bf\u03c3\u043e\u0585\u0b20\u0d20\u101d\u10ff\u12d0\u1d0f\u1d11\u2c9f\u2d54\ua4f3\uab3d\U00010292"
-    "\U000102ab\U0001042c\U000104ea\U00010516\U000118c8\U000118d5\U000118d7",
+    "o": "\u03bf\u03c3\u043e\u0585\u0b20\u0d20\u101d\u10ff\u12d0\u1d0f\u1d11\u2c9f\u2d54\ua4f3\uab3d"
+    "\U00010292\U000102ab\U0001042c\U000104ea\U00010516\U000118c8\U000118d5\U000118d7",
     "p": "\u03c1\u0440\u13e2\u146d\u2ca3\ua4d1\U00010295",
     "q": "\u051b\u0563\u0566\u2d55",
     "r": "\u0280\u0433\u13a1\u13b1\u13d2\u1587\u1d26\u2c85\ua4e3\uab47\uab48\U000104dc\U00016f35",
@@ -386,15 +394,15 @@ _INVISIBLE_RANGES: Final = (
     (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F), (0xE0000, 0xE007F),
     (0xE0100, 0xE01EF),
 )  # fmt: skip
-_TYPOGRAPHY: Final = {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2010": "-", "\u2011": "-",
-                      "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u00a0": " "}  # fmt: skip
-_FOLD: Final = str.maketrans(
-    {
-        **{code: None for start, end in _INVISIBLE_RANGES for code in range(start, end + 1)},
-        **{source: latin for latin, sources in HOMOGLYPHS.items() for source in sources},
-        **_TYPOGRAPHY,
-    }
-)
+_TYPOGRAPHY: Final[dict[str, str]] = {
+    "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-",
+    "\u2013": "-", "\u2014": "-", "\u00a0": " ",
+}  # fmt: skip
+_FOLD: Final[dict[int, str | None]] = {
+    **{code: None for start, end in _INVISIBLE_RANGES for code in range(start, end + 1)},
+    **{ord(source): latin for latin, sources in HOMOGLYPHS.items() for source in sources},
+    **{ord(typographic): plain for typographic, plain in _TYPOGRAPHY.items()},
+}
 _PLAIN: Final = str.maketrans(_TYPOGRAPHY)
 
 _LEET_CHARS: Final = "4@31!|05$7+89€"
@@ -421,17 +429,16 @@ def _fold_characters(body: str) -> str:
 
 def _unpad(token: str) -> str:
     core = token.lstrip(_EDGE_LEAD).rstrip(_EDGE_TRAIL)
-    if not _HAS_LETTER.search(core) and len(core) != 1:
+    if not _HAS_LETTER.search(core):
         return core
-    core = _PADDING.sub("", core)
-    return core
+    return _PADDING.sub("", core)
 
 
 def deobfuscate(body: str) -> str:
     """The body as a filter-evading sender meant it to be read (SPEC section 3, check 8):
     NFKC, invisible characters and accents dropped, case folded, homoglyphs folded to Latin,
     symbols inside a word removed, letters spaced one by one joined, leetspeak read as letters."""
-    tokens = [_unpad(token) for token in _fold_characters(body).split()]
+    tokens = [token for token in map(_unpad, _fold_characters(body).split()) if token]
     joined: list[str] = []
     run: list[str] = []
     for token in [*tokens, ""]:
@@ -461,8 +468,7 @@ def _term_key(text: str) -> str:
 def _matches(text: str) -> list[tuple[Category, str]]:
     found: list[tuple[Category, str]] = []
     for match in _TERM_MATCHER.finditer(text):
-        category: Category = match.lastgroup  # type: ignore[assignment]
-        found.append((category, " ".join(match.group().replace("-", " ").split())))
+        found.append((_CATEGORY_OF[match.lastgroup], " ".join(match.group().replace("-", " ").split())))
     return found
 
 
@@ -493,24 +499,25 @@ _OBJECT: Final = (
     r"(?:msgs?|messages|texts|txts|alerts|notifications|sms|these|marketing|promos|promotions|offers|updates)\b"
 )
 _TARGET: Final = (
-    rf"(?:opt[ -]?out|unsubscribe|unsub\b|be\s+(?:removed|unsubscribed|taken\s+off)|no\s+longer\s+(?:receive|get)"
-    rf"|(?:stop|quit|end|cancel|halt)\s+(?:receiving|getting)\b|(?:stop|quit|end|cancel|halt)\s+{_OBJECT}"
+    rf"(?:opt[ -]?out|unsubscribe|unsub\b|be\s+(?:removed|unsubscribed|taken\s+off)"
+    rf"|no\s+longer\s+(?:receive|get)|(?:stop|quit|end|cancel|halt)\s+(?:receiving|getting)\b|(?:stop|quit|end|cancel|halt)\s+{_OBJECT}"
     rf"|(?:stop|quit|unsubscribe)\s*(?:$|[.!;)]))"
 )
 _TARGET_FIRST: Final = (
-    r"(?:opt[ -]?out|unsubscribe|stop\s+(?:receiving|getting)|no\s+longer\s+(?:wish|want)\s+to\s+(?:receive|get)"
-    r"|be\s+removed|(?:cancel|end)\s+(?:msgs|messages|texts|alerts|notifications))"
+    r"(?:opt[ -]?out|unsubscribe|stop\s+(?:receiving|getting)"
+    r"|no\s+longer\s+(?:wish|want)\s+to\s+(?:receive|get)|be\s+removed|(?:cancel|end)\s+(?:msgs|messages|texts|alerts|notifications))"
 )
 _OPT_OUT_WORDING: Final = re.compile(
     # "Reply NOMORE to quit" (the target is optional: "Reply STPO" is caught by its keyword).
     rf"\b{_VERB}(?:\s+(?:with|back(?:\s+with)?|us))?\s*[:\-]?\s*(?P<kws>{_ITEMS})"
-    rf"(?P<target>(?:\s+to\s+\+?\d[\d\- ]{{3,14}})?\s+(?:to|and\s+you(?:'ll|\s+will)|if\s+you\s+(?:want|wish)\s+to)"
-    rf"\s+{_TARGET})?"
+    rf"(?P<target>(?:\s+to\s+\+?\d[\d\- ]{{3,14}})?"
+    rf"\s+(?:to|and\s+you(?:'ll|\s+will)|if\s+you\s+(?:want|wish)\s+to)\s+{_TARGET})?"
     # "To opt out, reply NOMORE" / "You can unsubscribe any time by texting NOMORE".
     rf"|\b{_TARGET_FIRST}[^.!?;\n]{{0,40}}?[,:\-]?\s*(?:just\s+|simply\s+|please\s+|by\s+)?{_VERB}"
     rf"(?:\s+(?:with|back(?:\s+with)?|us))?\s*[:\-]?\s*(?P<kws2>{_ITEMS})(?!\s+(?:to|for)\s+(?!opt|unsub|stop|quit|end)\w)"
 )
 _ITEM_SPLIT: Final = re.compile(rf"({_ITEM})(?:\s*(?:,|/|\bor\b|\band\b)\s*|$)")
+_KEYWORD_KEYS: Final = frozenset(_term_key(keyword) for keyword in OPT_OUT_KEYWORDS)
 _KEYWORD_LOOKALIKES: Final = ("stop", "optout", "unsubscribe")
 _KEYWORD_NEIGHBOURS: Final = frozenset(
     {"shop", "step", "stoop", "top", "sop", "stow", "slop", "stomp", "stops", "atop", "soap", "spot", "stoo"}
@@ -527,7 +534,7 @@ def _keyword(item: str) -> str:
 
 def _looks_like_keyword(keyword: str) -> bool:
     plain = _term_key(deobfuscate(keyword))
-    if plain in OPT_OUT_KEYWORDS or plain in {_term_key(k) for k in OPT_OUT_KEYWORDS}:
+    if plain in _KEYWORD_KEYS:
         return True
     if not plain.isalpha() or plain in _KEYWORD_NEIGHBOURS or len(plain) < 3:
         return False
@@ -598,8 +605,8 @@ def _evasion(category: Category, term: str) -> ContentVerdict:
         code="FILTER_EVASION",
         category=category,
         message=(
-            f"The message disguises a word about {_LABELS[category]} ('{term}') with misspelling or lookalike "
-            "characters, which carriers treat as filter evasion."
+            f"The message disguises a word about {_LABELS[category]} ('{term}') with misspelling or "
+            "lookalike characters, which carriers treat as filter evasion."
         ),
         term=term,
     )
