@@ -39,6 +39,11 @@ def error_response(error: SmsgateError) -> Response[str]:
 
 
 def validation_response(exc: RequestValidationError) -> Response[str]:
+    if any(problem.get("type") == "json_invalid" for problem in exc.errors()):
+        return json_response(
+            int(HTTP_STATUS[ReasonCode.VALIDATION_ERROR]),
+            {"error": {"code": str(ReasonCode.VALIDATION_ERROR), "message": "The request body is not valid JSON."}},
+        )
     problems = [
         {
             "field": ".".join(str(part) for part in problem.get("loc", ()) if part != "body"),

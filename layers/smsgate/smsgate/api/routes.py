@@ -16,6 +16,7 @@ from smsgate.models.requests import BulkSendRequest, ConsentRequest, PutLocation
 from smsgate.observability import logger
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
+from smsgate.services.idempotency import Answer, answer_once
 
 
 LocationId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", description="The location's id")]
@@ -68,24 +69,26 @@ def create_app() -> APIGatewayHttpResolver:
 
     @app.post("/v1/messages", summary="Gate and queue one message (SPEC section 3)")
     def post_message(request: Annotated[SendMessageRequest, Body()]) -> Response[str]:
-        message = sending.send_message(request, now())
-        return json_response(
-            202,
-            {
+        def gate_one() -> Answer:
+            message = sending.send_message(request, now())
+            return 202, {
                 "message_id": message.message_id,
                 "status": message.status,
                 "body": message.body,
                 "segments": message.segments,
                 "encoding": message.encoding,
-            },
-        )
+            }, {}
 
+        return json_response(*answer_once(request.location_id, request.idempotency_key, now(), gate_one))
 
     @app.post("/v1/messages/bulk", summary="Gate and queue many messages (SPEC section 5)")
     def post_bulk(request: Annotated[BulkSendRequest, Body()]) -> Response[str]:
-        outcome = sending.send_bulk(request, now())
-        return json_response(200 if request.preview else 202, sending.bulk_answer(outcome, request.preview))
+        def gate_many() -> Answer:
+            outcome = sending.send_bulk(request, now())
+            return (200 if request.preview else 202), sending.bulk_answer(outcome, request.preview), {}
 
+        key = None if request.preview else request.idempotency_key
+        return json_response(*answer_once(request.location_id, key, now(), gate_many))
 
     @app.get("/v1/messages/<message_id>", summary="A message and its status history")
     def get_message(message_id: str) -> dict[str, Any]:

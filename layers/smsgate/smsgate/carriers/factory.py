@@ -1,15 +1,55 @@
-"""The carrier adapter of this deployment (template parameter `Carrier`)."""
+"""The carrier adapter of this deployment (template parameter `Carrier`; docs/carriers.md).
+
+Building an adapter reads no secret and opens no connection, so importing the dispatcher stays
+cheap; what the settings alone can tell (an empty secret name or configuration set) still fails
+at cold start (STYLE rule 4).
+"""
 
 from collections.abc import Callable
 from datetime import datetime
 
-from smsgate.carriers.base import Carrier
+from smsgate.carriers.aws_eum import AwsEumCarrier, eum_client
+from smsgate.carriers.base import Carrier, OutboundSms, SendResult
 from smsgate.carriers.simulator import SimulatorCarrier, sns_publisher
+from smsgate.carriers.twilio import TwilioCarrier, twilio_from_secret
 from smsgate.dal import clients
 from smsgate.settings import Settings
 
 
 def carrier_for(settings: Settings, clock: Callable[[], datetime]) -> Carrier:
-    if settings.carrier == "simulator":
-        return SimulatorCarrier(sns_publisher(clients.sns(), settings.carrier_events_topic_arn), clock)
-    raise NotImplementedError(f"carrier adapter '{settings.carrier}' is not available yet")
+    if settings.carrier == "twilio":
+        return TwilioFromSecret(settings)
+    if settings.carrier == "aws":
+        client = eum_client(timeout=settings.carrier_timeout_seconds)
+        return AwsEumCarrier(client, settings.eum_configuration_set)
+    return SimulatorCarrier(sns_publisher(clients.sns(), settings.carrier_events_topic_arn), clock)
+
+
+class TwilioFromSecret:
+    """The Twilio adapter, its credentials read from Secrets Manager when a message is sent.
+
+    `twilio_from_secret` keeps the secret in powertools' five-minute cache, so asking it on
+    every send costs no call per message, yet a rotated auth token is used within minutes
+    without a redeploy. The credentials never sit in the template or the environment.
+    """
+
+    name = "twilio"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.twilio_credentials_secret:
+            raise ValueError("TWILIO_CREDENTIALS_SECRET must name the Secrets Manager secret of the Twilio adapter")
+        self._secret_name = settings.twilio_credentials_secret
+        self._public_base_url = settings.public_base_url
+        self._api_base_url = settings.twilio_api_base_url
+        self._timeout = settings.carrier_timeout_seconds
+
+    def __repr__(self) -> str:
+        return f"TwilioFromSecret(secret={self._secret_name!r})"
+
+    def adapter(self) -> TwilioCarrier:
+        return twilio_from_secret(
+            self._secret_name, self._public_base_url, base_url=self._api_base_url, timeout=self._timeout
+        )
+
+    def send(self, sms: OutboundSms) -> SendResult:
+        return self.adapter().send(sms)

@@ -1,6 +1,7 @@
-"""AWS clients, created once per process (and again after `reset`, for tests)."""
+"""AWS clients, created once per thread (Lambda runs one thread; the local stack runs several, and
+boto3 resources must not be shared between threads)."""
 
-from functools import cache
+import threading
 from typing import Any
 
 import boto3
@@ -9,29 +10,49 @@ from botocore.config import Config
 # Standard retry mode with a small budget: a throttled call is retried a few times, then the
 # request is answered 503 rather than left hanging (issue 11).
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
+_local = threading.local()
+_generation = 0
 
 
-@cache
+def _cache() -> dict[str, Any]:
+    if getattr(_local, "generation", None) != _generation:
+        _local.generation = _generation
+        _local.cache = {}
+    cache: dict[str, Any] = _local.cache
+    return cache
+
+
 def dynamodb() -> Any:
-    return boto3.resource("dynamodb", config=_CONFIG)
+    cache = _cache()
+    if "dynamodb" not in cache:
+        cache["dynamodb"] = boto3.session.Session().resource("dynamodb", config=_CONFIG)
+    return cache["dynamodb"]
 
 
-@cache
 def table(name: str) -> Any:
-    return dynamodb().Table(name)
+    cache = _cache()
+    key = f"table:{name}"
+    if key not in cache:
+        cache[key] = dynamodb().Table(name)
+    return cache[key]
 
 
-@cache
+def client(service: str) -> Any:
+    cache = _cache()
+    if service not in cache:
+        cache[service] = boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return cache[service]
+
+
 def sqs() -> Any:
-    return boto3.client("sqs", config=_CONFIG)
+    return client("sqs")
 
 
-@cache
 def sns() -> Any:
-    return boto3.client("sns", config=_CONFIG)
+    return client("sns")
 
 
 def reset() -> None:
-    """Forget every client (tests start a fresh moto backend per test)."""
-    for factory in (dynamodb, table, sqs, sns):
-        factory.cache_clear()
+    """Forget every client in every thread (tests start a fresh moto backend per test)."""
+    global _generation
+    _generation += 1

@@ -1,6 +1,8 @@
 """Messages and their status history (MessagesTable); idempotent send answers live here too."""
 
+import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -143,7 +145,13 @@ def complete_idempotency_key(
         Key=_idempotency_key(location_id, key),
         UpdateExpression="SET #state = :done, #status = :status, body = :body, headers = :headers",
         ExpressionAttributeNames={"#state": "state", "#status": "status"},
-        ExpressionAttributeValues={":done": "done", ":status": status, ":body": body, ":headers": headers},
+        ExpressionAttributeValues={
+            ":done": "done",
+            ":status": status,
+            # DynamoDB takes numbers as Decimal; a JSON round trip makes the answer storable.
+            ":body": json.loads(json.dumps(body, default=str), parse_float=Decimal),
+            ":headers": headers,
+        },
     )
 
 

@@ -6,9 +6,21 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smsgate.models.phone import E164
+from smsgate.policy.gate import MAX_SEGMENTS
+from smsgate.policy.segments import count_segments
 
 SendKind = Literal["conversation", "bulk", "workflow", "campaign"]
 LOCATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
+
+
+def check_body(body: str) -> str:
+    """SPEC section 3 row 1: a non-empty body of at most 10 segments (before decoration)."""
+    if not body.strip():
+        raise ValueError("must not be empty")
+    encoding, segments = count_segments(body)
+    if segments > MAX_SEGMENTS:
+        raise ValueError(f"needs {segments} {encoding} segments; at most {MAX_SEGMENTS} are allowed")
+    return body
 
 
 class StrictRequest(BaseModel):
@@ -25,10 +37,8 @@ class SendMessageRequest(StrictRequest):
 
     @field_validator("body")
     @classmethod
-    def body_not_blank(cls, body: str) -> str:
-        if not body.strip():
-            raise ValueError("must not be empty")
-        return body
+    def body_fits(cls, body: str) -> str:
+        return check_body(body)
 
 
 class BulkSendRequest(StrictRequest):
@@ -40,6 +50,11 @@ class BulkSendRequest(StrictRequest):
     recipients: list[E164] = Field(min_length=1, max_length=5000)
     preview: bool = False
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+
+    @field_validator("body")
+    @classmethod
+    def body_fits(cls, body: str) -> str:
+        return check_body(body)
 
 
 class PutLocationRequest(StrictRequest):

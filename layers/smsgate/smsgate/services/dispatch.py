@@ -1,42 +1,139 @@
-"""The dispatcher's use case: hand one queued message to the carrier, once."""
+"""The dispatcher's use case: hand one queued message to the carrier, once (issue 7).
 
+One message goes through these steps:
+
+1. Claim `send#<message_id>` in the IdempotencyTable. A redelivered queue message finds the
+   claim and sends nothing.
+2. Wait for the sending number's slot (`NumberThrottle`, `NUMBER_MPS` per number and process).
+3. Send, retrying throttling and 5xx answers with backoff and jitter (`send_with_retry`). An
+   attempt starts only while a whole carrier timeout still fits in the invocation: a Lambda
+   killed by its timeout mid-send would keep the claim and strand the message.
+4. Then, by outcome:
+   - accepted: count `sent` in the audit counters, then move the message to `sent`;
+   - permanently rejected: count `sent` as well (it was attempted; SPEC section 8 divides the
+     errors by it), then apply a `failed` receipt with the carrier's code. No retry;
+   - transient to the last attempt, or out of time: release the claim and raise. The record
+     becomes a batch item failure, SQS redelivers it, and after `maxReceiveCount` receives the
+     redrive policy moves it to the dead-letter queue.
+
+Windows that remain (docs/carriers.md): a crash between the carrier's acceptance and the writes
+of step 4 leaves the claim held and the message `queued`; the redelivery sends nothing (at most
+once rather than twice) and the carrier's receipt later moves the message on. A carrier timeout
+is the opposite case: the carrier may have taken the message, the error is transient, and the
+retry can send it a second time; neither carrier API offers an idempotency key to prevent it.
+"""
+
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from smsgate.carriers.base import Carrier, OutboundSms, PermanentCarrierError
-from smsgate.dal import events, messages
+from smsgate.carriers.base import Carrier, CarrierError, OutboundSms, PermanentCarrierError, SendResult
+from smsgate.carriers.factory import carrier_for
+from smsgate.carriers.retry import send_with_retry
+from smsgate.carriers.throughput import NumberThrottle
+from smsgate.dal import audit, events, messages
 from smsgate.dal.outbound import OutboundRecord
 from smsgate.models.entities import StatusChange
 from smsgate.models.events import Receipt
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.services.receipts import apply_receipt
+from smsgate.settings import Settings
+
+# Time an accepted send still needs after the carrier's answer: the audit count and status write.
+WRITES_SECONDS = 2.0
 
 
-def dispatch(record: OutboundRecord, carrier: Carrier, clock: Callable[[], datetime]) -> str:
-    """Send one message. Returns 'sent', 'rejected' or 'duplicate'.
+class SendDeferred(Exception):
+    """Too little of the invocation is left for a carrier attempt; the queue redelivers the message."""
 
-    A redelivered queue message sends nothing twice: the send is claimed first, and a claim
-    whose send failed transiently is released so the retry can send.
-    """
-    now = clock()
-    send_key = f"send#{record.message_id}"
-    if not events.claim(send_key, now):
-        return "duplicate"
-    sms = OutboundSms(
-        message_id=record.message_id,
-        location_id=record.location_id,
-        from_number=record.from_number,
-        to=record.to,
-        body=record.body,
-    )
-    try:
-        result = carrier.send(sms)
-    except PermanentCarrierError as rejection:
+
+@dataclass(frozen=True)
+class Dispatcher:
+    """What one dispatcher instance keeps between messages: the adapter, the per-number
+    throughput buckets and the retry budget."""
+
+    carrier: Carrier
+    clock: Callable[[], datetime]
+    throttle: NumberThrottle
+    attempts: int = 1
+    sleep: Callable[[float], None] = time.sleep
+    # Seconds an attempt may take: the carrier timeout plus the writes that follow it.
+    attempt_seconds: float = 10.0 + WRITES_SECONDS
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, clock: Callable[[], datetime], sleep: Callable[[float], None] = time.sleep
+    ) -> "Dispatcher":
+        return cls(
+            carrier=carrier_for(settings, clock),
+            clock=clock,
+            throttle=NumberThrottle(settings.number_mps, sleep=sleep),
+            attempts=settings.carrier_send_attempts,
+            sleep=sleep,
+            attempt_seconds=settings.carrier_timeout_seconds + WRITES_SECONDS,
+        )
+
+    def dispatch(self, record: OutboundRecord, seconds_left: Callable[[], float] | None = None) -> str:
+        """Send one message; returns 'sent', 'rejected' or 'duplicate' (steps in the module doc).
+
+        `seconds_left` tells how much of the invocation remains (the Lambda context's).
+        """
+        self._require_time(seconds_left)
+        send_key = f"send#{record.message_id}"
+        if not events.claim(send_key, self.clock()):
+            return self._duplicate(record)
+        try:
+            self.throttle.acquire(record.from_number)
+            self._require_time(seconds_left)
+            result = send_with_retry(
+                self.carrier, outbound_sms(record), attempts=self.attempts, sleep=self._sleep_within(seconds_left)
+            )
+        except PermanentCarrierError as rejection:
+            self._record_rejection(record, rejection)
+            return "rejected"
+        except Exception as exc:
+            events.release(send_key)
+            _log_not_sent(record, exc)
+            raise
+        self._record_sent(record, result)
+        return "sent"
+
+    def _require_time(self, seconds_left: Callable[[], float] | None, after_wait: float = 0.0) -> None:
+        if seconds_left is not None and seconds_left() - after_wait < self.attempt_seconds:
+            raise SendDeferred("too little of the invocation left for a carrier attempt")
+
+    def _sleep_within(self, seconds_left: Callable[[], float] | None) -> Callable[[float], None]:
+        """The retry's sleep, refusing a wait after which no whole attempt would fit."""
+
+        def sleep(seconds: float) -> None:
+            self._require_time(seconds_left, after_wait=seconds)
+            self.sleep(seconds)
+
+        return sleep
+
+    def _record_sent(self, record: OutboundRecord, result: SendResult) -> None:
+        now = self.clock()
+        # The count goes first: a lost status write is repaired by the carrier's receipt
+        # (`queued` may move straight to a final status), a lost count by nothing.
+        audit.count(record.location_id, now, {"sent": 1})
+        moved = messages.advance_status(
+            record.message_id, StatusChange(status="sent", at=now), ["queued"], result.carrier_message_id
+        )
+        metrics.add_metric(name="Sent", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "message handed to the carrier",
+            extra={"message_id": record.message_id, "carrier": self.carrier.name, "status_moved": moved},
+        )
+
+    def _record_rejection(self, record: OutboundRecord, rejection: PermanentCarrierError) -> None:
+        now = self.clock()
+        audit.count(record.location_id, now, {"sent": 1})
         apply_receipt(
             Receipt(
                 receipt_id=f"rejected#{record.message_id}",
                 message_id=record.message_id,
-                carrier=carrier.name,  # type: ignore[arg-type]
+                carrier=self.carrier.name,  # type: ignore[arg-type]  # one of Settings.carrier
                 carrier_message_id=None,
                 status="failed",
                 error_code=rejection.code,
@@ -46,13 +143,39 @@ def dispatch(record: OutboundRecord, carrier: Carrier, clock: Callable[[], datet
             now,
         )
         metrics.add_metric(name="CarrierRejected", unit=MetricUnit.Count, value=1)
-        return "rejected"
-    except Exception:
-        events.release(send_key)
-        raise
-    messages.advance_status(
-        record.message_id, StatusChange(status="sent", at=clock()), ["queued"], result.carrier_message_id
+        logger.warning(
+            "carrier rejected the message",
+            extra={"message_id": record.message_id, "carrier": self.carrier.name, "error_code": rejection.code},
+        )
+
+    def _duplicate(self, record: OutboundRecord) -> str:
+        metrics.add_metric(name="DuplicateSend", unit=MetricUnit.Count, value=1)
+        message = messages.get_message(record.message_id)
+        if message is not None and message.status == "queued":
+            # Either another instance is sending it right now, or an earlier attempt stopped
+            # between the claim and the status write (the window in the module doc).
+            metrics.add_metric(name="SendOutcomeUnknown", unit=MetricUnit.Count, value=1)
+            logger.warning("send already claimed but the message is still queued", extra={"message_id": record.message_id})
+        else:
+            logger.info("redelivered message, nothing sent", extra={"message_id": record.message_id})
+        return "duplicate"
+
+
+def outbound_sms(record: OutboundRecord) -> OutboundSms:
+    return OutboundSms(
+        message_id=record.message_id,
+        location_id=record.location_id,
+        from_number=record.from_number,
+        to=record.to,
+        body=record.body,
     )
-    metrics.add_metric(name="Sent", unit=MetricUnit.Count, value=1)
-    logger.info("message handed to the carrier", extra={"message_id": record.message_id, "carrier": carrier.name})
-    return "sent"
+
+
+def _log_not_sent(record: OutboundRecord, exc: Exception) -> None:
+    # Carrier errors' messages carry codes only; other errors are named by type, because a
+    # library's message may quote the number or the body.
+    reason = str(exc) if isinstance(exc, CarrierError | SendDeferred) else type(exc).__name__
+    metrics.add_metric(name="SendRetryLater", unit=MetricUnit.Count, value=1)
+    logger.warning(
+        "message not sent, left for redelivery", extra={"message_id": record.message_id, "reason": reason}
+    )
