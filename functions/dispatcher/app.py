@@ -1,9 +1,15 @@
-"""dispatcher: hands queued messages to the carrier (the only code that talks to one)."""
+"""dispatcher: hands queued messages to the carrier (the only code that talks to one).
 
+A record that is not sent yet (transient carrier error, too little time left) is reported in
+`batchItemFailures`: SQS redelivers it, and the redrive policy moves it to the DLQ at last.
+"""
+
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -11,10 +17,9 @@ from smsgate.settings import get_settings
 
 settings = get_settings()
 
-from smsgate.carriers.factory import carrier_for  # noqa: E402
 from smsgate.dal.outbound import OutboundRecord  # noqa: E402
 from smsgate.observability import logger, metrics, tracer  # noqa: E402
-from smsgate.services.dispatch import dispatch  # noqa: E402
+from smsgate.services.dispatch import Dispatcher  # noqa: E402
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -23,15 +28,24 @@ def clock() -> datetime:
     return datetime.now(UTC)
 
 
-carrier = carrier_for(settings, clock)
+dispatcher = Dispatcher.from_settings(settings, clock)
 
 
-def send_record(record: SQSRecord) -> str:
-    return dispatch(OutboundRecord.model_validate_json(record.body), carrier, clock)
+def send_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
+    return dispatcher.dispatch(OutboundRecord.model_validate_json(record.body), time_left(lambda_context))
+
+
+def time_left(context: LambdaContext | None) -> Callable[[], float] | None:
+    """Seconds left in this invocation; the dispatcher starts no carrier attempt it cannot finish."""
+    if context is None:
+        return None
+    return lambda: context.get_remaining_time_in_millis() / 1000
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(event=event, record_handler=send_record, processor=processor, context=context)
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=send_record, processor=processor, context=context
+    )

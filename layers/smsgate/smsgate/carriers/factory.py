@@ -37,7 +37,9 @@ class TwilioFromSecret:
 
     def __init__(self, settings: Settings) -> None:
         if not settings.twilio_credentials_secret:
-            raise ValueError("TWILIO_CREDENTIALS_SECRET must name the Secrets Manager secret of the Twilio adapter")
+            raise ValueError(
+                "TWILIO_CREDENTIALS_SECRET must name the Secrets Manager secret of the Twilio adapter"
+            )
         self._secret_name = settings.twilio_credentials_secret
         self._public_base_url = settings.public_base_url
         self._api_base_url = settings.twilio_api_base_url

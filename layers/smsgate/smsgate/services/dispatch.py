@@ -87,7 +87,10 @@ class Dispatcher:
             self.throttle.acquire(record.from_number)
             self._require_time(seconds_left)
             result = send_with_retry(
-                self.carrier, outbound_sms(record), attempts=self.attempts, sleep=self._sleep_within(seconds_left)
+                self.carrier,
+                outbound_sms(record),
+                attempts=self.attempts,
+                sleep=self._sleep_within(seconds_left),
             )
         except PermanentCarrierError as rejection:
             self._record_rejection(record, rejection)
@@ -133,7 +136,7 @@ class Dispatcher:
             Receipt(
                 receipt_id=f"rejected#{record.message_id}",
                 message_id=record.message_id,
-                carrier=self.carrier.name,  # type: ignore[arg-type]  # one of Settings.carrier
+                carrier=self.carrier.name,
                 carrier_message_id=None,
                 status="failed",
                 error_code=rejection.code,
@@ -145,7 +148,11 @@ class Dispatcher:
         metrics.add_metric(name="CarrierRejected", unit=MetricUnit.Count, value=1)
         logger.warning(
             "carrier rejected the message",
-            extra={"message_id": record.message_id, "carrier": self.carrier.name, "error_code": rejection.code},
+            extra={
+                "message_id": record.message_id,
+                "carrier": self.carrier.name,
+                "error_code": rejection.code,
+            },
         )
 
     def _duplicate(self, record: OutboundRecord) -> str:
@@ -155,7 +162,10 @@ class Dispatcher:
             # Either another instance is sending it right now, or an earlier attempt stopped
             # between the claim and the status write (the window in the module doc).
             metrics.add_metric(name="SendOutcomeUnknown", unit=MetricUnit.Count, value=1)
-            logger.warning("send already claimed but the message is still queued", extra={"message_id": record.message_id})
+            logger.warning(
+                "send already claimed but the message is still queued",
+                extra={"message_id": record.message_id},
+            )
         else:
             logger.info("redelivered message, nothing sent", extra={"message_id": record.message_id})
         return "duplicate"
