@@ -12,8 +12,16 @@ from local_stack.lambdas import FunctionPool
 from local_stack.stack import Route
 
 
-def http_api_event(method: str, raw_path: str, query: str, headers: dict[str, str], body: bytes, route: Route,
-                   path_parameters: dict[str, str], source_ip: str) -> dict[str, Any]:
+def http_api_event(
+    method: str,
+    raw_path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    route: Route,
+    path_parameters: dict[str, str],
+    source_ip: str,
+) -> dict[str, Any]:
     text_body: str | None
     try:
         text_body, encoded = (body.decode("utf-8"), False) if body else (None, False)
@@ -54,11 +62,13 @@ def http_api_event(method: str, raw_path: str, query: str, headers: dict[str, st
     }
 
 
-def make_server(host: str, port: int, routes: list[Route], functions: dict[str, FunctionPool]) -> ThreadingHTTPServer:
+def make_server(
+    host: str, port: int, routes: list[Route], functions: dict[str, FunctionPool]
+) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        def log_message(self, format: str, *args: Any) -> None:
             return  # the functions log; access lines would repeat phone numbers in paths
 
         def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
@@ -77,11 +87,23 @@ def make_server(host: str, port: int, routes: list[Route], functions: dict[str, 
             if route is None:
                 code = "METHOD_NOT_ALLOWED" if parameters else "NOT_FOUND"
                 error = {"error": {"code": code, "message": f"No route for {self.command} {split.path}."}}
-                self._answer(405 if parameters else 404, {"Content-Type": "application/json"}, json.dumps(error).encode())
+                self._answer(
+                    405 if parameters else 404,
+                    {"Content-Type": "application/json"},
+                    json.dumps(error).encode(),
+                )
                 return
             headers = {name.lower(): value for name, value in self.headers.items()}
-            event = http_api_event(self.command, split.path, split.query, headers, body, route, parameters,
-                                   self.client_address[0])
+            event = http_api_event(
+                self.command,
+                split.path,
+                split.query,
+                headers,
+                body,
+                route,
+                parameters,
+                self.client_address[0],
+            )
             result = functions[route.function].invoke(event)
             status = int(result.get("statusCode", 200))
             out_headers = dict(result.get("headers") or {})
@@ -91,7 +113,7 @@ def make_server(host: str, port: int, routes: list[Route], functions: dict[str, 
             raw = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode("utf-8")
             self._answer(status, out_headers, raw)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch  # noqa: N815
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
 
     server = ThreadingHTTPServer((host, port), Handler)
     server.daemon_threads = True

@@ -38,15 +38,17 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> di
 
 
 class QueueConsumer(threading.Thread):
-    def __init__(self, trigger: QueueTrigger, function: FunctionPool, endpoint: str, stop: threading.Event) -> None:
+    def __init__(
+        self, trigger: QueueTrigger, function: FunctionPool, endpoint: str, stop: threading.Event
+    ) -> None:
         super().__init__(name=f"consumer-{trigger.function}", daemon=True)
         self.trigger = trigger
         self.function = function
         self.stop_event = stop
         self.sqs = boto3.client("sqs", endpoint_url=endpoint)
-        self.queue_arn = self.sqs.get_queue_attributes(QueueUrl=trigger.queue_url, AttributeNames=["QueueArn"])[
-            "Attributes"
-        ]["QueueArn"]
+        self.queue_arn = self.sqs.get_queue_attributes(
+            QueueUrl=trigger.queue_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
         self.region = self.sqs.meta.region_name
 
     def poll_once(self, wait_seconds: int = 1) -> int:
@@ -57,7 +59,7 @@ class QueueConsumer(threading.Thread):
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        messages = response.get("Messages", [])
+        messages: list[Any] = list(response.get("Messages", []))
         if not messages:
             return 0
         try:
@@ -71,7 +73,10 @@ class QueueConsumer(threading.Thread):
         for start in range(0, len(done), 10):
             self.sqs.delete_message_batch(
                 QueueUrl=self.trigger.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                    for i, m in enumerate(done[start : start + 10])
+                ],
             )
         for message in messages:
             if message["MessageId"] in failed_ids:
@@ -118,7 +123,9 @@ def scheduled_event(rule_name: str) -> dict[str, Any]:
 
 
 class Schedule(threading.Thread):
-    def __init__(self, trigger: ScheduleTrigger, function: FunctionPool, interval: float, stop: threading.Event) -> None:
+    def __init__(
+        self, trigger: ScheduleTrigger, function: FunctionPool, interval: float, stop: threading.Event
+    ) -> None:
         super().__init__(name=f"schedule-{trigger.function}", daemon=True)
         self.trigger = trigger
         self.function = function
@@ -133,7 +140,10 @@ class Schedule(threading.Thread):
             started = time.monotonic()
             try:
                 result = self.fire()
-                print(f"[local] {self.trigger.function} ran in {time.monotonic() - started:.1f}s: "
-                      f"{json.dumps(result, default=str)[:300]}", flush=True)
+                print(
+                    f"[local] {self.trigger.function} ran in {time.monotonic() - started:.1f}s: "
+                    f"{json.dumps(result, default=str)[:300]}",
+                    flush=True,
+                )
             except Exception as exc:
                 print(f"[local] {self.trigger.function} failed: {type(exc).__name__}: {exc}", flush=True)

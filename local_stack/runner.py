@@ -41,6 +41,38 @@ def prepare_environment(endpoint: str) -> None:
     sys.path.insert(0, str(ROOT / "layers" / "smsgate"))
 
 
+def print_banner(stack: Any, schedules: list[Any], endpoint: str, base_url: str, elapsed: float) -> None:
+    """What runs where, and a first request to try."""
+    from local_stack.stack import STACK_NAME
+
+    print(f"smsgate local stack ready in {elapsed:.1f}s", flush=True)
+    print(f"  AWS (moto server)   {endpoint}   stack '{STACK_NAME}' from template.yaml", flush=True)
+    print(
+        f"  HTTP API            {base_url}   ({len(stack.routes)} routes, OpenAPI at {base_url}/v1/openapi.json)",
+        flush=True,
+    )
+    for trigger in stack.queues:
+        print(
+            f"  consumer            {trigger.function} <- {trigger.queue_url.rsplit('/', 1)[-1]}", flush=True
+        )
+    for schedule in schedules:
+        print(
+            f"  schedule            {schedule.trigger.function} every {schedule.interval:.0f}s "
+            f"({schedule.trigger.expression}); run once now with 'make audit'",
+            flush=True,
+        )
+    print(
+        "  carrier             simulator (numbers ending 3003/3004/3005/3006/3008 are undelivered)",
+        flush=True,
+    )
+    print(
+        f"  try:  curl -s -X PUT {base_url}/v1/locations/demo -H 'content-type: application/json' "
+        '-d \'{"name": "Demo Dental", "numbers": ["+12025550100"]}\'',
+        flush=True,
+    )
+    print("  stop:  Ctrl-C", flush=True)
+
+
 def main() -> None:
     config = _settings_from_env()
     host, api_port, aws_port = config["host"], config["api_port"], config["aws_port"]
@@ -58,7 +90,7 @@ def main() -> None:
     from local_stack.api_server import make_server
     from local_stack.consumers import QueueConsumer, Schedule, schedule_seconds
     from local_stack.lambdas import FunctionPool
-    from local_stack.stack import STACK_NAME, create_stack
+    from local_stack.stack import create_stack
 
     started = time.monotonic()
     moto = ThreadedMotoServer(ip_address=host, port=aws_port, verbose=False)
@@ -70,7 +102,12 @@ def main() -> None:
     STATE_FILE.parent.mkdir(exist_ok=True)
     STATE_FILE.write_text(
         json.dumps(
-            {"endpoint": endpoint, "api": base_url, "outputs": stack.outputs, "environment": stack.environment},
+            {
+                "endpoint": endpoint,
+                "api": base_url,
+                "outputs": stack.outputs,
+                "environment": stack.environment,
+            },
             indent=2,
         )
     )
@@ -82,12 +119,16 @@ def main() -> None:
         functions[name] = FunctionPool(name, code_dir, size)
 
     stop = threading.Event()
-    consumers = [QueueConsumer(trigger, functions[trigger.function], endpoint, stop) for trigger in stack.queues]
+    consumers = [
+        QueueConsumer(trigger, functions[trigger.function], endpoint, stop) for trigger in stack.queues
+    ]
     schedules = [
         Schedule(
             trigger,
             functions[trigger.function],
-            float(config["audit_interval"]) if config["audit_interval"] else schedule_seconds(trigger.expression),
+            float(config["audit_interval"])
+            if config["audit_interval"]
+            else schedule_seconds(trigger.expression),
             stop,
         )
         for trigger in stack.schedules
@@ -98,19 +139,7 @@ def main() -> None:
     api_thread = threading.Thread(target=server.serve_forever, name="http-api", daemon=True)
     api_thread.start()
 
-    print(f"smsgate local stack ready in {time.monotonic() - started:.1f}s", flush=True)
-    print(f"  AWS (moto server)   {endpoint}   stack '{STACK_NAME}' from template.yaml", flush=True)
-    print(f"  HTTP API            {base_url}   ({len(stack.routes)} routes, OpenAPI at {base_url}/v1/openapi.json)",
-          flush=True)
-    for trigger in stack.queues:
-        print(f"  consumer            {trigger.function} <- {trigger.queue_url.rsplit('/', 1)[-1]}", flush=True)
-    for schedule in schedules:
-        print(f"  schedule            {schedule.trigger.function} every {schedule.interval:.0f}s "
-              f"({schedule.trigger.expression}); run once now with 'make audit'", flush=True)
-    print("  carrier             simulator (numbers ending 3003/3004/3005/3006/3008 are undelivered)", flush=True)
-    print(f"  try:  curl -s -X PUT {base_url}/v1/locations/demo -H 'content-type: application/json' "
-          "-d '{\"name\": \"Demo Dental\", \"numbers\": [\"+12025550100\"]}'", flush=True)
-    print("  stop:  Ctrl-C", flush=True)
+    print_banner(stack, schedules, endpoint, base_url, time.monotonic() - started)
 
     def shutdown(*_: Any) -> None:
         stop.set()

@@ -107,7 +107,9 @@ def _placeholder_zip() -> bytes:
     # moto stores the function but never runs it: the runner calls the handlers in-process.
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("README.txt", "Code runs in-process in the local stack; see local_stack/runner.py.\n")
+        archive.writestr(
+            "README.txt", "Code runs in-process in the local stack; see local_stack/runner.py.\n"
+        )
     return buffer.getvalue()
 
 
@@ -117,16 +119,21 @@ def _wait_for_stack(cloudformation: Any) -> dict[str, Any]:
         stack: dict[str, Any] = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
         if not stack["StackStatus"].endswith("IN_PROGRESS"):
             if stack["StackStatus"] != "CREATE_COMPLETE":
-                raise RuntimeError(f"stack {STACK_NAME} ended in {stack['StackStatus']}: {stack.get('StackStatusReason')}")
+                raise RuntimeError(
+                    f"stack {STACK_NAME} ended in {stack['StackStatus']}: {stack.get('StackStatusReason')}"
+                )
             return stack
         if time.monotonic() > deadline:
             raise TimeoutError("the local stack was not created within 120 s")
         time.sleep(0.2)
 
 
-def create_stack(endpoint: str, parameters: dict[str, str]) -> LocalStack:
+def create_stack(endpoint: str | None, parameters: dict[str, str]) -> LocalStack:
     session = boto3.session.Session()
-    client = lambda service: session.client(service, endpoint_url=endpoint)  # noqa: E731
+
+    def client(service: str) -> Any:
+        return session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
+
     template = load_template()
     cloudformation_template = to_cloudformation(template, client("iam"))
 
@@ -183,9 +190,9 @@ def create_stack(endpoint: str, parameters: dict[str, str]) -> LocalStack:
         if "ScheduleExpression" not in rule:
             continue
         for target in events.list_targets_by_rule(Rule=rule["Name"])["Targets"]:
-            function = by_physical.get(target["Arn"].split(":")[-1])
-            if function:
-                schedules.append(ScheduleTrigger(function, rule["Name"], rule["ScheduleExpression"]))
+            target_function = by_physical.get(target["Arn"].split(":")[-1])
+            if target_function:
+                schedules.append(ScheduleTrigger(target_function, rule["Name"], rule["ScheduleExpression"]))
 
     return LocalStack(
         outputs=outputs,
@@ -205,5 +212,7 @@ def _subscribe_queues(template: dict[str, Any], resources: dict[str, str], sns: 
             continue
         topic_arn = resources[resource["Properties"]["TopicArn"]["Ref"]]
         queue_url = resources[resource["Properties"]["Endpoint"]["Fn::GetAtt"][0]]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+            "QueueArn"
+        ]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)

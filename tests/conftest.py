@@ -40,7 +40,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     template = _cloudformation_template()
     monkeypatch.setattr(local, "to_cloudformation", lambda *_: template)
     with mock_aws():
-        created = local.create_stack(None, {"PublicBaseUrl": "http://127.0.0.1:3000"})  # type: ignore[arg-type]
+        created = local.create_stack(None, {"PublicBaseUrl": "http://127.0.0.1:3000"})
         for key, value in created.environment.items():
             monkeypatch.setenv(key, value)
         monkeypatch.setenv("TWILIO_AUTH_TOKEN", "local-dev-token")

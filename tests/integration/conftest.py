@@ -31,15 +31,28 @@ def send_gate(stack: Any) -> ApiCall:
     """Call the send_gate handler as API Gateway would for `method path` with a JSON body."""
     handler = load_handler(ROOT / "functions" / "send_gate", uuid.uuid4().hex)
 
-    def call(method: str, path: str, body: Any = None, raw: str | None = None) -> tuple[int, dict[str, Any], dict[str, str]]:
-        route, parameters = route_for(method, path.split("?")[0])
+    def call(
+        method: str, path: str, body: Any = None, raw: str | None = None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        route, parameters = route_for(method, path.split("?", maxsplit=1)[0])
         payload = raw if raw is not None else (json.dumps(body) if body is not None else "")
-        event = http_api_event(method, path.split("?")[0], path.partition("?")[2],
-                               {"content-type": "application/json"}, payload.encode(), route, parameters, "127.0.0.1")
+        event = http_api_event(
+            method,
+            path.split("?", maxsplit=1)[0],
+            path.partition("?")[2],
+            {"content-type": "application/json"},
+            payload.encode(),
+            route,
+            parameters,
+            "127.0.0.1",
+        )
         result = handler(event, LocalContext(function_name="send_gate"))
         text = result.get("body") or "{}"
-        return result["statusCode"], json.loads(text) if text.startswith(("{", "[")) else {"text": text}, \
-            result.get("headers") or {}
+        return (
+            result["statusCode"],
+            json.loads(text) if text.startswith(("{", "[")) else {"text": text},
+            result.get("headers") or {},
+        )
 
     return call
 
@@ -56,6 +69,7 @@ def drain(queue_url: str, max_messages: int = 10_000) -> list[dict[str, Any]]:
             return found
         found += batch
         sqs.delete_message_batch(
-            QueueUrl=queue_url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
+            QueueUrl=queue_url,
+            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)],
         )
     return found

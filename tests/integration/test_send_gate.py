@@ -16,7 +16,9 @@ FROM = "+12025550100"
 TO = "+12025550143"
 
 
-def new_location(api: ApiCall, location_id: str = "loc-1", created_at: datetime | None = None, **extra: Any) -> None:
+def new_location(
+    api: ApiCall, location_id: str = "loc-1", created_at: datetime | None = None, **extra: Any
+) -> None:
     body = {"name": "Bright Smiles", "numbers": [FROM], **extra}
     if created_at:
         body["created_at"] = created_at.isoformat()
@@ -25,15 +27,26 @@ def new_location(api: ApiCall, location_id: str = "loc-1", created_at: datetime 
 
 
 def opt_in(api: ApiCall, phone: str = TO, location_id: str = "loc-1", source: str = "web_form") -> None:
-    status, answer, _ = api("PUT", f"/v1/locations/{location_id}/contacts/{phone.replace('+', '%2B')}/consent",
-                            {"source": source, "evidence": "signup form"})
+    status, answer, _ = api(
+        "PUT",
+        f"/v1/locations/{location_id}/contacts/{phone.replace('+', '%2B')}/consent",
+        {"source": source, "evidence": "signup form"},
+    )
     assert status == 200, answer
 
 
-def send(api: ApiCall, to: str = TO, kind: str = "workflow", body: str = "Your visit is tomorrow at 9.",
-         **extra: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
-    return api("POST", "/v1/messages", {"location_id": "loc-1", "from": FROM, "to": to, "body": body, "kind": kind,
-                                        **extra})
+def send(
+    api: ApiCall,
+    to: str = TO,
+    kind: str = "workflow",
+    body: str = "Your visit is tomorrow at 9.",
+    **extra: Any,
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    return api(
+        "POST",
+        "/v1/messages",
+        {"location_id": "loc-1", "from": FROM, "to": to, "body": body, "kind": kind, **extra},
+    )
 
 
 def test_the_sample_events_run_through_the_handler(stack: Any) -> None:
@@ -64,8 +77,19 @@ def test_an_accepted_message_is_recorded_decorated_and_queued(stack: Any, send_g
     assert [json.loads(m["Body"])["message_id"] for m in queued] == [answer["message_id"]]
     status, message, _ = send_gate("GET", f"/v1/messages/{answer['message_id']}")
     assert status == 200 and message["status"] == "queued" and message["history"][0]["status"] == "queued"
-    assert {"message_id", "location_id", "from", "to", "body", "kind", "segments", "encoding", "status",
-            "error_code", "history"} <= set(message)
+    assert {
+        "message_id",
+        "location_id",
+        "from",
+        "to",
+        "body",
+        "kind",
+        "segments",
+        "encoding",
+        "status",
+        "error_code",
+        "history",
+    } <= set(message)
     # The contact is introduced now: the next workflow message is not decorated again.
     _, second, _ = send(send_gate)
     assert second["body"] == "Your visit is tomorrow at 9."
@@ -81,19 +105,57 @@ def test_conversation_messages_are_never_decorated(stack: Any, send_gate: ApiCal
 @pytest.mark.parametrize(
     ("body", "code", "status"),
     [
-        ({"location_id": "loc-1", "from": FROM, "to": "12025550143", "body": "x", "kind": "bulk"}, "VALIDATION_ERROR", 400),
-        ({"location_id": "loc-1", "from": FROM, "to": "+1", "body": "x", "kind": "bulk"}, "VALIDATION_ERROR", 400),
-        ({"location_id": "loc-1", "from": FROM, "to": TO, "body": "", "kind": "bulk"}, "VALIDATION_ERROR", 400),
-        ({"location_id": "loc-1", "from": FROM, "to": TO, "body": "   ", "kind": "bulk"}, "VALIDATION_ERROR", 400),
-        ({"location_id": "loc-1", "from": FROM, "to": TO, "body": "x", "kind": "spam"}, "VALIDATION_ERROR", 400),
-        ({"location_id": "loc-1", "from": FROM, "to": TO, "body": "x", "kind": "bulk", "extra": 1}, "VALIDATION_ERROR", 400),
-        ({"location_id": "loc-1", "from": FROM, "to": TO, "body": "a" * 1531, "kind": "conversation"}, "VALIDATION_ERROR", 400),
-        ({"location_id": "nope", "from": FROM, "to": TO, "body": "x", "kind": "bulk"}, "LOCATION_NOT_FOUND", 404),
-        ({"location_id": "loc-1", "from": "+12025550199", "to": TO, "body": "x", "kind": "bulk"}, "NUMBER_NOT_OWNED", 422),
+        (
+            {"location_id": "loc-1", "from": FROM, "to": "12025550143", "body": "x", "kind": "bulk"},
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            {"location_id": "loc-1", "from": FROM, "to": "+1", "body": "x", "kind": "bulk"},
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            {"location_id": "loc-1", "from": FROM, "to": TO, "body": "", "kind": "bulk"},
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            {"location_id": "loc-1", "from": FROM, "to": TO, "body": "   ", "kind": "bulk"},
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            {"location_id": "loc-1", "from": FROM, "to": TO, "body": "x", "kind": "spam"},
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            {"location_id": "loc-1", "from": FROM, "to": TO, "body": "x", "kind": "bulk", "extra": 1},
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            {"location_id": "loc-1", "from": FROM, "to": TO, "body": "a" * 1531, "kind": "conversation"},
+            "VALIDATION_ERROR",
+            400,
+        ),
+        (
+            {"location_id": "nope", "from": FROM, "to": TO, "body": "x", "kind": "bulk"},
+            "LOCATION_NOT_FOUND",
+            404,
+        ),
+        (
+            {"location_id": "loc-1", "from": "+12025550199", "to": TO, "body": "x", "kind": "bulk"},
+            "NUMBER_NOT_OWNED",
+            422,
+        ),
         ({"location_id": "loc-1", "from": FROM, "to": TO, "body": "x", "kind": "bulk"}, "NO_CONSENT", 422),
     ],
 )
-def test_refusals_have_a_code_and_status(send_gate: ApiCall, body: dict[str, Any], code: str, status: int) -> None:
+def test_refusals_have_a_code_and_status(
+    send_gate: ApiCall, body: dict[str, Any], code: str, status: int
+) -> None:
     new_location(send_gate)
     got, answer, _ = send_gate("POST", "/v1/messages", body)
     assert (got, answer["error"]["code"]) == (status, code), answer
@@ -118,13 +180,16 @@ def test_a_decorated_body_over_ten_segments_is_refused(send_gate: ApiCall) -> No
     new_location(send_gate)
     opt_in(send_gate)
     status, answer, _ = send(send_gate, kind="bulk", body="a" * 1500)
-    assert status == 400 and answer["error"]["code"] == "VALIDATION_ERROR" and answer["error"]["segments"] == 11
+    assert (
+        status == 400 and answer["error"]["code"] == "VALIDATION_ERROR" and answer["error"]["segments"] == 11
+    )
 
 
 def test_purchased_consent_is_refused_with_a_reason(send_gate: ApiCall) -> None:
     new_location(send_gate)
-    status, answer, _ = send_gate("PUT", "/v1/locations/loc-1/contacts/%2B12025550143/consent",
-                                  {"source": "purchased list"})
+    status, answer, _ = send_gate(
+        "PUT", "/v1/locations/loc-1/contacts/%2B12025550143/consent", {"source": "purchased list"}
+    )
     assert status == 422 and answer["error"]["code"] == "NO_CONSENT"
     assert "bought, sold or exchanged" in answer["error"]["message"]
 
@@ -159,7 +224,9 @@ def test_day_three_of_a_new_account_has_750(send_gate: ApiCall) -> None:
     assert usage["limit"] in (750, 500)  # 500 only in the first second after 00:00:00 UTC
 
 
-def test_the_same_idempotency_key_returns_the_first_answer_and_queues_once(stack: Any, send_gate: ApiCall) -> None:
+def test_the_same_idempotency_key_returns_the_first_answer_and_queues_once(
+    stack: Any, send_gate: ApiCall
+) -> None:
     new_location(send_gate)
     opt_in(send_gate)
     first = send(send_gate, idempotency_key="k-1")
@@ -175,14 +242,26 @@ def test_location_contact_and_dnd_endpoints(send_gate: ApiCall) -> None:
     new_location(send_gate)
     status, location, _ = send_gate("GET", "/v1/locations/loc-1")
     assert status == 200
-    assert {"location_id", "name", "created_at", "numbers", "status", "suspended_until", "brand", "campaign",
-            "usage"} <= set(location)
+    assert {
+        "location_id",
+        "name",
+        "created_at",
+        "numbers",
+        "status",
+        "suspended_until",
+        "brand",
+        "campaign",
+        "usage",
+    } <= set(location)
     opt_in(send_gate)
     status, contact, _ = send_gate("GET", "/v1/locations/loc-1/contacts/%2B12025550143")
     assert status == 200 and contact["consent"]["state"] == "opted_in"
     assert contact["dnd"]["state"] == "none" and contact["ledger"][0]["source"] == "web_form"
     assert send_gate("GET", "/v1/locations/nope")[0] == 404
-    assert send_gate("GET", "/v1/locations/loc-1/contacts/not-a-number")[1]["error"]["code"] == "VALIDATION_ERROR"
+    assert (
+        send_gate("GET", "/v1/locations/loc-1/contacts/not-a-number")[1]["error"]["code"]
+        == "VALIDATION_ERROR"
+    )
     status, answer, _ = send_gate("DELETE", "/v1/locations/loc-1/contacts/%2B12025550143/dnd")
     assert status == 200 and answer["dnd"]["state"] == "none"
 

@@ -19,8 +19,20 @@ def contact(**changes: object) -> Contact:
     return Contact(location_id="loc", phone="+12025550143").model_copy(update=changes)
 
 
-@pytest.mark.parametrize("source", ["purchased", "Bought list", "purchased_list", "sold", "list exchange",
-                                    "exchanged", "rented list", "third-party list", "lead vendor"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "purchased",
+        "Bought list",
+        "purchased_list",
+        "sold",
+        "list exchange",
+        "exchanged",
+        "rented list",
+        "third-party list",
+        "lead vendor",
+    ],
+)
 def test_acquired_lists_never_count(source: str) -> None:
     assert is_acquired_list(source)
     opted_in = contact(consent=Consent(state="opted_in", source=source, captured_at=NOW))
@@ -51,7 +63,9 @@ def test_an_opted_out_contact_is_never_responsive() -> None:
 def test_dnd_refusal_carries_the_products_message() -> None:
     for state in ("temporary", "permanent"):
         refusal = gate.check_dnd(contact(dnd=Dnd(state=state)))  # type: ignore[arg-type]
-        assert refusal is not None and refusal.code == ReasonCode.DND_ACTIVE and refusal.message == DND_MESSAGE
+        assert (
+            refusal is not None and refusal.code == ReasonCode.DND_ACTIVE and refusal.message == DND_MESSAGE
+        )
     assert gate.check_dnd(contact()) is None
 
 
@@ -80,7 +94,10 @@ def test_decoration_never_doubles_what_the_body_has() -> None:
     body = "Bright Smiles: your visit is at 9. Reply STOP to opt out."
     assert decorate(body, LOCATION) == body
     assert decorate("bright smiles reminder", LOCATION) == "bright smiles reminder\nReply STOP to unsubscribe"
-    assert decorate("Visit at 9. Text END to quit", LOCATION) == "Visit at 9. Text END to quit\nThanks, Bright Smiles"
+    assert (
+        decorate("Visit at 9. Text END to quit", LOCATION)
+        == "Visit at 9. Text END to quit\nThanks, Bright Smiles"
+    )
 
 
 def test_custom_texts() -> None:

@@ -4,13 +4,36 @@ import pytest
 
 from smsgate.policy import classify_reply
 
-OPT_OUT = ["STOP", "STOPALL", "STOP ALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT", "OPT OUT",
-           "OPT-OUT", "REMOVE", "ARRET", "TD"]
+OPT_OUT = [
+    "STOP",
+    "STOPALL",
+    "STOP ALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "REVOKE",
+    "OPTOUT",
+    "OPT OUT",
+    "OPT-OUT",
+    "REMOVE",
+    "ARRET",
+    "TD",
+]
 
 
 def variants(word: str) -> list[str]:
-    return [word, word.lower(), word.title(), f"  {word}  ", f"{word}!", f"{word}.", f" {word.lower()}!! ",
-            f"{word}?", f"\t{word}\n"]
+    return [
+        word,
+        word.lower(),
+        word.title(),
+        f"  {word}  ",
+        f"{word}!",
+        f"{word}.",
+        f" {word.lower()}!! ",
+        f"{word}?",
+        f"\t{word}\n",
+    ]
 
 
 @pytest.mark.parametrize("word", OPT_OUT)
@@ -37,7 +60,18 @@ def test_french_accent_and_inner_spacing() -> None:
     assert classify_reply("sToP") == "opt_out"
 
 
-@pytest.mark.parametrize("text", ["Stop by tomorrow?", "yes please book me", "stopped", "help me with my booking",
-                                  "", "   ", "🙂", "STOP STOP"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stop by tomorrow?",
+        "yes please book me",
+        "stopped",
+        "help me with my booking",
+        "",
+        "   ",
+        "🙂",
+        "STOP STOP",
+    ],
+)
 def test_other_messages_are_conversation(text: str) -> None:
     assert classify_reply(text) is None

@@ -14,7 +14,18 @@ CREATED = datetime(2024, 3, 10, 15, 30, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("day", "limit"),
-    [(1, 250), (2, 500), (3, 750), (4, 1000), (5, 1250), (6, 1500), (7, 1750), (8, 5000), (9, 5000), (400, 5000)],
+    [
+        (1, 250),
+        (2, 500),
+        (3, 750),
+        (4, 1000),
+        (5, 1250),
+        (6, 1500),
+        (7, 1750),
+        (8, 5000),
+        (9, 5000),
+        (400, 5000),
+    ],
 )
 def test_ramp_up_table(day: int, limit: int) -> None:
     now = datetime(2024, 3, 10, 12, 0, tzinfo=UTC) + timedelta(days=day - 1)

@@ -6,8 +6,16 @@ import sys
 from pathlib import Path
 
 POLICY = Path(__file__).resolve().parents[2] / "layers" / "smsgate" / "smsgate" / "policy"
-FORBIDDEN_MODULES = ("boto3", "botocore", "smsgate.dal", "smsgate.services", "smsgate.carriers", "urllib.request",
-                     "socket", "requests")
+FORBIDDEN_MODULES = (
+    "boto3",
+    "botocore",
+    "smsgate.dal",
+    "smsgate.services",
+    "smsgate.carriers",
+    "urllib.request",
+    "socket",
+    "requests",
+)
 
 
 def test_importing_the_policy_package_loads_no_aws_sdk() -> None:
@@ -20,7 +28,9 @@ def test_importing_the_policy_package_loads_no_aws_sdk() -> None:
         "sys.exit(1 if bad else 0)"
     )
     env = {"PYTHONPATH": str(POLICY.parent.parent), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -29,7 +39,9 @@ def test_policy_modules_neither_import_io_nor_read_the_clock() -> None:
         tree = ast.parse(module.read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
-                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                names = (
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                )
                 for name in names:
                     assert not name.startswith(FORBIDDEN_MODULES), f"{module.name} imports {name}"
             if isinstance(node, ast.Attribute) and node.attr in ("now", "utcnow", "today", "time"):

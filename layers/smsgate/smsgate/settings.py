@@ -58,7 +58,9 @@ class SettingsError(RuntimeError):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     try:
-        return Settings()  # type: ignore[call-arg]  # values come from the environment
+        return Settings()
     except ValidationError as exc:
         missing = ", ".join(str(err["loc"][0]).upper() for err in exc.errors())
-        raise SettingsError(f"smsgate is misconfigured; check these environment variables: {missing}") from exc
+        raise SettingsError(
+            f"smsgate is misconfigured; check these environment variables: {missing}"
+        ) from exc

@@ -42,7 +42,12 @@ def validation_response(exc: RequestValidationError) -> Response[str]:
     if any(problem.get("type") == "json_invalid" for problem in exc.errors()):
         return json_response(
             int(HTTP_STATUS[ReasonCode.VALIDATION_ERROR]),
-            {"error": {"code": str(ReasonCode.VALIDATION_ERROR), "message": "The request body is not valid JSON."}},
+            {
+                "error": {
+                    "code": str(ReasonCode.VALIDATION_ERROR),
+                    "message": "The request body is not valid JSON.",
+                }
+            },
         )
     problems = [
         {
@@ -51,7 +56,9 @@ def validation_response(exc: RequestValidationError) -> Response[str]:
         }
         for problem in exc.errors()
     ]
-    message = "; ".join(f"{item['field'] or 'body'}: {item['problem']}" for item in problems) or "Invalid request."
+    message = (
+        "; ".join(f"{item['field'] or 'body'}: {item['problem']}" for item in problems) or "Invalid request."
+    )
     return json_response(
         int(HTTP_STATUS[ReasonCode.VALIDATION_ERROR]),
         {"error": {"code": str(ReasonCode.VALIDATION_ERROR), "message": message, "fields": problems}},
@@ -60,7 +67,9 @@ def validation_response(exc: RequestValidationError) -> Response[str]:
 
 def aws_error_response(exc: ClientError | BotoCoreError) -> Response[str]:
     """AWS throttling or failure: answer 503 with Retry-After and decide nothing (issue 11)."""
-    code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
+    code = (
+        exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
+    )
     if isinstance(exc, ClientError) and code not in _RETRYABLE_AWS_ERRORS:
         logger.exception("unexpected AWS error", extra={"aws_error": code})
         return error_response(SmsgateError(ReasonCode.INTERNAL_ERROR, "Internal error; nothing was sent."))

@@ -13,13 +13,13 @@ from smsgate.api.errors import aws_error_response, error_response, json_response
 from smsgate.errors import SmsgateError
 from smsgate.models.phone import normalise_e164
 from smsgate.models.requests import BulkSendRequest, ConsentRequest, PutLocationRequest, SendMessageRequest
-from smsgate.observability import logger
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
 from smsgate.services.idempotency import Answer, answer_once
 
-
-LocationId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", description="The location's id")]
+LocationId = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", description="The location's id")
+]
 Phone = Annotated[str, Path(description="The contact's number, E.164 (URL-encode the '+': %2B)")]
 
 
@@ -34,7 +34,7 @@ def phone_param(raw: str) -> str:
         raise SmsgateError(ReasonCode.VALIDATION_ERROR, f"phone {exc}") from exc
 
 
-def create_app() -> APIGatewayHttpResolver:
+def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function per route
     """A resolver with every route. One per Lambda instance (the local stack runs several
     side by side, and a resolver holds the event it is answering)."""
     app = APIGatewayHttpResolver(enable_validation=True)
@@ -46,38 +46,37 @@ def create_app() -> APIGatewayHttpResolver:
         iam = context.authorizer.iam if context.authorizer else None
         return (iam.user_arn or iam.caller_id or "api") if iam else "api"
 
-
     @app.exception_handler(SmsgateError)
     def handle_refusal(error: SmsgateError) -> Response[str]:
         return error_response(error)
-
 
     @app.exception_handler(RequestValidationError)
     def handle_invalid(exc: RequestValidationError) -> Response[str]:
         return validation_response(exc)
 
-
     @app.exception_handler([ClientError, BotoCoreError])
     def handle_aws(exc: ClientError | BotoCoreError) -> Response[str]:
         return aws_error_response(exc)
-
 
     @app.not_found
     def handle_not_found(_: Exception) -> Response[str]:
         return error_response(SmsgateError(ReasonCode.NOT_FOUND, "No such route."))
 
-
     @app.post("/v1/messages", summary="Gate and queue one message (SPEC section 3)")
     def post_message(request: Annotated[SendMessageRequest, Body()]) -> Response[str]:
         def gate_one() -> Answer:
             message = sending.send_message(request, now())
-            return 202, {
-                "message_id": message.message_id,
-                "status": message.status,
-                "body": message.body,
-                "segments": message.segments,
-                "encoding": message.encoding,
-            }, {}
+            return (
+                202,
+                {
+                    "message_id": message.message_id,
+                    "status": message.status,
+                    "body": message.body,
+                    "segments": message.segments,
+                    "encoding": message.encoding,
+                },
+                {},
+            )
 
         return json_response(*answer_once(request.location_id, request.idempotency_key, now(), gate_one))
 
@@ -94,37 +93,34 @@ def create_app() -> APIGatewayHttpResolver:
     def get_message(message_id: str) -> dict[str, Any]:
         return admin.get_message(message_id)
 
-
     @app.put("/v1/locations/<location_id>", summary="Create or update a location")
-    def put_location(location_id: LocationId, request: Annotated[PutLocationRequest, Body()]) -> Response[str]:
+    def put_location(
+        location_id: LocationId, request: Annotated[PutLocationRequest, Body()]
+    ) -> Response[str]:
         _, created = admin.save_location(location_id, request, now())
         return json_response(201 if created else 200, admin.location_view(location_id, now()))
-
 
     @app.get("/v1/locations/<location_id>", summary="A location, its status, registration and usage")
     def get_location(location_id: LocationId) -> dict[str, Any]:
         return admin.location_view(location_id, now())
 
-
     @app.get("/v1/locations/<location_id>/usage", summary="Today's usage against the daily limit")
     def get_usage(location_id: LocationId) -> dict[str, Any]:
         return admin.usage(sending.require_location(location_id), now())
 
-
     @app.put("/v1/locations/<location_id>/contacts/<phone>/consent", summary="Record a contact's opt-in")
-    def put_consent(location_id: LocationId, phone: Phone, request: Annotated[ConsentRequest, Body()]) -> dict[str, Any]:
+    def put_consent(
+        location_id: LocationId, phone: Phone, request: Annotated[ConsentRequest, Body()]
+    ) -> dict[str, Any]:
         return admin.record_consent(location_id, phone_param(phone), request, caller(), now())
-
 
     @app.get("/v1/locations/<location_id>/contacts/<phone>", summary="Consent, DND and the consent ledger")
     def get_contact(location_id: LocationId, phone: Phone) -> dict[str, Any]:
         return admin.get_contact(location_id, phone_param(phone))
 
-
     @app.delete("/v1/locations/<location_id>/contacts/<phone>/dnd", summary="Clear a temporary DND")
     def delete_dnd(location_id: LocationId, phone: Phone) -> dict[str, Any]:
         return admin.clear_dnd(location_id, phone_param(phone))
-
 
     @app.get("/v1/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
     def openapi() -> Response[str]:

@@ -14,7 +14,9 @@ from typing import Any
 
 from smsgate.carriers.base import OutboundSms, SendResult
 
-UNDELIVERED_SUFFIXES: dict[str, int] = {suffix: int("3000" + suffix[-1]) for suffix in ("3003", "3004", "3005", "3006", "3008")}
+UNDELIVERED_SUFFIXES: dict[str, int] = {
+    suffix: int("3000" + suffix[-1]) for suffix in ("3003", "3004", "3005", "3006", "3008")
+}
 SIMULATOR_SOURCE = "smsgate.simulator"
 
 

@@ -54,5 +54,5 @@ def sns() -> Any:
 
 def reset() -> None:
     """Forget every client in every thread (tests start a fresh moto backend per test)."""
-    global _generation
+    global _generation  # noqa: PLW0603 - one counter shared by every thread
     _generation += 1

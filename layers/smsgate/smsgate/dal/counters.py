@@ -45,7 +45,8 @@ def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[in
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            used_now = int(exc.response.get("Item", {}).get("used", {}).get("N", limit))
+            item: Any = exc.response.get("Item") or {}
+            used_now = int(item.get("used", {}).get("N", limit))
             wanted = min(wanted, limit - used_now)
     return 0, used_now
 

@@ -42,19 +42,28 @@ def save_location(
 ) -> tuple[Location, bool]:
     """Create or update a location; status and registration are kept. Returns (location, created)."""
     names = {"#name": "name", "#numbers": "numbers", "#created": "created_at", "#id": "location_id"}
-    values: dict[str, Any] = {":name": name, ":numbers": numbers, ":created": iso(created_at), ":id": location_id}
+    values: dict[str, Any] = {
+        ":name": name,
+        ":numbers": numbers,
+        ":created": iso(created_at),
+        ":id": location_id,
+    }
     sets = ["#name = :name", "#numbers = :numbers", "#created = :created", "#id = :id"]
     for field, text in texts.items():
         names[f"#{field}"] = field
         values[f":{field}"] = text
         sets.append(f"#{field} = :{field}")
-    old = _table().update_item(
-        Key=_location_key(location_id),
-        UpdateExpression="SET " + ", ".join(sets),
-        ExpressionAttributeNames=names,
-        ExpressionAttributeValues=values,
-        ReturnValues="ALL_OLD",
-    ).get("Attributes")
+    old = (
+        _table()
+        .update_item(
+            Key=_location_key(location_id),
+            UpdateExpression="SET " + ", ".join(sets),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ReturnValues="ALL_OLD",
+        )
+        .get("Attributes")
+    )
     previous_numbers = set(plain(old.get("numbers", []))) if old else set()
     with _table().batch_writer() as batch:
         for number in numbers:

@@ -30,8 +30,11 @@ def enqueue(records: list[OutboundRecord]) -> list[str]:
     for start in range(0, len(records), _SQS_BATCH):
         chunk = records[start : start + _SQS_BATCH]
         entries: list[dict[str, Any]] = [
-            {"Id": str(index), "MessageBody": json.dumps(record.model_dump())} for index, record in enumerate(chunk)
+            {"Id": str(index), "MessageBody": json.dumps(record.model_dump())}
+            for index, record in enumerate(chunk)
         ]
-        response = clients.sqs().send_message_batch(QueueUrl=get_settings().outbound_queue_url, Entries=entries)
+        response = clients.sqs().send_message_batch(
+            QueueUrl=get_settings().outbound_queue_url, Entries=entries
+        )
         failed += [chunk[int(entry["Id"])].message_id for entry in response.get("Failed", [])]
     return failed

@@ -8,7 +8,8 @@ from smsgate.policy.limits import as_utc
 
 # Words that mark a list acquired from someone else: such consent never counts.
 _ACQUIRED_LIST = re.compile(
-    r"\b(purchas\w*|bought|buy|sold|sell\w*|exchang\w*|rent\w*|broker\w*|third[ _-]?party|list[ _-]?vendor|leads?[ _-]?vendor)\b",
+    r"\b(purchas\w*|bought|buy|sold|sell\w*|exchang\w*|rent\w*|broker\w*"
+    r"|third[ _-]?party|list[ _-]?vendor|leads?[ _-]?vendor)\b",
     re.IGNORECASE,
 )
 
@@ -28,6 +29,8 @@ def is_responsive(contact: Contact, now: datetime, window: timedelta) -> bool:
 def has_consent(contact: Contact, kind: str, now: datetime, responsive_window: timedelta) -> bool:
     if contact.consent.state == "opted_in" and not is_acquired_list(contact.consent.source or ""):
         return True
-    return kind == "conversation" and contact.consent.state != "opted_out" and is_responsive(
-        contact, now, responsive_window
+    return (
+        kind == "conversation"
+        and contact.consent.state != "opted_out"
+        and is_responsive(contact, now, responsive_window)
     )

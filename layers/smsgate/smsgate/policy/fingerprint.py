@@ -20,7 +20,7 @@ from hashlib import blake2b
 from typing import Final
 
 BANDS: Final = 4
-SHINGLE_WORDS: Final = 5
+SHINGLE_WORDS: Final = 4
 SHORT_BODY_WORDS: Final = 5
 
 _URL: Final = re.compile(
@@ -78,7 +78,7 @@ def _normalise_once(body: str) -> str:
     text = _URL.sub(" <url> ", text)
     text = _NUMBER.sub(" # ", text)
     text = " ".join(_PUNCTUATION.sub(" ", text).split())
-    text = _GREETING_NAME.sub(r"\1 <name>", text)
+    text = _GREETING_NAME.sub(" ", text)
     text = " ".join(_BOILERPLATE.sub(" ", text).split())
     text = _CALENDAR.sub("#", text)
     return _REPEATS.sub("#", text)

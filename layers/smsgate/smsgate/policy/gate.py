@@ -49,7 +49,8 @@ def check_suspension(location: Location, now: datetime) -> Refusal | None:
         until = location.suspended_until.isoformat() if location.suspended_until else None
         return Refusal(
             ReasonCode.LOCATION_SUSPENDED,
-            "Outgoing SMS are suspended for this location: its error or opt-out rate passed the carriers' threshold.",
+            "Outgoing SMS are suspended for this location: its error or opt-out rate passed "
+            "the carriers' threshold.",
             {"suspended_until": until},
         )
     return None

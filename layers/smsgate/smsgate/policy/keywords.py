@@ -8,8 +8,22 @@ ReplyKind = Literal["opt_out", "opt_in", "help"]
 # The union of the defaults of Twilio, Telnyx and AWS End User Messaging SMS, with the
 # French keywords Canadian carriers honour.
 OPT_OUT_KEYWORDS = frozenset(
-    {"stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit", "revoke",
-     "optout", "opt out", "opt-out", "remove", "arret", "td"}
+    {
+        "stop",
+        "stopall",
+        "stop all",
+        "unsubscribe",
+        "cancel",
+        "end",
+        "quit",
+        "revoke",
+        "optout",
+        "opt out",
+        "opt-out",
+        "remove",
+        "arret",
+        "td",
+    }
 )
 OPT_IN_KEYWORDS = frozenset({"start", "yes", "unstop"})
 HELP_KEYWORDS = frozenset({"help", "info"})

@@ -40,6 +40,8 @@ def _pack(units: list[int], single: int, concatenated: int) -> int:
 def count_segments(body: str) -> tuple[Encoding, int]:
     """(encoding, segments) of `body` as it will be sent."""
     if is_gsm7(body):
-        return "GSM-7", _pack([2 if char in GSM7_EXTENSION else 1 for char in body], GSM7_SINGLE, GSM7_CONCATENATED)
+        return "GSM-7", _pack(
+            [2 if char in GSM7_EXTENSION else 1 for char in body], GSM7_SINGLE, GSM7_CONCATENATED
+        )
     # UCS-2 counts UTF-16 code units: a character outside the BMP (most emoji) takes two.
     return "UCS-2", _pack([2 if ord(char) > 0xFFFF else 1 for char in body], UCS2_SINGLE, UCS2_CONCATENATED)

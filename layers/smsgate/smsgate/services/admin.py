@@ -27,7 +27,11 @@ def save_location(location_id: str, request: PutLocationRequest, now: datetime) 
         if value is not None
     }
     return locations.save_location(
-        location_id, name=request.name, created_at=created_at, numbers=list(dict.fromkeys(request.numbers)), texts=texts
+        location_id,
+        name=request.name,
+        created_at=created_at,
+        numbers=list(dict.fromkeys(request.numbers)),
+        texts=texts,
     )
 
 
@@ -81,7 +85,9 @@ def get_contact(location_id: str, phone: str) -> dict[str, Any]:
     return contact_view(contacts.get_contact(location_id, phone))
 
 
-def record_consent(location_id: str, phone: str, request: ConsentRequest, actor: str, now: datetime) -> dict[str, Any]:
+def record_consent(
+    location_id: str, phone: str, request: ConsentRequest, actor: str, now: datetime
+) -> dict[str, Any]:
     """Record an opt-in in the ledger (SPEC section 10); bought/sold/exchanged lists never count."""
     require_location(location_id)
     if is_acquired_list(request.source):

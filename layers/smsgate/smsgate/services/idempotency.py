@@ -22,9 +22,14 @@ def answer_once(location_id: str, key: str | None, now: datetime, produce: Calla
     stored = messages.claim_idempotency_key(location_id, key, now)
     if stored is not None:
         if stored.get("state") == "done":
-            return int(stored["status"]), dict(stored["body"]), {str(k): str(v) for k, v in stored["headers"].items()}
+            return (
+                int(stored["status"]),
+                dict(stored["body"]),
+                {str(k): str(v) for k, v in stored["headers"].items()},
+            )
         raise SmsgateError(
-            ReasonCode.IDEMPOTENCY_IN_PROGRESS, "A request with this idempotency_key is still being processed."
+            ReasonCode.IDEMPOTENCY_IN_PROGRESS,
+            "A request with this idempotency_key is still being processed.",
         )
     try:
         status, body, headers = produce()

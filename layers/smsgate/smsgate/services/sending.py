@@ -102,7 +102,7 @@ def _queue(location: Location, outgoing: list[Outgoing], kind: str, now: datetim
             from_number=item.from_number,
             to=item.to,
             body=item.body,
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,
             segments=item.segments,
             encoding=item.encoding,
             created_at=now,
@@ -128,9 +128,7 @@ def _queue(location: Location, outgoing: list[Outgoing], kind: str, now: datetim
     not_queued = set(outbound.enqueue(records))
     for message_id in not_queued:
         messages.advance_status(message_id, StatusChange(status="failed", at=now), ["queued"])
-    contacts.record_outbound(
-        location.location_id, [(item.to, now, item.introduced_at) for item in outgoing]
-    )
+    contacts.record_outbound(location.location_id, [(item.to, now, item.introduced_at) for item in outgoing])
     return [message for message in created if message.message_id not in not_queued]
 
 
@@ -162,7 +160,8 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
 def bulk_notice(limit: int, used_before: int, failed: int) -> str:
     """The notice of SPEC section 5, numbers filled in."""
     return (
-        f"You are allowed to send {limit} message(s) in a day. You have already sent {used_before} message(s). "
+        f"You are allowed to send {limit} message(s) in a day. "
+        f"You have already sent {used_before} message(s). "
         f"If you wish to proceed, {failed} Message(s) will be failed."
     )
 
@@ -171,7 +170,9 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
     """Gate many recipients with one limit reservation (SPEC section 5)."""
     senders = request.numbers or ([request.from_number] if request.from_number else [])
     if not senders:
-        raise SmsgateError(ReasonCode.VALIDATION_ERROR, "Give 'from' or 'numbers': the number(s) to send from.")
+        raise SmsgateError(
+            ReasonCode.VALIDATION_ERROR, "Give 'from' or 'numbers': the number(s) to send from."
+        )
     location = require_location(request.location_id)
     _check_location(location, senders, now)
     outcome = BulkOutcome()
@@ -181,7 +182,9 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
     eligible: list[Outgoing] = []
     for phone in recipients:
         try:
-            eligible.append(_check_recipient(location, known[phone], request.body, request.kind, sender_of[phone], now))
+            eligible.append(
+                _check_recipient(location, known[phone], request.body, request.kind, sender_of[phone], now)
+            )
         except SmsgateError as refusal:
             # DND-marked contacts are skipped, not failed (SPEC section 5).
             target = outcome.skipped if refusal.code == ReasonCode.DND_ACTIVE else outcome.failed
@@ -199,7 +202,9 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
         outcome.notice = bulk_notice(limit, used_before, len(over))
         outcome.failed += [{"to": item.to, "code": str(ReasonCode.DAILY_LIMIT_REACHED)} for item in over]
     if request.preview:
-        outcome.accepted = [_preview_message(location, item, request.kind, now) for item in eligible[:granted]]
+        outcome.accepted = [
+            _preview_message(location, item, request.kind, now) for item in eligible[:granted]
+        ]
         return outcome
     try:
         outcome.accepted = _queue(location, eligible[:granted], request.kind, now) if granted else []
@@ -210,7 +215,11 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
     metrics.add_metric(name="Accepted", unit=MetricUnit.Count, value=len(outcome.accepted))
     logger.info(
         "bulk gated",
-        extra={"accepted": len(outcome.accepted), "skipped": len(outcome.skipped), "failed": len(outcome.failed)},
+        extra={
+            "accepted": len(outcome.accepted),
+            "skipped": len(outcome.skipped),
+            "failed": len(outcome.failed),
+        },
     )
     return outcome
 
@@ -222,7 +231,7 @@ def _preview_message(location: Location, item: Outgoing, kind: str, now: datetim
         from_number=item.from_number,
         to=item.to,
         body=item.body,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         segments=item.segments,
         encoding=item.encoding,
         created_at=now,
