@@ -33,7 +33,8 @@ _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # decoration): every message of a location carries them, so they say nothing about the body.
 # Matched on the cleaned words (no punctuation left).
 _BOILERPLATE: Final = re.compile(
-    r"\b(?:(?:reply|text|txt|send) )?(?:stop|help|end|quit|cancel|unsubscribe|stopall|optout|info) (?:to|for) "
+    r"\b(?:(?:reply|text|txt|send) )?(?:stop|help|end|quit|cancel|unsubscribe|stopall|optout|info) "
+    r"(?:to|for) "
     r"(?:opt out|optout|unsubscribe|stop|cancel|end|quit|help|info|more info)"
     r"(?: (?:of |from )?(?:these |all |future |our )?(?:messages|texts|msgs|alerts))?\b"
     r"|\b(?:reply|text|txt) (?:stop|help)\b"
@@ -101,7 +102,9 @@ def snowshoe_keys(body: str) -> tuple[str, ...]:
     words = normalise_for_fingerprint(body).split()
     if len(words) < SHORT_BODY_WORDS:
         return (f"t{_digest(' '.join(words)):016x}",)
-    shingles = {_digest(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    shingles = {
+        _digest(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(len(words) - SHINGLE_WORDS + 1)
+    }
     keys: list[str] = []
     for band, seed in enumerate(_SEEDS[:BANDS]):
         chosen = min(shingles, key=lambda shingle: _mix(shingle ^ seed))
