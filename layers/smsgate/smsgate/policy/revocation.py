@@ -6,73 +6,77 @@ section 6. A location in `reasonable_means` mode (the default) therefore treats 
 clearly asks to stop receiving messages as an opt-out; one in `keywords` mode honours the
 exact keywords only. docs/inbound.md lists what counts and what does not, and why.
 
-What counts (after `normalise_reply`: case, accents, spacing and trailing punctuation dropped):
+What counts (read after `normalise_reply`: case, accents, spacing, trailing punctuation and
+apostrophes dropped):
 
-- an opt-out keyword padded only with courtesy words or repeated: "please stop", "STOP!!! thanks",
-  "unsubscribe me", "stop stop stop";
-- a strong keyword that opens the reply and is followed by a sentence break: "STOP. I never
-  signed up", "Unsubscribe - not interested";
+- a sentence of the reply that is a strong keyword (STOP, STOP ALL, UNSUBSCRIBE, OPT OUT,
+  REVOKE, ARRET) with nothing but courtesy around it: "please stop", "STOP!!! thanks",
+  "unsubscribe me", "I never signed up for this. STOP", "Stop, wrong person";
 - a phrase whose object is the messages themselves: "please stop texting me", "stop sending me
   these", "don't text me anymore", "remove me from your list", "take me off this list",
   "I want to unsubscribe", "opt me out", "no more texts", "leave me alone".
 
-A match that is negated or reported ("don't stop texting me", "why did you stop texting me?",
-"I don't want to unsubscribe") does not count. Words with everyday meanings outside an
-opt-out ("cancel my appointment", "stop by the store", "when does the sale end?") count only
-as the exact keywords of SPEC section 6, never inside a longer message.
+A phrase negated or reported in its own sentence ("don't stop texting me", "why did you stop
+texting me?", "I don't want to unsubscribe") does not count. CANCEL, END, QUIT and REMOVE have
+everyday meanings ("cancel my appointment", "when does the sale end?"): they count as the
+exact keywords of SPEC section 6 only, never inside a longer reply.
 """
 
 import re
 from typing import Final
 
-from smsgate.policy.keywords import OPT_OUT_KEYWORDS, normalise_reply
+from smsgate.policy.keywords import normalise_reply
 
-# Words a contact adds around a keyword without changing what it asks.
-_COURTESY: Final = frozenset(
-    {
-        "please", "pls", "plz", "plse", "now", "thanks", "thank", "you", "thx", "ty", "it", "me", "ok",
-        "okay", "just", "asap", "immediately", "already", "sorry", "all", "again", "seriously", "now",
-        "texts", "messages", "msgs", "this", "these", "number", "and",
-    }
+# Keywords strong enough to count inside a longer reply: none has an everyday meaning in a
+# sentence, unlike CANCEL ("cancel my 3pm"), END ("when does the sale end"), QUIT or REMOVE.
+# fmt: off
+_STRONG_KEYWORDS: Final = (
+    "stop all", "stopall", "stop", "unsubscribe", "opt out", "opt-out", "optout", "revoke", "arret",
 )
-# Keywords strong enough to open a longer reply: none has an everyday meaning that starts a
-# sentence ("Cancel my 3pm", "End of the day", "Remove the cheese" do).
-_LEADING_KEYWORDS: Final = ("stop all", "stopall", "stop", "unsubscribe", "opt out", "opt-out", "optout", "revoke")
-# A negation or a report shortly before a phrase turns it around.
-_TURNED_AROUND: Final = frozenset(
-    {"not", "dont", "never", "didnt", "did", "why", "wont", "cant", "cannot", "doesnt", "shouldnt", "wouldnt",
-     "no", "if"}
-)
+# Words a contact adds around a strong keyword without changing what it asks.
+_COURTESY: Final = frozenset({
+    "please", "pls", "plz", "plse", "now", "thanks", "thank", "you", "thx", "ty", "it", "me", "ok", "okay",
+    "just", "asap", "immediately", "already", "sorry", "all", "again", "seriously", "texts", "messages",
+    "msgs", "this", "these", "number", "and", "hi", "hello", "hey", "svp", "merci",
+})
+# A negation or a report shortly before a phrase, in the same sentence, turns it around.
+_TURNED_AROUND: Final = frozenset({
+    "not", "dont", "never", "didnt", "did", "why", "wont", "cant", "cannot", "doesnt", "shouldnt", "wouldnt",
+    "no", "if",
+})
+# fmt: on
 _LOOKBEHIND_WORDS: Final = 3
+_SENTENCE_BREAK: Final = re.compile(r"[.!?,;:\n]+|\s[-–—]+\s")
 
-_MESSAGES: Final = r"(?:texts?|txts?|messages?|msgs?|sms|smss|texting|messaging|these|them|this|those|it|stuff|spam|ads?)"
-_SENDING: Final = r"(?:texting|txting|messaging|sending|send|contacting|spamming|bothering|harassing|emailing)"
+_MESSAGES: Final = r"(?:texts?|txts?|messages?|msgs?|sms|texting|messaging|these|them|those|stuff|spam|ads?)"
+_SENDING: Final = r"(?:texting|txting|messaging|sending|contacting|spamming|bothering|harassing)"
 _ME: Final = r"(?:me|us|my (?:number|phone|cell))"
+_DETERMINER: Final = r"(?:your|the|this|that|these|ur|all|all your|all the|every|any)"
+_LISTS: Final = r"(?:list|texts?|messages?)"
 _PHRASES: Final = re.compile(
     r"\b(?:"
     # "please stop texting me", "stop sending me these texts", "quit messaging us"
-    rf"(?:stop|quit|cease|end) {_SENDING}(?: {_ME})?(?: (?:any|these|those|the|your|all))*(?: {_MESSAGES})?"
-    # "stop the texts", "end these messages"
-    rf"|(?:stop|end|cancel) (?:the|these|those|your|all|all the|all these|all of these|all your) {_MESSAGES}"
+    rf"(?:stop|quit|cease) {_SENDING}(?: {_ME})?"
+    # "stop the texts", "end these messages", "cancel all your messages"
+    rf"|(?:stop|end|cancel) {_DETERMINER} {_MESSAGES}"
     # "don't text me", "do not contact me anymore", "never message us again"
-    rf"|(?:dont|do not|never) (?:ever )?(?:text|txt|message|msg|contact|sms|send|spam)(?: {_ME})?"
-    rf"(?: (?:any ?more|again|ever))?\b(?= {_ME}|$| (?:any ?more|again|ever|please|thanks?|thank you)|[.,!])"
+    r"|(?:dont|do not|never) (?:ever )?(?:text|txt|message|msg|contact|sms|send|spam)(?: (?:me|us))?"
+    r"(?: (?:any ?more|again|ever))?(?=$| (?:any ?more|again|ever|please|thanks?|thank you)\b|[.,!?;])"
     # "unsubscribe me", "I want to unsubscribe", "how do I unsubscribe"
     r"|unsubscribe"
     # "opt me out", "I'd like to opt out"
     r"|opt(?: me)? ?-?out"
-    # "remove me from your list", "take me off this list", "remove my number"
-    rf"|(?:remove|delete|take|get|drop|erase) (?:me|us|my (?:number|phone number|phone|cell|info|details|name))"
-    r"(?: (?:from|off|out of) (?:your|the|this|that|these|ur|all|all your|all the|every) ?\w*(?: ?list)?)?"
+    # "remove me", "delete my number", "remove me from your list"
+    r"|(?:remove|delete|erase) (?:me|us|my (?:number|phone number|phone|cell|info|details|name))"
+    # "take me off this list", "get me off your texts"
+    rf"|(?:take|get|drop) (?:me|us|my number) (?:off|out of|from) {_DETERMINER} ?\w* ?{_LISTS}"
     # "no more texts", "no more messages please"
     rf"|no more {_MESSAGES}"
     # "I want to stop receiving these", "stop getting texts"
-    rf"|stop (?:receiving|getting)(?: {_MESSAGES}| (?:any|these|those|the|your) \w+)?"
+    rf"|stop (?:receiving|getting) (?:{_MESSAGES}|{_DETERMINER} \w+)"
     r"|leave me alone"
-    r"|(?:i|we) (?:want|wish|would like|d like|need) (?:you )?to (?:stop|unsubscribe|opt out|be removed)"
     r")\b"
 )
-_SENTENCE_BREAK: Final = re.compile(r"^[\s]*[.!?,;:\-–—]")
 
 
 def _plain(body: str) -> str:
@@ -85,30 +89,21 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z]+(?:-[a-z]+)?", text)
 
 
-def _is_padded_keyword(text: str) -> bool:
-    words = _words(text)
-    if not words:
-        return False
-    joined = " ".join(words)
-    keyword_found = False
-    for keyword in sorted(OPT_OUT_KEYWORDS, key=len, reverse=True):
+def _is_padded_keyword(sentence: str) -> bool:
+    """A strong keyword with nothing but courtesy around it: "please stop", "stop it, thanks"."""
+    joined = " ".join(_words(sentence))
+    found = False
+    for keyword in _STRONG_KEYWORDS:
         pattern = rf"\b{re.escape(keyword)}\b"
         if re.search(pattern, joined):
-            keyword_found = True
+            found = True
             joined = re.sub(pattern, " ", joined)
-    return keyword_found and all(word in _COURTESY for word in joined.split())
-
-
-def _opens_with_strong_keyword(text: str) -> bool:
-    for keyword in _LEADING_KEYWORDS:
-        if text.startswith(keyword) and _SENTENCE_BREAK.match(text[len(keyword) :]):
-            return True
-    return False
+    return found and all(word in _COURTESY for word in joined.split())
 
 
 def _turned_around(text: str, start: int) -> bool:
-    before = _words(text[:start])[-_LOOKBEHIND_WORDS:]
-    return any(word in _TURNED_AROUND for word in before)
+    sentence_before = _SENTENCE_BREAK.split(text[:start])[-1]
+    return any(word in _TURNED_AROUND for word in _words(sentence_before)[-_LOOKBEHIND_WORDS:])
 
 
 def asks_to_stop(body: str) -> bool:
@@ -120,7 +115,7 @@ def asks_to_stop(body: str) -> bool:
     text = _plain(body)
     if not text:
         return False
-    if _is_padded_keyword(text) or _opens_with_strong_keyword(text):
+    if any(_is_padded_keyword(sentence) for sentence in _SENTENCE_BREAK.split(text)):
         return True
     for match in _PHRASES.finditer(text):
         negative_phrase = match.group().startswith(("dont", "do not", "never"))

@@ -1,0 +1,24 @@
+"""The mandatory replies to STOP, START and HELP (SPEC section 6), naming the location.
+
+CTIA's Messaging Principles ask that an opt-out confirmation names the program, confirms that
+no further messages will be sent and says nothing else (a way back in is allowed); an opt-in
+confirmation and the HELP answer name the program and say how to opt out. Each text fits one
+GSM-7 segment for a location name of up to 60 characters. The replies are never decorated (SPEC
+section 3): they already name the sender and the opt-out.
+"""
+
+from typing import Final
+
+from smsgate.policy.keywords import ReplyKind
+
+_RATES: Final = "Msg&data rates may apply."
+_TEXTS: Final[dict[ReplyKind, str]] = {
+    "opt_out": "{name}: You are unsubscribed and will receive no more messages. Reply START to resubscribe.",
+    "opt_in": f"{{name}}: You are subscribed again. {_RATES} Reply HELP for help, STOP to unsubscribe.",
+    "help": f"{{name}}: For help, reply with your question. {_RATES} Reply STOP to unsubscribe.",
+}
+
+
+def reply_text(kind: ReplyKind, location_name: str) -> str:
+    """The reply a contact's keyword gets from the location named `location_name`."""
+    return _TEXTS[kind].format(name=" ".join(location_name.split()))
