@@ -60,7 +60,8 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"(?:hot|free|live) xxx",
         r"(?:hot|sexy|horny|naughty|lonely|local) (?:singles|milfs?|babes|cougars|housewives) "
         r"(?:in your area|near you|nearby|tonight|waiting|online|want)",
-        r"(?:hot|sexy|horny|naughty) (?:singles|girls|babes|milfs?|cougars|housewives)",
+        r"(?:sexy|horny|naughty) (?:singles|girls|babes|milfs?|cougars|housewives)",
+        r"hot (?:babes|milfs?|cougars|housewives)",
         r"horny",
         r"milfs?",
         r"nsfw",
@@ -93,6 +94,8 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"hook ?ups? (?:app|site|tonight|near you|in your area)",
         r"(?:local|casual|discreet|quick|easy|tonight'?s?) hook ?ups?",
         r"booty calls?",
+        r"hot girls (?:waiting|near you|in your area|want|online|live)",
+        r"affair dating|discreet affairs?|married dating",
         r"(?<!hitch\s)pussy(?! ?willows?)",
         r"(?:blow|hand) ?jobs?",
         r"threesomes?",
@@ -119,9 +122,12 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"brewery|breweries|brewpubs?|microbrew\w*",
         r"craft (?:beers?|brews?|cocktails?)",
         r"(?:draft|draught|cold|free|domestic|imported|local|cheap|#|half price) beers?",
-        r"beers? (?:on tap|specials?|garden|fest(?:ival)?|tasting|flights?|pong|buckets?|pitchers?|"
+        r"(?<!root\s)(?<!ginger\s)(?<!birch\s)beers? (?:on tap|specials?|garden|fest(?:ival)?|tasting|"
+        r"flights?|pong|buckets?|pitchers?|"
         r"and wine|& wine)",
-        r"(?:bucket|pitcher|pint|case|keg|six ?pack)s? of (?:beers?|ale|lager|cider)",
+        r"(?:bucket|pitcher|pint|case|keg|six ?pack)s? of (?:# )?(?:beers?|ales?|lagers?|ciders?|coronas|"
+        r"buds)",
+        r"coronas",
         r"(?<!root\s)(?<!ginger\s)(?<!birch\s)beers",
         r"wine (?:tastings?|pairings?|list|club|bar|flights?|night|specials?|sale|deals?|bottles?|cellar|"
         r"shop|store|and beer|& beer|and spirits|& spirits|and cheese)",
@@ -159,7 +165,8 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
     "firearms": (
         r"firearms?",
         r"handguns?",
-        r"(?<!air\s)(?<!nerf\s)(?<!toy\s)rifles?",
+        r"(?<!air\s)(?<!nerf\s)(?<!toy\s)rifles",
+        r"rifles? (?:sale|for sale|deals?|scopes?|ammo|rounds)",
         r"shotguns",
         r"shotgun (?:sale|shells?|for sale|deals?|ammo)",
         r"(?:pump|semi ?auto(?:matic)?|tactical|used|# gauge) shotguns?",
@@ -175,7 +182,7 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"smith (?:and|&) wesson",
         r"berettas?",
         r"(?:assault|semi ?automatic|automatic|hunting|sniper) (?:rifles?|weapons?|guns?|pistols?)",
-        r"gun (?:shows?|shops?|stores?|sales?|deals?|ranges?|safes?|raffles?|parts|permits?|licen[cs]es?|"
+        r"gun (?:shows?|shops?|stores?|sales?|deals?|ranges?|raffles?|parts|permits?|licen[cs]es?|"
         r"dealers?|kits?|auctions?)",
         r"guns (?:and|&|n) ammo",
         r"guns? for sale",
@@ -190,7 +197,7 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"hollow ?points?",
     ),
     "gambling": (
-        r"casinos?",
+        r"casinos?(?! themed)",
         r"gambling|gamblers?",
         r"sportsbooks?",
         r"sports ?betting",
@@ -200,11 +207,13 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"and win)",
         r"(?:place|make) (?:a|your) bets?",
         r"free bets?",
+        r"bet on (?:the )?[a-z]+ (?:tonight|today|this weekend|this sunday)",
+        r"real money (?:slots|casino|poker|games|bingo)|(?:online )?slot sites?|bingo online",
         r"bet365|draftkings|fanduel|betmgm|bovada",
         r"parlays?",
         r"wagers?|wagering",
         r"(?:online|live|texas hold ?'?em|video|free) poker",
-        r"poker (?:tournaments?|night|room|chips|bonus|games?|tables?|sites?|app)",
+        r"poker (?:tournaments?|night|room|chips|bonus|games?|sites?|app|online)",
         r"hold ?'?em",
         r"blackjack|roulette|baccarat|craps",
         r"slot (?:machines?|games?|tournaments?|bonus)",
@@ -238,7 +247,8 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"smoke shops?",
         r"rolling papers",
         r"(?:elf|puff|geek) bars?",
-        r"marlboros?",
+        r"marlboros?|newports",
+        r"salt nic|nic salts?",
     ),
     "cannabis": (
         r"cannabis",
@@ -254,7 +264,8 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"dispensar(?:y|ies)",
         r"edibles",
         r"pre ?rolls?",
-        r"kush",
+        r"(?:og|bubba|purple|master|hindu|pink|kosher|lemon|grape) kush|kush (?:strains?|flower|buds?|"
+        r"pre ?rolls?)",
         r"indicas?|sativas?",
         r"(?:smoke|roll|pass|puff|light) (?:a|the|some|up a) (?:joint|blunt|spliff|bowl)",
         r"blunt wraps?",
@@ -267,6 +278,8 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"dab (?:pens?|rigs?|carts?)",
         r"hemp (?:flower|pre ?rolls?|buds?|cigarettes)",
         r"mmj",
+        r"(?:weed|marijuana|cannabis|mmj) cards?",
+        r"dank (?:nugs|buds|weed|strains)|nugs|dispo|live resin|rosin carts?",
     ),
     "hate": (
         r"nigg(?:er|ers|a|as|az)",
@@ -283,8 +296,11 @@ _TERMS: Final[dict[Category, tuple[str, ...]]] = {
         r"zipperheads?",
         r"trann(?:y|ies)(?! (?:fluid|flush|rebuild|repair|service|shop|work|problems?|issues?|swap|cooler|"
         r"pan))",
-        r"kill (?:all|the) (?:jews|muslims|blacks|gays|immigrants|mexicans|christians|arabs|asians|whites)",
-        r"(?:jews|muslims|blacks|gays|immigrants|mexicans|arabs|asians) are (?:vermin|animals|subhuman|"
+        r"kill (?:all )?(?:the |those )?(?:jews|muslims|blacks|gays|immigrants|mexicans|christians|arabs|"
+        r"asians|whites)",
+        r"jews control (?:the )?(?:banks|media|world|government)|go back to africa",
+        r"(?:jews|muslims|blacks|gays|immigrants|illegals|mexicans|arabs|asians) are (?:vermin|animals|"
+        r"subhuman|"
         r"parasites|rats|cockroaches|a disease|not human)",
         r"heil hitler|sieg heil|white power|white pride worldwide|race war|gas the jews",
     ),
@@ -345,6 +361,7 @@ _REAL_NEIGHBOURS: Final = frozenset(
     {
         "casing", "casings", "cassino", "gamboling", "whisked", "whisker", "whiskers", "forearm", "forearms",
         "admonition", "nagger", "liquid", "liquids", "handgum", "cigarillo", "tobago", "rouletted",
+        "garbling",
     }
 )  # fmt: skip
 
@@ -472,6 +489,13 @@ def _matches(text: str) -> list[tuple[Category, str]]:
     return found
 
 
+def _allowed_edits(token: str, term: str) -> int:
+    # Two edits only where the word's frame (start and end) is intact, as in "tobbaco".
+    if len(term) >= 9 or (len(term) >= 7 and token[:2] == term[:2] and token[-1] == term[-1]):
+        return 2
+    return 1
+
+
 def _misspelling(tokens: list[str]) -> tuple[Category, str] | None:
     for token in tokens:
         if len(token) < 5 or token[0] not in _FUZZY_FIRST_LETTERS or not token.isalpha():
@@ -482,21 +506,21 @@ def _misspelling(tokens: list[str]) -> tuple[Category, str] | None:
         if best is None:
             continue
         term, distance, _ = best
-        allowed = 2 if len(term) >= 9 else 1
-        if distance <= allowed and term[0] == token[0]:
+        if term[0] == token[0] and distance <= _allowed_edits(token, term):
             return _FUZZY_TERMS[term], term
     return None
 
 
 # --- Non-standard opt-out wording -------------------------------------------------------------
-_VERB: Final = r"(?:reply|replying|text|texting|txt|respond|responding|send|sending|msg)"
+_VERB: Final = r"(?:reply|replying|text|texting|txt|respond|responding|send|sending|msg)\b"
 _ITEM: Final = (
     r"(?:\"[^\"\n]{1,30}\"|'[^'\n]{1,30}'|opt[ -]?out|stop ?all|(?:\w[.\s*_\-]){2,}\w(?!\w)|[^\s,;:!?\"']+)"
 )
 _ITEMS: Final = rf"{_ITEM}(?:\s*(?:,|/|\bor\b|\band\b)\s*{_ITEM}){{0,3}}"
 _OBJECT: Final = (
     r"(?:all\s+|future\s+|these\s+|our\s+|further\s+|the\s+)?"
-    r"(?:msgs?|messages|texts|txts|alerts|notifications|sms|these|marketing|promos|promotions|offers|updates)\b"
+    r"(?:msgs?|messages|texts|txts|alerts|notifications|sms|these|marketing|promos|promotions|offers|"
+    r"updates)\b"
 )
 _TARGET: Final = (
     rf"(?:opt[ -]?out|unsubscribe|unsub\b|be\s+(?:removed|unsubscribed|taken\s+off)"
@@ -505,7 +529,8 @@ _TARGET: Final = (
 )
 _TARGET_FIRST: Final = (
     r"(?:opt[ -]?out|unsubscribe|stop\s+(?:receiving|getting)"
-    r"|no\s+longer\s+(?:wish|want)\s+to\s+(?:receive|get)|be\s+removed|(?:cancel|end)\s+(?:msgs|messages|texts|alerts|notifications))"
+    r"|no\s+longer\s+(?:wish|want)\s+to\s+(?:receive|get)|be\s+removed|(?:cancel|end)\s+(?:msgs|messages|"
+    r"texts|alerts|notifications))"
 )
 _OPT_OUT_WORDING: Final = re.compile(
     # "Reply NOMORE to quit" (the target is optional: "Reply STPO" is caught by its keyword).
