@@ -21,7 +21,9 @@ from smsgate.dal.outbound import OutboundRecord  # noqa: E402
 from smsgate.observability import logger, metrics, tracer  # noqa: E402
 from smsgate.services.dispatch import Dispatcher  # noqa: E402
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every record is left for redelivery (a carrier outage) is answered like any
+# other partial failure, record by record, rather than as a failed invocation.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def clock() -> datetime:

@@ -1,0 +1,444 @@
+"""The dispatcher handler under moto, with real adapters: the simulator end to end, and the
+Twilio adapter against a local stand-in of Twilio's Messages API on 127.0.0.1 (issue 7)."""
+
+import json
+import sys
+import threading
+import urllib.parse
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from local_stack.consumers import sqs_event
+from local_stack.lambdas import Handler, LocalContext, load_handler
+from smsgate.carriers.aws_eum import AwsEumCarrier
+from smsgate.carriers.factory import TwilioFromSecret, carrier_for
+from smsgate.dal import events, messages, outbound
+from smsgate.models.entities import Message, StatusChange
+from smsgate.services.dispatch import Dispatcher
+from smsgate.settings import Settings, get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "events" / "dispatcher" / "outbound_message.json"
+LOCATION = "loc-1"
+FROM = "+12025550100"
+TO = "+12025550143"
+ACCOUNT_SID = "AC" + "0" * 31 + "7"
+AUTH_TOKEN = "integration-test-token-0123456789"  # the stand-in's credential, never a real one
+
+
+# --- a local stand-in for Twilio's Messages API --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    payload: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def twilio_error(status: int, code: int, headers: dict[str, str] | None = None) -> Answer:
+    """Twilio's REST error shape: `{code, message, more_info, status}`."""
+    return Answer(
+        status,
+        {
+            "code": code,
+            "message": "error",
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        },
+        headers or {},
+    )
+
+
+class FakeTwilio:
+    """Records every `POST .../Messages.json`; answers scripted answers first, then 201 Created."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.forms: list[dict[str, list[str]]] = []
+        self._script: deque[Answer] = deque()
+        self._lock = threading.Lock()
+
+    def answer_next(self, *answers: Answer) -> None:
+        with self._lock:
+            self._script.extend(answers)
+
+    def answer(self, path: str, form: dict[str, list[str]]) -> Answer:
+        with self._lock:
+            self.forms.append(form)
+            if self._script:
+                return self._script.popleft()
+        if path != f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json":
+            return twilio_error(404, 20404)
+        sid = "SM" + uuid.uuid4().hex
+        return Answer(201, {"sid": sid, "status": "queued", "to": form["To"][0], "from": form["From"][0]})
+
+    def sends_to(self, message_id: str) -> int:
+        callback = f"message_id={message_id}"
+        return sum(1 for form in self.forms if form["StatusCallback"][0].endswith(callback))
+
+
+@pytest.fixture
+def fake_twilio() -> Iterator[FakeTwilio]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    host, port = server.server_address[:2]
+    fake = FakeTwilio(f"http://{host!s}:{port}")
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", "0"))
+            form = urllib.parse.parse_qs(self.rfile.read(length).decode("utf-8"))
+            answer = fake.answer(self.path, form)
+            body = json.dumps(answer.payload).encode()
+            self.send_response(answer.status)
+            for name, value in {"Content-Type": "application/json", **answer.headers}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server.RequestHandlerClass = Handler
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+# --- the stack, the handler and the queue ----------------------------------------------------
+
+
+class RecordingSleep:
+    """Stands in for time.sleep: records the delays instead of waiting."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.delays.append(seconds)
+
+
+@pytest.fixture
+def no_sleep() -> RecordingSleep:
+    return RecordingSleep()
+
+
+def clear_secret_cache() -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+
+
+@pytest.fixture
+def twilio_deployment(stack: Any, monkeypatch: pytest.MonkeyPatch, fake_twilio: FakeTwilio) -> Iterator[Any]:
+    """The stack deployed with `Carrier=twilio`, its secret in Secrets Manager, Twilio local."""
+    monkeypatch.setenv("CARRIER", "twilio")
+    monkeypatch.setenv("TWILIO_API_BASE_URL", fake_twilio.base_url)
+    monkeypatch.setenv("CARRIER_SEND_ATTEMPTS", "3")
+    monkeypatch.setenv("CARRIER_TIMEOUT_SECONDS", "5")
+    get_settings.cache_clear()
+    boto3.client("secretsmanager").create_secret(
+        Name=get_settings().twilio_credentials_secret,
+        SecretString=json.dumps({"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}),
+    )
+    clear_secret_cache()
+    yield stack
+    clear_secret_cache()
+
+
+def load_dispatcher(instance: str, sleep: RecordingSleep) -> Handler:
+    """A fresh dispatcher instance (its own module, as one Lambda instance), sleeping no real time."""
+    handler = load_handler(ROOT / "functions" / "dispatcher", f"{instance}-{uuid.uuid4().hex[:8]}")
+    app: Any = sys.modules[handler.__module__]
+    app.dispatcher = Dispatcher.from_settings(get_settings(), app.clock, sleep=sleep)
+    return handler
+
+
+def context(seconds_left: float = 30.0) -> LocalContext:
+    class Context(LocalContext):
+        def get_remaining_time_in_millis(self) -> int:
+            return int(seconds_left * 1000)
+
+    return Context(function_name="dispatcher")
+
+
+def put_queued(message_id: str | None = None, to: str = TO) -> outbound.OutboundRecord:
+    """A message as the send gate leaves it: recorded `queued`, and its record."""
+    now = datetime.now(UTC)
+    message = Message(
+        message_id=message_id or str(uuid.uuid4()),
+        location_id=LOCATION,
+        from_number=FROM,
+        to=to,
+        body="Your visit is tomorrow at 9.",
+        kind="workflow",
+        segments=1,
+        encoding="GSM-7",
+        created_at=now,
+        history=(StatusChange(status="queued", at=now),),
+    )
+    messages.put_message(message)
+    return outbound.OutboundRecord(
+        message_id=message.message_id,
+        location_id=LOCATION,
+        from_number=FROM,
+        to=to,
+        body=message.body,
+        kind=message.kind,
+    )
+
+
+def queue_event(stack: Any, records: list[outbound.OutboundRecord]) -> dict[str, Any]:
+    """Enqueue the records on the outbound queue and receive them as Lambda's SQS event."""
+    assert outbound.enqueue(records) == []
+    url = stack.outputs["OutboundQueueUrl"]
+    sqs = boto3.client("sqs")
+    received: list[dict[str, Any]] = []
+    while len(received) < len(records):
+        batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"])
+        assert batch.get("Messages"), "the outbound queue ran dry"
+        received += [dict(message) for message in batch["Messages"]]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return sqs_event(received, arn, "us-east-1")
+
+
+def failed_records(answer: dict[str, Any]) -> list[str]:
+    return [item["itemIdentifier"] for item in answer["batchItemFailures"]]
+
+
+def sqs_message_id(event: dict[str, Any], message_id: str) -> str:
+    for record in event["Records"]:
+        if json.loads(record["body"])["message_id"] == message_id:
+            return str(record["messageId"])
+    raise AssertionError(f"no record for {message_id}")
+
+
+def carrier_events(stack: Any) -> list[dict[str, Any]]:
+    """The receipts published to the CarrierEvents topic, read from its queue."""
+    sqs = boto3.client("sqs")
+    url = stack.outputs["CarrierEventsQueueUrl"]
+    found: list[dict[str, Any]] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in batch:
+            body = json.loads(message["Body"])
+            found.append(json.loads(body["Message"]) if "Message" in body else body)
+    return found
+
+
+def sent_counted(stack: Any) -> int:
+    """The location's `sent` audit counters, summed over hours."""
+    table = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
+    items: list[dict[str, Any]] = table.scan()["Items"]
+    return sum(int(item.get("sent", 0)) for item in items if str(item["pk"]).startswith(f"AUDIT#{LOCATION}#"))
+
+
+def status_of(message_id: str) -> tuple[str, int | None]:
+    message = messages.get_message(message_id)
+    assert message is not None
+    return message.status, message.error_code
+
+
+# --- the simulator, the local default -------------------------------------------------------
+
+
+def test_the_sample_event_runs_through_the_handler(stack: Any, no_sleep: RecordingSleep) -> None:
+    event = json.loads(SAMPLE.read_text())
+    record = outbound.OutboundRecord.model_validate_json(event["Records"][0]["body"])
+    put_queued(record.message_id, to=record.to)
+    answer = load_dispatcher("sample", no_sleep)(event, context())
+    assert failed_records(answer) == []
+    assert status_of(record.message_id) == ("sent", None)
+
+
+def test_a_queued_message_is_sent_on_the_simulator_and_its_receipt_published(
+    stack: Any, no_sleep: RecordingSleep
+) -> None:
+    assert get_settings().carrier == "simulator"
+    delivered, undelivered = put_queued(), put_queued(to="+12025553004")
+    event = queue_event(stack, [delivered, undelivered])
+
+    answer = load_dispatcher("simulator", no_sleep)(event, context())
+
+    assert failed_records(answer) == []
+    for record in (delivered, undelivered):
+        message = messages.get_message(record.message_id)
+        assert message is not None and message.status == "sent"
+        assert message.carrier_message_id is not None and message.carrier_message_id.startswith("SIM")
+        assert [change.status for change in message.history] == ["queued", "sent"]
+    receipts = {receipt["messageId"]: receipt for receipt in carrier_events(stack)}
+    assert receipts[delivered.message_id]["status"] == "delivered"
+    assert (receipts[undelivered.message_id]["status"], receipts[undelivered.message_id]["errorCode"]) == (
+        "undelivered",
+        30004,
+    )
+    assert sent_counted(stack) == 2
+
+
+# --- Twilio, against its local stand-in ------------------------------------------------------
+
+
+def test_the_twilio_request_carries_the_message_and_its_status_callback(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+) -> None:
+    record = put_queued()
+    answer = load_dispatcher("twilio", no_sleep)(queue_event(twilio_deployment, [record]), context())
+    assert failed_records(answer) == []
+    [form] = fake_twilio.forms
+    assert {name: values[0] for name, values in form.items()} == {
+        "To": TO,
+        "From": FROM,
+        "Body": record.body,
+        "StatusCallback": f"http://127.0.0.1:3000/v1/webhooks/twilio/status?message_id={record.message_id}",
+    }
+    message = messages.get_message(record.message_id)
+    assert message is not None and message.status == "sent"
+    assert message.carrier_message_id is not None and message.carrier_message_id.startswith("SM")
+
+
+def test_a_redelivered_queue_message_sends_nothing_twice(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+) -> None:
+    record = put_queued()
+    event = queue_event(twilio_deployment, [record])
+    first, second = load_dispatcher("first", no_sleep), load_dispatcher("second", no_sleep)
+
+    answers = [first(event, context()), first(event, context()), second(event, context())]
+
+    assert [failed_records(answer) for answer in answers] == [[], [], []]
+    assert fake_twilio.sends_to(record.message_id) == 1
+    assert status_of(record.message_id) == ("sent", None)
+    assert sent_counted(twilio_deployment) == 1
+
+
+def test_a_throttled_send_is_retried_and_succeeds(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+) -> None:
+    fake_twilio.answer_next(twilio_error(429, 20429, {"Retry-After": "1"}))
+    record = put_queued()
+
+    answer = load_dispatcher("throttled", no_sleep)(queue_event(twilio_deployment, [record]), context())
+
+    assert failed_records(answer) == []
+    assert fake_twilio.sends_to(record.message_id) == 2
+    assert no_sleep.delays and no_sleep.delays[-1] >= 1.0  # Retry-After is the floor of the backoff
+    assert status_of(record.message_id) == ("sent", None)
+    assert sent_counted(twilio_deployment) == 1
+
+
+def test_a_permanent_rejection_is_not_retried_and_fails_the_message(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+) -> None:
+    fake_twilio.answer_next(twilio_error(400, 21610))
+    record = put_queued()
+    event = queue_event(twilio_deployment, [record])
+    dispatcher = load_dispatcher("rejected", no_sleep)
+
+    answer = dispatcher(event, context())
+
+    assert failed_records(answer) == []  # nothing left for a redelivery to change
+    assert fake_twilio.sends_to(record.message_id) == 1
+    assert no_sleep.delays == []
+    message = messages.get_message(record.message_id)
+    assert message is not None
+    assert message.to_api()["status"] == "failed" and message.to_api()["error_code"] == 21610
+    assert [(change.status, change.error_code) for change in message.history] == [
+        ("queued", None),
+        ("failed", 21610),
+    ]
+    # Attempted, so counted in the audit's denominator; a redelivery neither sends nor counts again.
+    dispatcher(event, context())
+    assert fake_twilio.sends_to(record.message_id) == 1
+    assert sent_counted(twilio_deployment) == 1
+
+
+def test_a_persisting_transient_failure_is_a_batch_item_failure_and_releases_the_claim(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+) -> None:
+    ok, failing = put_queued(), put_queued()
+    event = queue_event(twilio_deployment, [ok, failing])
+    fake_twilio.answer_next(*[twilio_error(500, 20500)] * 3)  # the first record's three attempts
+    first = json.loads(event["Records"][0]["body"])["message_id"]
+    ok, failing = (failing, ok) if first == ok.message_id else (ok, failing)
+    dispatcher = load_dispatcher("transient", no_sleep)
+
+    answer = dispatcher(event, context())
+
+    assert failed_records(answer) == [sqs_message_id(event, failing.message_id)]
+    assert fake_twilio.sends_to(failing.message_id) == 3  # CARRIER_SEND_ATTEMPTS
+    assert not events.is_applied(f"send#{failing.message_id}")
+    assert status_of(failing.message_id) == ("queued", None)
+    assert status_of(ok.message_id) == ("sent", None)
+    assert sent_counted(twilio_deployment) == 1
+    # SQS redelivers the failed record; Twilio answers again, and the message goes out once.
+    redelivery = {"Records": [r for r in event["Records"] if r["messageId"] in failed_records(answer)]}
+    assert failed_records(dispatcher(redelivery, context())) == []
+    assert fake_twilio.sends_to(failing.message_id) == 4
+    assert status_of(failing.message_id) == ("sent", None)
+    assert sent_counted(twilio_deployment) == 2
+
+
+def test_no_attempt_starts_that_the_invocation_could_not_finish(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+) -> None:
+    record = put_queued()
+    event = queue_event(twilio_deployment, [record])
+    dispatcher = load_dispatcher("late", no_sleep)
+
+    answer = dispatcher(event, context(seconds_left=3.0))  # less than a carrier timeout
+
+    assert failed_records(answer) == [event["Records"][0]["messageId"]]
+    assert fake_twilio.forms == []
+    assert not events.is_applied(f"send#{record.message_id}")
+    assert failed_records(dispatcher(event, context())) == []
+    assert fake_twilio.sends_to(record.message_id) == 1
+
+
+def test_sends_from_one_number_keep_to_its_throughput(
+    twilio_deployment: Any, monkeypatch: pytest.MonkeyPatch, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+) -> None:
+    monkeypatch.setenv("NUMBER_MPS", "0.2")
+    get_settings.cache_clear()
+    records = [put_queued(), put_queued()]
+
+    answer = load_dispatcher("mps", no_sleep)(queue_event(twilio_deployment, records), context())
+
+    assert failed_records(answer) == []
+    assert len(fake_twilio.forms) == 2
+    # The first send takes the number's token; the second waits for the next one (1 / 0.2 MPS).
+    assert len(no_sleep.delays) == 1 and 0 < no_sleep.delays[0] <= 5.0
+
+
+# --- the adapter per deployment --------------------------------------------------------------
+
+
+def test_the_adapter_is_chosen_per_deployment_without_reading_a_secret(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = lambda: datetime.now(UTC)  # noqa: E731
+    base = get_settings().model_dump()
+    # No secret exists in this stack: building the Twilio adapter must not read one.
+    assert isinstance(carrier_for(Settings(**{**base, "carrier": "twilio"}), clock), TwilioFromSecret)
+    assert isinstance(carrier_for(Settings(**{**base, "carrier": "aws"}), clock), AwsEumCarrier)
+    assert carrier_for(Settings(**base), clock).name == "simulator"
+    with pytest.raises(ValueError, match="configuration"):
+        carrier_for(Settings(**{**base, "carrier": "aws", "eum_configuration_set": ""}), clock)
+    with pytest.raises(ValueError, match="TWILIO_CREDENTIALS_SECRET"):
+        carrier_for(Settings(**{**base, "carrier": "twilio", "twilio_credentials_secret": ""}), clock)
