@@ -669,7 +669,7 @@ PUBLIC_SHORTENERS: Final = (
     "shorte.st", "soo.gd", "tr.im", "x.co", "clck.ru", "qr.net", "tiny.one", "snip.ly", "bit.do",
 )  # fmt: skip
 _SHORTENER: Final = re.compile(
-    r"(?<![\w.@-])(?:https?://)?(?:www\.)?(?P<domain>"
+    r"(?<![\w.@/-])(?:https?://)?(?:www\.)?(?P<domain>"
     + "|".join(re.escape(domain) for domain in sorted(PUBLIC_SHORTENERS, key=len, reverse=True))
     + r")(?![\w-]|\.\w)"
 )
