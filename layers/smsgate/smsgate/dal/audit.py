@@ -40,15 +40,14 @@ def shard_of(location_id: str) -> int:
     return int(hashlib.blake2b(location_id.encode(), digest_size=2).hexdigest(), 16) % ACTIVE_SHARDS
 
 
-def count_updates(location_id: str, at: datetime, increments: dict[str, int], error_code: int | None = None
-                  ) -> list[dict[str, Any]]:
-    """The two updates that count an event: usable alone (`count`) or inside a transaction
-    with the event's claim, so a redelivered event is counted once."""
+def counter_update(
+    location_id: str, at: datetime, increments: dict[str, int], error_code: int | None = None
+) -> dict[str, Any]:
+    """The ADD of `increments` (and `err_<code>`) to the location's hour: a TransactWriteItems
+    `Update`, so an event's claim and its count commit together (`dal.events.claim_with`)."""
     unknown = set(increments) - COUNTER_NAMES
     if unknown:
         raise ValueError(f"unknown audit counters: {sorted(unknown)}")
-    bucket = hour_bucket(at)
-    expires = epoch(as_utc(at) + AUDIT_RETENTION)
     names = {f"#c{index}": name for index, name in enumerate(increments)}
     values: dict[str, Any] = {f":v{index}": value for index, value in enumerate(increments.values())}
     adds = [f"#c{index} :v{index}" for index in range(len(increments))]
@@ -56,22 +55,46 @@ def count_updates(location_id: str, at: datetime, increments: dict[str, int], er
         names["#err"] = f"err_{error_code}"
         values[":one"] = 1
         adds.append("#err :one")
-    values[":ttl"] = expires
+    if not adds:
+        raise ValueError("nothing to count")
+    values[":ttl"] = epoch(as_utc(at) + AUDIT_RETENTION)
     values[":location"] = location_id
-    counters_update = {
+    return {
         "TableName": get_settings().counters_table,
-        "Key": {"pk": audit_key(location_id, bucket)},
+        "Key": {"pk": audit_key(location_id, hour_bucket(at))},
         "UpdateExpression": "ADD " + ", ".join(adds) + " SET expires_at = :ttl, location_id = :location",
         "ExpressionAttributeNames": names,
         "ExpressionAttributeValues": values,
     }
-    active_update = {
+
+
+def active_update(location_id: str, at: datetime) -> dict[str, Any]:
+    """Adding the location to its hour's active set. Adding to a set is idempotent, so this
+    needs no transaction; keeping it out of one also keeps the 16 shared shard items out of
+    every event's transaction, where they would make concurrent events conflict."""
+    bucket = hour_bucket(at)
+    return {
         "TableName": get_settings().counters_table,
         "Key": {"pk": active_key(bucket, shard_of(location_id))},
         "UpdateExpression": "ADD locations :location SET expires_at = :ttl",
-        "ExpressionAttributeValues": {":location": {location_id}, ":ttl": expires},
+        "ExpressionAttributeValues": {
+            ":location": {location_id},
+            ":ttl": epoch(as_utc(at) + AUDIT_RETENTION),
+        },
     }
-    return [counters_update, active_update]
+
+
+def mark_active(location_id: str, at: datetime) -> None:
+    """Record that the location had audited events in `at`'s hour (idempotent)."""
+    clients.dynamodb().meta.client.update_item(**active_update(location_id, at))
+
+
+def count_updates(
+    location_id: str, at: datetime, increments: dict[str, int], error_code: int | None = None
+) -> list[dict[str, Any]]:
+    """The two updates that count an event: usable alone (`count`) or inside a transaction
+    with the event's claim, so a redelivered event is counted once."""
+    return [counter_update(location_id, at, increments, error_code), active_update(location_id, at)]
 
 
 def count(location_id: str, at: datetime, increments: dict[str, int], error_code: int | None = None) -> None:

@@ -1,9 +1,13 @@
 """Contacts, their DND and consent state, and the append-only consent ledger (ContactsTable).
 
 Keys: a contact of a location is (pk `LOC#<location>`, sk `CONTACT#<phone>`); its ledger lines
-are (pk `LOC#<location>`, sk `LEDGER#<phone>#<recorded at>#<entry id>`). A contact's reply to a
-number no location owns is kept under (pk `NUM#<number>`, sk `CONTACT#<phone>`) so the opt-out
-still binds whoever sends from that number later (issue 4).
+are (pk `LOC#<location>`, sk `LEDGER#<phone>#<time>#<entry id>`). A contact's opt-out or opt-in
+keyword to one of our numbers is also kept under (pk `NUM#<number>`, sk `CONTACT#<phone>`), so
+a STOP that reached a number no location owned yet still binds whoever sends from that number
+later (issue 4); such a reply's ledger lines live under `NUM#<number>` too.
+
+Keyword changes are conditional on `keyword_at` (epoch milliseconds of the reply): a reply
+redelivered late never overturns a newer one (a STOP retried after the contact's START).
 """
 
 from datetime import datetime
@@ -13,7 +17,7 @@ from botocore.exceptions import ClientError
 
 from smsgate.dal import clients
 from smsgate.dal.codec import iso, plain
-from smsgate.models.entities import ConsentEntry, Contact, Dnd
+from smsgate.models.entities import Consent, ConsentEntry, Contact, Dnd
 from smsgate.settings import get_settings
 
 
@@ -125,10 +129,19 @@ def record_consent(location_id: str, phone: str, entry: ConsentEntry, consent_st
 
 
 def ledger(location_id: str, phone: str) -> list[ConsentEntry]:
+    return _ledger(f"LOC#{location_id}", phone)
+
+
+def number_ledger(number: str, phone: str) -> list[ConsentEntry]:
+    """Ledger lines of replies to a number no location owned when they arrived."""
+    return _ledger(f"NUM#{number}", phone)
+
+
+def _ledger(pk: str, phone: str) -> list[ConsentEntry]:
     entries: list[ConsentEntry] = []
     query: dict[str, Any] = {
         "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-        "ExpressionAttributeValues": {":pk": f"LOC#{location_id}", ":prefix": f"LEDGER#{phone}#"},
+        "ExpressionAttributeValues": {":pk": pk, ":prefix": f"LEDGER#{phone}#"},
         "ConsistentRead": True,
     }
     while True:
@@ -150,8 +163,11 @@ def set_dnd(location_id: str, phone: str, dnd: Dnd, *, only_if_not_permanent: bo
                 ":dnd": plain(dnd.model_dump(mode="json")),
                 **({":permanent": "permanent"} if only_if_not_permanent else {}),
             },
-            **({"ConditionExpression": condition, "ExpressionAttributeNames": {"#state": "state"}}
-               if only_if_not_permanent else {}),
+            **(
+                {"ConditionExpression": condition, "ExpressionAttributeNames": {"#state": "state"}}
+                if only_if_not_permanent
+                else {}
+            ),
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -179,11 +195,76 @@ def clear_temporary_dnd(location_id: str, phone: str) -> str:
 
 
 def record_inbound(location_id: str, phone: str, at: datetime) -> None:
-    _table().update_item(
-        Key=_contact_key(location_id, phone),
-        UpdateExpression="SET last_inbound_at = :at",
-        ExpressionAttributeValues={":at": iso(at)},
-    )
+    """Record the contact's latest reply time; an older reply delivered late changes nothing."""
+    try:
+        _table().update_item(
+            Key=_contact_key(location_id, phone),
+            UpdateExpression="SET last_inbound_at = :at",
+            ConditionExpression="attribute_not_exists(last_inbound_at) OR last_inbound_at < :at",
+            ExpressionAttributeValues={":at": iso(at)},
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+
+
+def _keyword_scope(location_id: str | None, number: str) -> str:
+    return f"LOC#{location_id}" if location_id is not None else f"NUM#{number}"
+
+
+def append_keyword_ledger(location_id: str | None, number: str, phone: str, entry: ConsentEntry) -> bool:
+    """Append the ledger line of a contact's keyword, once: the key holds the reply's own time
+    and an id derived from it, so a redelivered reply finds its line. False when it was there."""
+    item = {
+        "pk": _keyword_scope(location_id, number),
+        "sk": f"LEDGER#{phone}#{iso(entry.captured_at)}#{entry.entry_id}",
+        "phone": phone,
+        **plain(entry.model_dump(mode="json")),
+    }
+    try:
+        _table().put_item(Item=item, ConditionExpression="attribute_not_exists(sk)")
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def apply_keyword(
+    location_id: str | None, number: str, phone: str, consent: Consent, dnd: Dnd, at: datetime
+) -> bool:
+    """Set consent and DND as a contact's keyword at `at` asks, for the location (when one owns
+    the number) and for the number itself. Absolute writes, repeatable; False when a newer
+    keyword of the contact was already applied (this one is then left out)."""
+    values = {
+        ":consent": plain(consent.model_dump(mode="json")),
+        ":dnd": plain(dnd.model_dump(mode="json")),
+        ":at": int(at.timestamp() * 1000),
+    }
+    keys = [_number_contact_key(number, phone)]
+    if location_id is not None:
+        keys.insert(0, _contact_key(location_id, phone))
+    applied: list[bool] = []
+    for key in keys:
+        try:
+            _table().update_item(
+                Key=key,
+                UpdateExpression="SET consent = :consent, dnd = :dnd, keyword_at = :at",
+                ConditionExpression="attribute_not_exists(keyword_at) OR keyword_at <= :at",
+                ExpressionAttributeValues=values,
+            )
+            applied.append(True)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            applied.append(False)
+    return applied[0]
+
+
+def number_dnd(number: str, phone: str) -> Dnd:
+    """The DND a contact's keyword left on one of our numbers, whoever owns it."""
+    item = _table().get_item(Key=_number_contact_key(number, phone), ConsistentRead=True).get("Item")
+    return Dnd.model_validate(plain((item or {}).get("dnd") or {}))
 
 
 def record_outbound(location_id: str, sent: list[tuple[str, datetime, datetime | None]]) -> None:
@@ -201,4 +282,3 @@ def record_outbound(location_id: str, sent: list[tuple[str, datetime, datetime |
                     "introduced_at": iso(introduced_at),
                 }
             )
-

@@ -1,5 +1,7 @@
 """Processed-event marks (IdempotencyTable): each receipt, reply and send is applied once."""
 
+import random
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,10 +12,19 @@ from smsgate.dal.codec import epoch
 from smsgate.settings import get_settings
 
 EVENT_RETENTION = timedelta(days=7)
+# Concurrent events of one location update the same audit counter item; DynamoDB cancels a
+# transaction that meets another one on an item (TransactionConflict). A few quick retries
+# with jitter settle most races before the queue's redelivery has to.
+CONFLICT_ATTEMPTS = 5
+CONFLICT_BACKOFF_SECONDS = 0.05
 
 
 def _table() -> Any:
     return clients.table(get_settings().idempotency_table)
+
+
+def _claim_item(event_key: str, now: datetime) -> dict[str, Any]:
+    return {"id": event_key, "at": now.isoformat(), "expiration": epoch(now + EVENT_RETENTION)}
 
 
 def is_applied(event_key: str) -> bool:
@@ -24,15 +35,54 @@ def is_applied(event_key: str) -> bool:
 def claim(event_key: str, now: datetime) -> bool:
     """Mark an event applied; False when it already was (a duplicate delivery)."""
     try:
-        _table().put_item(
-            Item={"id": event_key, "at": now.isoformat(), "expiration": epoch(now + EVENT_RETENTION)},
-            ConditionExpression="attribute_not_exists(id)",
-        )
+        _table().put_item(Item=_claim_item(event_key, now), ConditionExpression="attribute_not_exists(id)")
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return False
         raise
     return True
+
+
+def claim_with(event_key: str, now: datetime, updates: list[dict[str, Any]]) -> bool:
+    """Mark an event applied and make `updates` (TransactWriteItems `Update`s, such as
+    `dal.audit.counter_update`) in one transaction: both happen or neither does.
+
+    False when the event was already applied; then nothing is written, so a redelivered event
+    is never counted twice.
+    """
+    if not updates:
+        return claim(event_key, now)
+    items: list[dict[str, Any]] = [
+        {
+            "Put": {
+                "TableName": get_settings().idempotency_table,
+                "Item": _claim_item(event_key, now),
+                "ConditionExpression": "attribute_not_exists(id)",
+            }
+        },
+        *({"Update": update} for update in updates),
+    ]
+    client = clients.dynamodb().meta.client
+    attempt = 1
+    while True:
+        try:
+            client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = _cancellation_reasons(exc)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return False
+            if "TransactionConflict" not in reasons or attempt == CONFLICT_ATTEMPTS:
+                raise
+        else:
+            return True
+        time.sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * 2**attempt))
+        attempt += 1
+
+
+def _cancellation_reasons(exc: ClientError) -> list[str]:
+    if exc.response["Error"]["Code"] != "TransactionCanceledException":
+        return []
+    return [str(reason.get("Code")) for reason in exc.response.get("CancellationReasons", [])]
 
 
 def release(event_key: str) -> None:

@@ -23,9 +23,12 @@ exact keywords of SPEC section 6 only, never inside a longer reply.
 """
 
 import re
-from typing import Final
+from typing import Final, Literal, NamedTuple
 
-from smsgate.policy.keywords import normalise_reply
+from smsgate.policy.keywords import ReplyKind, classify_reply, normalise_reply
+
+RevocationMode = Literal["keywords", "reasonable_means"]
+DEFAULT_REVOCATION_MODE: Final[RevocationMode] = "reasonable_means"
 
 # Keywords strong enough to count inside a longer reply: none has an everyday meaning in a
 # sentence, unlike CANCEL ("cancel my 3pm"), END ("when does the sale end"), QUIT or REMOVE.
@@ -122,3 +125,22 @@ def asks_to_stop(body: str) -> bool:
         if negative_phrase or not _turned_around(text, match.start()):
             return True
     return False
+
+
+class ReplyReading(NamedTuple):
+    """What a contact's reply asks (`kind`, None for a conversation message) and how: the exact
+    `keyword` of SPEC section 6, or None for a free-text revocation or a conversation."""
+
+    kind: ReplyKind | None
+    keyword: str | None
+
+
+def read_reply(body: str, mode: RevocationMode = DEFAULT_REVOCATION_MODE) -> ReplyReading:
+    """The exact keywords first (every mode); then, in `reasonable_means` mode, a free-text
+    request to stop is an opt-out too."""
+    kind = classify_reply(body)
+    if kind is not None:
+        return ReplyReading(kind, normalise_reply(body))
+    if mode == "reasonable_means" and asks_to_stop(body):
+        return ReplyReading("opt_out", None)
+    return ReplyReading(None, None)
