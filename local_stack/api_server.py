@@ -4,6 +4,7 @@ import base64
 import json
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -76,6 +77,9 @@ def make_server(
             for name, value in headers.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
+            # One request per connection: an idle keep-alive connection would hold a worker.
+            self.send_header("Connection", "close")
+            self.close_connection = True
             self.end_headers()
             self.wfile.write(body)
 
@@ -115,9 +119,20 @@ def make_server(
 
         do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = PooledHTTPServer((host, port), Handler)
     server.daemon_threads = True
     return server
+
+
+class PooledHTTPServer(ThreadingHTTPServer):
+    """Requests answered by a fixed set of worker threads: each keeps its AWS clients warm, as
+    a warm Lambda instance does, instead of building them anew for every request."""
+
+    request_queue_size = 256
+    workers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="http-api")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.workers.submit(self.process_request_thread, request, client_address)
 
 
 def _match(routes: list[Route], method: str, path: str) -> tuple[Route | None, dict[str, str]]:

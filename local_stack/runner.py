@@ -48,7 +48,8 @@ def print_banner(stack: Any, schedules: list[Any], endpoint: str, base_url: str,
     print(f"smsgate local stack ready in {elapsed:.1f}s", flush=True)
     print(f"  AWS (moto server)   {endpoint}   stack '{STACK_NAME}' from template.yaml", flush=True)
     print(
-        f"  HTTP API            {base_url}   ({len(stack.routes)} routes, OpenAPI at {base_url}/v1/openapi.json)",
+        f"  HTTP API            {base_url}   ({len(stack.routes)} routes, "
+        f"OpenAPI at {base_url}/v1/openapi.json)",
         flush=True,
     )
     for trigger in stack.queues:

@@ -1,0 +1,90 @@
+"""The local stack (`make run`) started on free ports and driven over real HTTP."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def poll(check: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.2) -> T:
+    """The first truthy value of `check()`, or a failure at the deadline (no fixed sleeps)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+@dataclass
+class LocalStack:
+    base_url: str
+    aws_endpoint: str
+    process: subprocess.Popen[str]
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def call(self, method: str, path: str, body: Any = None) -> requests.Response:
+        return requests.request(method, self.url(path), json=body, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    api_port, aws_port = free_port(), free_port()
+    log = tmp_path_factory.mktemp("local-stack") / "run.log"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCATIONS_", "CONTACTS_"))},
+        "SMSGATE_API_PORT": str(api_port),
+        "SMSGATE_AWS_PORT": str(aws_port),
+        "SMSGATE_AUDIT_INTERVAL_SECONDS": "3600",
+        "PYTHONUNBUFFERED": "1",
+    }
+    with log.open("w") as output:
+        process = subprocess.Popen(  # noqa: S603 - our own runner
+            [sys.executable, "-m", "local_stack.runner"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    stack = LocalStack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the local stack exited:\n{log.read_text()}")
+        try:
+            return requests.get(stack.url("/v1/openapi.json"), timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    try:
+        poll(ready, timeout=90, interval=0.3)
+        yield stack
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()

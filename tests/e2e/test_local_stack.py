@@ -1,0 +1,102 @@
+"""The whole system over HTTP on the local stack (issue 2's 'done when')."""
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from tests.e2e.conftest import LocalStack, poll
+
+FROM = "+12025550100"
+
+
+def new_location(stack: LocalStack, **extra: Any) -> str:
+    location_id = f"loc-{uuid.uuid4().hex[:8]}"
+    answer = stack.call(
+        "PUT",
+        f"/v1/locations/{location_id}",
+        {"name": "Bright Smiles", "numbers": [FROM], "created_at": datetime.now(UTC).isoformat(), **extra},
+    )
+    assert answer.status_code == 201, answer.text
+    return location_id
+
+
+def opt_in(stack: LocalStack, location_id: str, phone: str) -> None:
+    answer = stack.call(
+        "PUT",
+        f"/v1/locations/{location_id}/contacts/{phone.replace('+', '%2B')}/consent",
+        {"source": "web_form", "evidence": "checkbox"},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def send(
+    stack: LocalStack, location_id: str, to: str, body: str = "Your visit is at 9."
+) -> requests.Response:
+    return stack.call(
+        "POST",
+        "/v1/messages",
+        {"location_id": location_id, "from": FROM, "to": to, "body": body, "kind": "conversation"},
+    )
+
+
+def test_a_message_is_delivered_end_to_end(local_stack: LocalStack) -> None:
+    location_id = new_location(local_stack)
+    opt_in(local_stack, location_id, "+12025550143")
+    accepted = local_stack.call(
+        "POST",
+        "/v1/messages",
+        {
+            "location_id": location_id,
+            "from": FROM,
+            "to": "+12025550143",
+            "body": "Your visit is at 9.",
+            "kind": "workflow",
+        },
+    )
+    assert accepted.status_code == 202, accepted.text
+    message_id = accepted.json()["message_id"]
+
+    def delivered() -> dict[str, Any] | None:
+        message: dict[str, Any] = local_stack.call("GET", f"/v1/messages/{message_id}").json()
+        return message if message["status"] == "delivered" else None
+
+    message = poll(delivered)
+    assert [step["status"] for step in message["history"]][0] == "queued"
+    assert "delivered" in [step["status"] for step in message["history"]]
+
+
+def test_the_251st_message_of_day_one_is_refused_also_when_20_race(local_stack: LocalStack) -> None:
+    location_id = new_location(local_stack)
+    opt_in(local_stack, location_id, "+12025550143")
+    for _ in range(240):
+        assert send(local_stack, location_id, "+12025550143").status_code == 202
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda _: send(local_stack, location_id, "+12025550143"), range(20)))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [202] * 10 + [429] * 10
+    refused = [answer for answer in answers if answer.status_code == 429]
+    assert all(answer.json()["error"]["code"] == "DAILY_LIMIT_REACHED" for answer in refused)
+    assert all(int(answer.headers["Retry-After"]) > 0 for answer in refused)
+    last = send(local_stack, location_id, "+12025550143")
+    assert (
+        last.status_code == 429
+        and last.json()["error"]["message"] == "You have exceeded your SMS sending limit."
+    )
+    usage = local_stack.call("GET", f"/v1/locations/{location_id}/usage").json()
+    assert usage["sent_today"] == 250 and usage["remaining"] == 0
+
+
+def test_bad_requests_get_a_reason_code_over_http(local_stack: LocalStack) -> None:
+    assert local_stack.call("GET", "/v1/nowhere").json()["error"]["code"] == "NOT_FOUND"
+    answer = requests.post(
+        local_stack.url("/v1/messages"),
+        data="{not json",
+        timeout=10,
+        headers={"content-type": "application/json"},
+    )
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "VALIDATION_ERROR"
+    unknown = send(local_stack, "no-such-location", "+12025550143")
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "LOCATION_NOT_FOUND"
