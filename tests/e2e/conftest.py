@@ -61,7 +61,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         "PYTHONUNBUFFERED": "1",
     }
     with log.open("w") as output:
-        process = subprocess.Popen(  # noqa: S603 - our own runner
+        process = subprocess.Popen(
             [sys.executable, "-m", "local_stack.runner"],
             cwd=ROOT,
             env=env,

@@ -64,7 +64,7 @@ def test_a_message_is_delivered_end_to_end(local_stack: LocalStack) -> None:
         return message if message["status"] == "delivered" else None
 
     message = poll(delivered)
-    assert [step["status"] for step in message["history"]][0] == "queued"
+    assert message["history"][0]["status"] == "queued"
     assert "delivered" in [step["status"] for step in message["history"]]
 
 
