@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from smsgate.carriers.base import OutboundSms
 from smsgate.carriers.simulator import simulated_receipt
 from smsgate.models.carrier_events import UnknownEventFormat, parse_inbound, parse_receipt

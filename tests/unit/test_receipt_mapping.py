@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from smsgate.policy import receipt_mapping
 from smsgate.policy.receipt_mapping import (
     AWS_EVENT_OUTCOMES,

@@ -3,6 +3,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from smsgate.twilio_signature import compute_signature, is_valid_signature, url_variants
 
 TOKEN = "12345"

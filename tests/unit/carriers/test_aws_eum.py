@@ -5,6 +5,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+
 from smsgate.carriers.aws_eum import AwsEumCarrier, eum_client
 from smsgate.carriers.base import OutboundSms, PermanentCarrierError, TransientCarrierError
 from smsgate.carriers.retry import send_with_retry

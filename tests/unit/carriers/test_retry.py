@@ -5,6 +5,7 @@ from collections import deque
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from smsgate.carriers.base import (
     CarrierError,
     OutboundSms,

@@ -5,6 +5,7 @@ import threading
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from smsgate.carriers.throughput import Bucket, NumberThrottle, reserve
 
 NUMBER = "+15017122661"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 from moto import mock_aws
+
 from smsgate.carriers.base import OutboundSms, PermanentCarrierError, SendResult, TransientCarrierError
 from smsgate.carriers.retry import send_with_retry
 from smsgate.carriers.twilio import TwilioCarrier, parse_retry_after, twilio_from_secret
