@@ -1,0 +1,500 @@
+"""The status_callback handler under moto: delivery receipts applied once, forward only (issue 5)."""
+
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from local_stack.consumers import sqs_event
+from local_stack.lambdas import LocalContext, load_handler
+from smsgate.dal import clients, contacts, messages
+from smsgate.errors import SmsgateError
+from smsgate.models.entities import Message, StatusChange
+from smsgate.models.requests import BulkSendRequest, ConsentRequest, PutLocationRequest, SendMessageRequest
+from smsgate.reasons import ReasonCode
+from smsgate.services import admin, sending
+from smsgate.services.dispatch import Dispatcher
+from smsgate.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "events" / "status_callback"
+SAMPLE_MESSAGE_ID = "0b6f1c2e-8d4a-4f7e-9a51-3c2d7e9f4a10"
+LOCATION = "loc-dc-bakery"
+NUMBER = "+12025550188"
+# Contacts outside the US, so that no 10DLC registration stands between a test and the DND check.
+CONTACT = "+447911120143"
+CREATED = datetime(2024, 6, 1, 11, 59, 58, tzinfo=UTC)
+AT = datetime(2024, 6, 1, 12, 0, 7, tzinfo=UTC)
+
+# SPEC section 7's error table: code → the DND it puts on the contact.
+SPEC_ERRORS = {30003: "temporary", 30004: "permanent", 30005: "temporary", 30006: "temporary", 30008: "none"}
+# AWS End User Messaging SMS event types carrying each code (docs/receipt-mapping.md). AWS has no
+# event of its own for a landline (30006); it reports such numbers as TEXT_INVALID (30005).
+AWS_EVENT_FOR = {
+    30003: "TEXT_UNREACHABLE",
+    30004: "TEXT_BLOCKED",
+    30005: "TEXT_INVALID",
+    30008: "TEXT_TTL_EXPIRED",
+}
+
+
+# --- receipts in the three formats, as SQS delivers the SNS notifications --------------------
+
+
+def receipt_message(
+    fmt: str,
+    message_id: str,
+    status: str,
+    code: int | None = None,
+    *,
+    at: datetime = AT,
+    event_id: str | None = None,
+) -> dict[str, Any]:
+    """The SNS `Message` of a receipt. `status` is ours for twilio and the simulator, the
+    eventType for aws."""
+    if fmt == "aws":
+        return {
+            "eventType": status,
+            "eventVersion": "1.0",
+            "eventTimestamp": int(at.timestamp() * 1000),
+            "isFinal": True,
+            "messageId": f"aws-{message_id}",
+            "messageStatus": status.removeprefix("TEXT_"),
+            "context": {"message_id": message_id, "location_id": LOCATION},
+        }
+    if fmt == "twilio":
+        params = {
+            "MessageSid": f"SM{message_id.replace('-', '')}",
+            "MessageStatus": status,
+            "AccountSid": "AC" + "0" * 32,
+            "From": NUMBER,
+        }
+        if code is not None:
+            params["ErrorCode"] = str(code)
+        return {
+            "source": "twilio.status",
+            "params": params,
+            "query": {"message_id": message_id},
+            "receivedAt": at.isoformat(),
+        }
+    return {
+        "source": "smsgate.simulator",
+        "eventId": event_id or str(uuid.uuid4()),
+        "messageId": message_id,
+        "carrierMessageId": f"SIM{message_id}",
+        "status": status,
+        "errorCode": code,
+        "timestamp": at.isoformat(),
+    }
+
+
+def notification(message: dict[str, Any] | str) -> dict[str, Any]:
+    body = {
+        "Type": "Notification",
+        "MessageId": str(uuid.uuid4()),
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:smsgate-CarrierEventsTopic",
+        "Message": message if isinstance(message, str) else json.dumps(message),
+        "Timestamp": "2024-06-01T12:00:07.260Z",
+    }
+    return {"MessageId": str(uuid.uuid4()), "ReceiptHandle": "handle", "Body": json.dumps(body)}
+
+
+def batch(*messages: dict[str, Any]) -> dict[str, Any]:
+    return sqs_event(
+        list(messages), "arn:aws:sqs:us-east-1:123456789012:smsgate-CarrierEventsQueue", "us-east-1"
+    )
+
+
+# --- fixtures and readers ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def status_callback(stack: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    handler = load_handler(ROOT / "functions" / "status_callback", f"test-{uuid.uuid4().hex[:8]}")
+    return lambda event: dict(handler(event, LocalContext(function_name="status_callback")))
+
+
+def receive(status_callback: Callable[[dict[str, Any]], dict[str, Any]], *receipts: dict[str, Any]) -> None:
+    """Receipts through the handler, one batch, every one of which must be applied."""
+    assert status_callback(batch(*(notification(receipt) for receipt in receipts))) == {
+        "batchItemFailures": []
+    }
+
+
+def add_location() -> None:
+    request = PutLocationRequest(
+        name="DC Bakery", numbers=[NUMBER], created_at=datetime(2023, 1, 1, tzinfo=UTC)
+    )
+    admin.save_location(LOCATION, request, datetime.now(UTC))
+
+
+def queued_message(to: str = CONTACT, message_id: str | None = None, status: str = "queued") -> str:
+    """A message as the gate and the dispatcher leave it: `queued`, or `sent` as well."""
+    history = [StatusChange(status="queued", at=CREATED)]
+    if status == "sent":
+        history.append(StatusChange(status="sent", at=CREATED + timedelta(seconds=1)))
+    message = Message(
+        message_id=message_id or str(uuid.uuid4()),
+        location_id=LOCATION,
+        from_number=NUMBER,
+        to=to,
+        body="Your order is ready.",
+        kind="workflow",
+        segments=1,
+        encoding="GSM-7",
+        status=status,  # type: ignore[arg-type]
+        created_at=CREATED,
+        history=tuple(history),
+    )
+    messages.put_message(message)
+    return message.message_id
+
+
+def message_of(message_id: str) -> Message:
+    message = messages.get_message(message_id)
+    assert message is not None
+    return message
+
+
+def counts(stack: Any) -> dict[str, int]:
+    """The location's audit counters, summed over hours."""
+    table = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
+    totals: dict[str, int] = {}
+    for item in table.scan()["Items"]:
+        if str(item["pk"]).startswith(f"AUDIT#{LOCATION}#"):
+            for name, value in item.items():
+                if name not in ("pk", "expires_at", "location_id"):
+                    totals[name] = totals.get(name, 0) + int(value)
+    return totals
+
+
+def opt_in(phone: str = CONTACT) -> None:
+    admin.record_consent(LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+
+
+def send(to: str = CONTACT) -> str:
+    request = SendMessageRequest.model_validate(
+        {"location_id": LOCATION, "from": NUMBER, "to": to, "body": "Fresh bread today.", "kind": "workflow"}
+    )
+    return sending.send_message(request, datetime.now(UTC)).message_id
+
+
+def refusal_of(action: Callable[[], object]) -> ReasonCode | None:
+    try:
+        action()
+    except SmsgateError as refusal:
+        return refusal.code
+    return None
+
+
+def bulk_skipped(to: str = CONTACT) -> list[dict[str, str]]:
+    request = BulkSendRequest.model_validate(
+        {"location_id": LOCATION, "from": NUMBER, "body": "Fresh bread today.", "recipients": [to]}
+    )
+    return sending.send_bulk(request, datetime.now(UTC)).skipped
+
+
+@contextmanager
+def failing_once(operation: str) -> Iterator[list[str]]:
+    """Make the next DynamoDB `operation` fail, as a throttled or lost call would."""
+    client = clients.dynamodb().meta.client
+    failures: list[str] = []
+
+    def fail(**_: Any) -> None:
+        if not failures:
+            failures.append(operation)
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "injected"}}, operation)
+
+    client.meta.events.register(f"before-call.dynamodb.{operation}", fail)
+    try:
+        yield failures
+    finally:
+        client.meta.events.unregister(f"before-call.dynamodb.{operation}", fail)
+
+
+# --- the sample events of events/status_callback ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sample", "to", "status", "code", "dnd"),
+    [
+        ("aws_delivered.json", "+12025550143", "delivered", None, "none"),
+        ("aws_carrier_unreachable.json", "+12025550143", "undelivered", 30003, "temporary"),
+        ("aws_unknown.json", "+12025550143", "sent", None, "none"),
+        ("simulator_delivered.json", "+12025550143", "delivered", None, "none"),
+        ("twilio_undelivered_30004.json", "+12025553004", "undelivered", 30004, "permanent"),
+    ],
+)
+def test_the_sample_events_are_applied(
+    status_callback: Any, stack: Any, sample: str, to: str, status: str, code: int | None, dnd: str
+) -> None:
+    add_location()
+    queued_message(to=to, message_id=SAMPLE_MESSAGE_ID)
+
+    assert status_callback(json.loads((SAMPLES / sample).read_text())) == {"batchItemFailures": []}
+
+    message = message_of(SAMPLE_MESSAGE_ID)
+    assert (message.status, message.error_code) == (status, code)
+    assert contacts.get_contact(LOCATION, to).dnd.state == dnd
+    # `sent` is the dispatcher's count; an UNKNOWN after 72 hours is no error (SPEC section 7).
+    expected = {} if status == "sent" else {status: 1, **({f"err_{code}": 1} if code else {})}
+    assert counts(stack) == expected
+
+
+# --- SPEC section 7's error table, in every format -------------------------------------------
+
+
+def error_rows() -> list[tuple[str, int]]:
+    rows = [(fmt, code) for fmt in ("twilio", "simulator") for code in SPEC_ERRORS]
+    return rows + [("aws", code) for code in AWS_EVENT_FOR]
+
+
+@pytest.mark.parametrize(("fmt", "code"), error_rows())
+def test_every_error_of_the_spec_table_in_every_format(
+    status_callback: Any, stack: Any, fmt: str, code: int
+) -> None:
+    add_location()
+    opt_in()
+    message_id = queued_message(status="sent")
+    status = AWS_EVENT_FOR[code] if fmt == "aws" else "undelivered"
+
+    receive(status_callback, receipt_message(fmt, message_id, status, code))
+
+    message = message_of(message_id)
+    assert (message.status, message.error_code) == ("undelivered", code)
+    assert [(change.status, change.error_code) for change in message.history] == [
+        ("queued", None),
+        ("sent", None),
+        ("undelivered", code),
+    ]
+    assert counts(stack) == {"undelivered": 1, f"err_{code}": 1}
+    view = admin.get_contact(LOCATION, CONTACT)
+    dnd = SPEC_ERRORS[code]
+    assert view["dnd"]["state"] == dnd
+    if dnd == "none":
+        assert refusal_of(send) is None
+        return
+    # Visible in GET …/contacts/{phone} with its reason and code (issue 5).
+    assert view["dnd"]["error_code"] == code
+    assert view["dnd"]["reason"] == f"carrier error {code}: message undelivered"
+    assert view["dnd"]["since"] is not None
+    assert refusal_of(send) == ReasonCode.DND_ACTIVE
+    assert bulk_skipped() == [{"to": CONTACT, "code": "DND_ACTIVE"}]
+    # DELETE …/dnd clears a temporary DND and refuses a permanent one.
+    if dnd == "temporary":
+        assert admin.clear_dnd(LOCATION, CONTACT)["dnd"]["state"] == "none"
+        send()
+    else:
+        assert refusal_of(lambda: admin.clear_dnd(LOCATION, CONTACT)) == ReasonCode.DND_PERMANENT
+
+
+@pytest.mark.parametrize("fmt", ["twilio", "simulator"])
+def test_21610_the_contact_stopped_at_the_carrier_is_a_permanent_dnd(status_callback: Any, fmt: str) -> None:
+    add_location()
+    message_id = queued_message()
+
+    receive(status_callback, receipt_message(fmt, message_id, "failed", 21610))
+
+    assert (message_of(message_id).status, contacts.get_contact(LOCATION, CONTACT).dnd.state) == (
+        "failed",
+        "permanent",
+    )
+
+
+def test_a_temporary_dnd_never_replaces_a_permanent_one(status_callback: Any) -> None:
+    add_location()
+    first, second = queued_message(), queued_message()
+
+    receive(status_callback, receipt_message("twilio", first, "undelivered", 30004))
+    receive(status_callback, receipt_message("twilio", second, "undelivered", 30003))
+
+    dnd = contacts.get_contact(LOCATION, CONTACT).dnd
+    assert (dnd.state, dnd.error_code) == ("permanent", 30004)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "delivered", "failed"),
+    [
+        ("twilio", "delivered", "failed"),
+        ("simulator", "delivered", "failed"),
+        ("aws", "TEXT_DELIVERED", "TEXT_PROTECT_BLOCKED"),
+    ],
+)
+def test_delivered_and_failed_are_counted_per_location(
+    status_callback: Any, stack: Any, fmt: str, delivered: str, failed: str
+) -> None:
+    add_location()
+    ok, ko = queued_message(), queued_message()
+
+    receive(status_callback, receipt_message(fmt, ok, delivered), receipt_message(fmt, ko, failed, 30008))
+
+    assert message_of(ok).status == "delivered"
+    assert message_of(ko).status == "failed"
+    assert counts(stack)["delivered"] == 1
+    assert counts(stack)["failed"] == 1
+
+
+# --- duplicates and out of order -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["twilio", "simulator", "aws"])
+def test_a_duplicate_receipt_is_applied_once(status_callback: Any, stack: Any, fmt: str) -> None:
+    add_location()
+    message_id = queued_message(status="sent")
+    status = "TEXT_UNREACHABLE" if fmt == "aws" else "undelivered"
+    receipt = receipt_message(fmt, message_id, status, 30003, event_id="evt-1")
+
+    receive(status_callback, receipt)
+    receive(status_callback, receipt, receipt)
+
+    assert len(message_of(message_id).history) == 3
+    assert counts(stack) == {"undelivered": 1, "err_30003": 1}
+
+
+@pytest.mark.parametrize("fmt", ["twilio", "simulator", "aws"])
+def test_a_late_sent_never_overwrites_delivered_and_joins_the_history(
+    status_callback: Any, stack: Any, fmt: str
+) -> None:
+    add_location()
+    message_id = queued_message()
+    sent, delivered = ("TEXT_SENT", "TEXT_DELIVERED") if fmt == "aws" else ("sent", "delivered")
+
+    receive(status_callback, receipt_message(fmt, message_id, delivered, at=AT + timedelta(seconds=5)))
+    receive(status_callback, receipt_message(fmt, message_id, sent, at=AT))
+
+    message = message_of(message_id)
+    assert message.status == "delivered"
+    assert [change.status for change in message.history] == ["queued", "delivered", "sent"]
+    assert counts(stack) == {"delivered": 1}
+
+
+def test_the_first_final_status_is_the_last_word(status_callback: Any, stack: Any) -> None:
+    add_location()
+    message_id = queued_message(status="sent")
+
+    receive(status_callback, receipt_message("twilio", message_id, "delivered"))
+    receive(status_callback, receipt_message("twilio", message_id, "undelivered", 30003))
+
+    message = message_of(message_id)
+    assert (message.status, message.error_code) == ("delivered", None)
+    assert [change.status for change in message.history] == ["queued", "sent", "delivered", "undelivered"]
+    assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "none"
+    assert counts(stack) == {"delivered": 1}
+
+
+def test_receipts_in_order_move_the_message_forward(status_callback: Any, stack: Any) -> None:
+    add_location()
+    message_id = queued_message()
+
+    for status in ("queued", "sending", "sent", "delivered"):
+        receive(status_callback, receipt_message("twilio", message_id, status))
+
+    assert message_of(message_id).status == "delivered"
+    assert counts(stack) == {"delivered": 1}
+
+
+def test_a_receipt_for_a_message_we_do_not_know_is_dropped(status_callback: Any, stack: Any) -> None:
+    add_location()
+
+    receive(status_callback, receipt_message("twilio", str(uuid.uuid4()), "undelivered", 30004))
+
+    assert counts(stack) == {}
+
+
+def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(status_callback: Any, stack: Any) -> None:
+    add_location()
+    first, last = queued_message(), queued_message(to="+447911120144")
+    poison = notification("{not json")
+    inbound_by_mistake = notification(receipt_message("twilio", first, "received"))
+
+    answer = status_callback(
+        batch(
+            notification(receipt_message("twilio", first, "delivered")),
+            poison,
+            inbound_by_mistake,
+            notification(receipt_message("simulator", last, "undelivered", 30005)),
+        )
+    )
+
+    assert answer == {
+        "batchItemFailures": [
+            {"itemIdentifier": poison["MessageId"]},
+            {"itemIdentifier": inbound_by_mistake["MessageId"]},
+        ]
+    }
+    assert message_of(first).status == "delivered"
+    assert message_of(last).status == "undelivered"
+    assert counts(stack) == {"delivered": 1, "undelivered": 1, "err_30005": 1}
+
+
+def test_a_receipt_interrupted_midway_is_completed_by_the_redelivery_and_counted_once(
+    status_callback: Any, stack: Any
+) -> None:
+    add_location()
+    message_id, other = queued_message(), queued_message(to="+447911120144")
+    receipt = notification(receipt_message("twilio", message_id, "undelivered", 30003))
+    # A healthy record beside it: a batch whose every record fails is failed as a whole.
+    healthy = notification(receipt_message("twilio", other, "delivered"))
+
+    with failing_once("TransactWriteItems") as failures:
+        first = status_callback(batch(receipt, healthy))
+
+    assert failures == ["TransactWriteItems"]
+    assert first == {"batchItemFailures": [{"itemIdentifier": receipt["MessageId"]}]}
+    assert message_of(message_id).status == "undelivered"
+    assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "temporary"
+    assert counts(stack) == {"delivered": 1}
+
+    assert status_callback(batch(receipt)) == {"batchItemFailures": []}
+    assert status_callback(batch(receipt)) == {"batchItemFailures": []}
+
+    assert [change.status for change in message_of(message_id).history] == ["queued", "undelivered"]
+    assert counts(stack) == {"delivered": 1, "undelivered": 1, "err_30003": 1}
+
+
+# --- with the dispatcher and the simulated carrier (SPEC section 12) ------------------------------
+
+
+def dispatch_and_apply(stack: Any, status_callback: Any) -> None:
+    """Run the dispatcher over the outbound queue, then status_callback over the receipts."""
+    handler = load_handler(ROOT / "functions" / "dispatcher", f"receipts-{uuid.uuid4().hex[:8]}")
+    app: Any = sys.modules[handler.__module__]
+    app.dispatcher = Dispatcher.from_settings(get_settings(), app.clock, sleep=lambda _: None)
+    sqs = boto3.client("sqs")
+    for queue, function in (("OutboundQueueUrl", handler), ("CarrierEventsQueueUrl", None)):
+        url = stack.outputs[queue]
+        while page := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            event = sqs_event(page, f"arn:aws:sqs:us-east-1:123456789012:{queue}", "us-east-1")
+            if function is not None:
+                assert function(event, LocalContext(function_name="dispatcher")) == {"batchItemFailures": []}
+            else:
+                assert status_callback(event) == {"batchItemFailures": []}
+
+
+@pytest.mark.parametrize(
+    ("suffix", "code", "dnd"), [("3004", 30004, "permanent"), ("3003", 30003, "temporary")]
+)
+def test_a_simulated_refusal_puts_the_dnd_and_refuses_the_next_send(
+    status_callback: Any, stack: Any, suffix: str, code: int, dnd: str
+) -> None:
+    add_location()
+    contact = f"+44791112{suffix}"
+    opt_in(contact)
+    message_id = send(contact)
+
+    dispatch_and_apply(stack, status_callback)
+
+    message = message_of(message_id)
+    assert (message.status, message.error_code) == ("undelivered", code)
+    assert [change.status for change in message.history] == ["queued", "sent", "undelivered"]
+    assert contacts.get_contact(LOCATION, contact).dnd.state == dnd
+    assert counts(stack) == {"sent": 1, "undelivered": 1, f"err_{code}": 1}
+    assert refusal_of(lambda: send(contact)) == ReasonCode.DND_ACTIVE
