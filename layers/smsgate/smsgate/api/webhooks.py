@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, parse_qsl
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
 from smsgate import twilio_signature
 from smsgate.dal import clients
@@ -93,7 +94,7 @@ def auth_token(settings: Settings) -> str:
         token = parameters.get_parameter(
             settings.twilio_auth_token_parameter, decrypt=True, max_age=TOKEN_MAX_AGE_SECONDS
         )
-    except parameters.exceptions.GetParameterError as exc:
+    except GetParameterError as exc:
         logger.error("the Twilio auth token parameter cannot be read", extra={"error": type(exc).__name__})
         raise SmsgateError(
             ReasonCode.SERVICE_UNAVAILABLE, "Webhook verification is unavailable.", retry_after=5
