@@ -630,3 +630,40 @@ def test_logs_show_neither_the_numbers_nor_the_body(inbound: Any, log_lines: io.
     assert "reply applied" in logged
     for secret in (CONTACT, CONTACT[1:], NUMBER[1:], "Alice", "Where is the shop", "not a number"):
         assert secret not in logged
+
+
+# --- the dead-letter queue -----------------------------------------------------------------------
+
+
+def test_a_record_that_keeps_failing_reaches_the_dead_letter_queue_while_its_batch_succeeds(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from local_stack import consumers
+    from local_stack.lambdas import FunctionPool
+
+    monkeypatch.setattr(consumers, "LOCAL_RETRY_SECONDS", 0)  # redeliver at once: no waiting in tests
+    add_location()
+    [trigger] = [queue for queue in stack.queues if queue.function == "InboundKeywordFunction"]
+    consumer = consumers.QueueConsumer(
+        trigger,
+        FunctionPool("inbound_keyword", ROOT / "functions" / "inbound_keyword", 1),
+        None,
+        None,  # type: ignore[arg-type]
+    )
+    sns = boto3.client("sns")
+    topic = stack.outputs["InboundTopicArn"]
+    sns.publish(TopicArn=topic, Message=json.dumps(inbound_message("aws", "STOP")))
+    sns.publish(TopicArn=topic, Message="not an inbound message")
+    sqs = boto3.client("sqs")
+    dead_letters: list[dict[str, Any]] = []
+    for _ in range(30):
+        consumer.poll_once(wait_seconds=0)
+        dead_letters += sqs.receive_message(QueueUrl=stack.outputs["InboundDeadLetterQueueUrl"]).get(
+            "Messages", []
+        )
+        if dead_letters:
+            break
+
+    assert [json.loads(message["Body"])["Message"] for message in dead_letters] == ["not an inbound message"]
+    assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "permanent"
+    assert len(queued_replies(stack)) == 1

@@ -498,3 +498,36 @@ def test_a_simulated_refusal_puts_the_dnd_and_refuses_the_next_send(
     assert contacts.get_contact(LOCATION, contact).dnd.state == dnd
     assert counts(stack) == {"sent": 1, "undelivered": 1, f"err_{code}": 1}
     assert refusal_of(lambda: send(contact)) == ReasonCode.DND_ACTIVE
+
+
+def test_a_receipt_that_keeps_failing_reaches_the_dead_letter_queue_while_its_batch_succeeds(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from local_stack import consumers
+    from local_stack.lambdas import FunctionPool
+
+    monkeypatch.setattr(consumers, "LOCAL_RETRY_SECONDS", 0)  # redeliver at once: no waiting in tests
+    add_location()
+    message_id = queued_message()
+    [trigger] = [queue for queue in stack.queues if queue.function == "StatusCallbackFunction"]
+    function = FunctionPool("status_callback", ROOT / "functions" / "status_callback", 1)
+    consumer = consumers.QueueConsumer(trigger, function, None, None)  # type: ignore[arg-type]
+    sns = boto3.client("sns")
+    topic = stack.outputs["CarrierEventsTopicArn"]
+    sns.publish(TopicArn=topic, Message=json.dumps(receipt_message("twilio", message_id, "delivered")))
+    sns.publish(TopicArn=topic, Message=json.dumps({"eventType": "VOICE_ANSWERED"}))
+    sqs = boto3.client("sqs")
+    dead_letters: list[dict[str, Any]] = []
+    for _ in range(20):
+        consumer.poll_once(wait_seconds=0)
+        dead_letters += sqs.receive_message(QueueUrl=stack.outputs["CarrierEventsDeadLetterQueueUrl"]).get(
+            "Messages", []
+        )
+        if dead_letters:
+            break
+
+    assert [json.loads(json.loads(m["Body"])["Message"]) for m in dead_letters] == [
+        {"eventType": "VOICE_ANSWERED"}
+    ]
+    assert message_of(message_id).status == "delivered"
+    assert counts(stack) == {"delivered": 1}
