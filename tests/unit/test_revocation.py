@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 from smsgate.policy import classify_reply
 from smsgate.policy.keywords import OPT_OUT_KEYWORDS
-from smsgate.policy.revocation import asks_to_stop
+from smsgate.policy.revocation import DEFAULT_REVOCATION_MODE, RevocationMode, asks_to_stop, read_reply
 
 ASKS_TO_STOP = [
     # the examples
@@ -101,3 +101,27 @@ def test_none_of_them_is_an_exact_keyword(body: str) -> None:
 @given(st.text(max_size=200))
 def test_any_text_is_read_without_error(body: str) -> None:
     assert asks_to_stop(body) in (True, False)
+
+
+@pytest.mark.parametrize(
+    ("body", "mode", "reading"),
+    [
+        ("STOP", "keywords", ("opt_out", "stop")),
+        ("Stop all!", "reasonable_means", ("opt_out", "stop all")),
+        ("ARRÊT", "keywords", ("opt_out", "arret")),
+        (" yes. ", "keywords", ("opt_in", "yes")),
+        ("Info", "reasonable_means", ("help", "info")),
+        ("please stop texting me", "reasonable_means", ("opt_out", None)),
+        ("please stop texting me", "keywords", (None, None)),
+        ("see you at 5", "reasonable_means", (None, None)),
+    ],
+)
+def test_read_reply_takes_exact_keywords_in_every_mode_and_free_text_in_reasonable_means(
+    body: str, mode: RevocationMode, reading: tuple[str | None, str | None]
+) -> None:
+    assert tuple(read_reply(body, mode)) == reading
+
+
+def test_reasonable_means_is_the_default_mode() -> None:
+    assert DEFAULT_REVOCATION_MODE == "reasonable_means"
+    assert read_reply("unsubscribe me").kind == "opt_out"
