@@ -667,3 +667,30 @@ def test_a_record_that_keeps_failing_reaches_the_dead_letter_queue_while_its_bat
     assert [json.loads(message["Body"])["Message"] for message in dead_letters] == ["not an inbound message"]
     assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "permanent"
     assert len(queued_replies(stack)) == 1
+
+
+# --- metrics ---------------------------------------------------------------------------------------
+
+
+def test_metrics_count_each_keyword_and_outcome(stack: Any) -> None:
+    from smsgate.models.carrier_events import parse_inbound
+    from smsgate.observability import metrics
+    from smsgate.services.inbound import apply_reply
+
+    add_location()
+    metrics.clear_metrics()
+    try:
+        for body in ("Stop all!", "please stop texting me", "HELP", "hello"):
+            apply_reply(parse_inbound(inbound_message("simulator", body)), datetime.now(UTC))
+        recorded = {name: sum(entry["Value"]) for name, entry in metrics.metric_set.items()}
+    finally:
+        metrics.clear_metrics()
+
+    assert recorded == {
+        "Inbound_opt_out": 2,
+        "InboundKeyword_stop_all": 1,
+        "InboundRevocation": 1,
+        "Inbound_help": 1,
+        "InboundKeyword_help": 1,
+        "Inbound_conversation": 1,
+    }

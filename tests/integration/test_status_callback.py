@@ -531,3 +531,31 @@ def test_a_receipt_that_keeps_failing_reaches_the_dead_letter_queue_while_its_ba
     ]
     assert message_of(message_id).status == "delivered"
     assert counts(stack) == {"delivered": 1}
+
+
+def test_metrics_count_each_status_and_error_code(stack: Any) -> None:
+    from smsgate.models.carrier_events import parse_receipt
+    from smsgate.observability import metrics
+    from smsgate.services.receipts import apply_receipt
+
+    add_location()
+    first, second = queued_message(), queued_message(to="+447911120144")
+    metrics.clear_metrics()
+    try:
+        for receipt in (
+            receipt_message("twilio", first, "delivered"),
+            receipt_message("simulator", second, "undelivered", 30003, event_id="evt-9"),
+            receipt_message("simulator", second, "undelivered", 30003, event_id="evt-9"),
+        ):
+            apply_receipt(parse_receipt(receipt), datetime.now(UTC))
+        recorded = {name: sum(entry["Value"]) for name, entry in metrics.metric_set.items()}
+    finally:
+        metrics.clear_metrics()
+
+    assert recorded == {
+        "Receipt_delivered": 1,
+        "Receipt_undelivered": 1,
+        "ReceiptError_30003": 1,
+        "ReceiptDnd_temporary": 1,
+        "ReceiptDuplicate": 1,
+    }
