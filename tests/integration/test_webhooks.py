@@ -73,12 +73,18 @@ Post = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def post(stack: Any) -> Post:
-    """POST a form to the send_gate handler, as API Gateway's HTTP API (payload 2.0) would."""
+def send_gate(stack: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """The send_gate handler, with the webhook routes."""
     handler = load_handler(ROOT / "functions" / "send_gate", f"webhooks-{uuid.uuid4().hex[:8]}")
     app: Any = sys.modules[handler.__module__].app
     if f"POST{STATUS_PATH}" not in app._route_keys:  # until api.routes.create_app registers them
         register_webhooks(app)
+    return lambda event: dict(handler(event, LocalContext(function_name="send_gate")))
+
+
+@pytest.fixture
+def post(send_gate: Callable[[dict[str, Any]], dict[str, Any]]) -> Post:
+    """POST a form to the send_gate handler, as API Gateway's HTTP API (payload 2.0) would."""
 
     def send(
         path: str,
@@ -97,7 +103,7 @@ def post(stack: Any) -> Post:
         )
         if base64_body:
             event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
-        return dict(handler(event, LocalContext(function_name="send_gate")))
+        return send_gate(event)
 
     return send
 
@@ -177,6 +183,20 @@ def test_a_parameter_posted_empty_is_signed_and_kept(post: Post, stack: Any) -> 
     assert post(INBOUND_PATH, params, signature=signature)["statusCode"] == 200
     [published] = queued(stack, "InboundQueueUrl")
     assert json.loads(published)["params"]["Body"] == ""
+
+
+@pytest.mark.parametrize(
+    ("sample", "output"),
+    [
+        ("twilio_status_webhook.json", "CarrierEventsQueueUrl"),
+        ("twilio_inbound_webhook.json", "InboundQueueUrl"),
+    ],
+)
+def test_the_sample_webhook_events_are_accepted(send_gate: Any, stack: Any, sample: str, output: str) -> None:
+    event = json.loads((ROOT / "events" / "send_gate" / sample).read_text())
+
+    assert send_gate(event)["statusCode"] == 200
+    assert len(queued(stack, output)) == 1
 
 
 # --- anything else is refused and queued nowhere ----------------------------------------------
