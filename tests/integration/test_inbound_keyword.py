@@ -129,7 +129,7 @@ def add_location(
     request = PutLocationRequest(
         name=NAME,
         numbers=list(numbers),
-        revocation_mode=mode,  # type: ignore[arg-type]
+        revocation_mode=mode,
         created_at=created_at or datetime(2023, 1, 1, tzinfo=UTC),
     )
     admin.save_location(location_id, request, datetime.now(UTC))
@@ -137,7 +137,7 @@ def add_location(
 
 def queued_replies(stack: Any) -> list[OutboundRecord]:
     """Everything on the outbound queue (received, so each is seen once)."""
-    sqs = boto3.client("sqs")
+    sqs: Any = boto3.client("sqs")
     found: list[OutboundRecord] = []
     while page := sqs.receive_message(QueueUrl=stack.outputs["OutboundQueueUrl"], MaxNumberOfMessages=10).get(
         "Messages", []
@@ -147,7 +147,7 @@ def queued_replies(stack: Any) -> list[OutboundRecord]:
 
 
 def audit_count(stack: Any, name: str, location_id: str = LOCATION) -> int:
-    table = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
+    table: Any = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
     items = table.scan()["Items"]
     return sum(
         int(item.get(name, 0)) for item in items if str(item["pk"]).startswith(f"AUDIT#{location_id}#")
@@ -574,7 +574,7 @@ def dispatch(stack: Any, records: list[OutboundRecord]) -> int:
     handler: Handler = load_handler(ROOT / "functions" / "dispatcher", f"inbound-{uuid.uuid4().hex[:8]}")
     app: Any = sys.modules[handler.__module__]
     app.dispatcher = Dispatcher.from_settings(get_settings(), app.clock, sleep=lambda _: None)
-    sqs = boto3.client("sqs")
+    sqs: Any = boto3.client("sqs")
     sqs_messages = [
         {"MessageId": str(uuid.uuid4()), "ReceiptHandle": "h", "Body": record.model_dump_json()}
         for record in records
@@ -610,11 +610,12 @@ def test_the_confirmation_is_sent_by_the_dispatcher(inbound: Any, stack: Any) ->
 def log_lines() -> Iterator[io.StringIO]:
     """What the service logs (powertools' JSON lines), captured from its handler."""
     buffer = io.StringIO()
-    previous = logger.registered_handler.setStream(buffer)
+    handler: Any = logger.registered_handler
+    previous = handler.setStream(buffer)
     try:
         yield buffer
     finally:
-        logger.registered_handler.setStream(previous)
+        handler.setStream(previous)
 
 
 def test_logs_show_neither_the_numbers_nor_the_body(inbound: Any, log_lines: io.StringIO) -> None:
@@ -647,14 +648,14 @@ def test_a_record_that_keeps_failing_reaches_the_dead_letter_queue_while_its_bat
     consumer = consumers.QueueConsumer(
         trigger,
         FunctionPool("inbound_keyword", ROOT / "functions" / "inbound_keyword", 1),
-        None,
-        None,  # type: ignore[arg-type]
+        None,  # type: ignore[arg-type]  # the in-process moto backend: no endpoint
+        None,  # type: ignore[arg-type]  # never started as a thread
     )
     sns = boto3.client("sns")
     topic = stack.outputs["InboundTopicArn"]
     sns.publish(TopicArn=topic, Message=json.dumps(inbound_message("aws", "STOP")))
     sns.publish(TopicArn=topic, Message="not an inbound message")
-    sqs = boto3.client("sqs")
+    sqs: Any = boto3.client("sqs")
     dead_letters: list[dict[str, Any]] = []
     for _ in range(30):
         consumer.poll_once(wait_seconds=0)

@@ -150,7 +150,7 @@ def queued_message(to: str = CONTACT, message_id: str | None = None, status: str
         kind="workflow",
         segments=1,
         encoding="GSM-7",
-        status=status,  # type: ignore[arg-type]
+        status=status,
         created_at=CREATED,
         history=tuple(history),
     )
@@ -166,7 +166,7 @@ def message_of(message_id: str) -> Message:
 
 def counts(stack: Any) -> dict[str, int]:
     """The location's audit counters, summed over hours."""
-    table = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
+    table: Any = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
     totals: dict[str, int] = {}
     for item in table.scan()["Items"]:
         if str(item["pk"]).startswith(f"AUDIT#{LOCATION}#"):
@@ -468,7 +468,7 @@ def dispatch_and_apply(stack: Any, status_callback: Any) -> None:
     handler = load_handler(ROOT / "functions" / "dispatcher", f"receipts-{uuid.uuid4().hex[:8]}")
     app: Any = sys.modules[handler.__module__]
     app.dispatcher = Dispatcher.from_settings(get_settings(), app.clock, sleep=lambda _: None)
-    sqs = boto3.client("sqs")
+    sqs: Any = boto3.client("sqs")
     for queue, function in (("OutboundQueueUrl", handler), ("CarrierEventsQueueUrl", None)):
         url = stack.outputs[queue]
         while page := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
@@ -516,7 +516,7 @@ def test_a_receipt_that_keeps_failing_reaches_the_dead_letter_queue_while_its_ba
     topic = stack.outputs["CarrierEventsTopicArn"]
     sns.publish(TopicArn=topic, Message=json.dumps(receipt_message("twilio", message_id, "delivered")))
     sns.publish(TopicArn=topic, Message=json.dumps({"eventType": "VOICE_ANSWERED"}))
-    sqs = boto3.client("sqs")
+    sqs: Any = boto3.client("sqs")
     dead_letters: list[dict[str, Any]] = []
     for _ in range(20):
         consumer.poll_once(wait_seconds=0)

@@ -110,7 +110,7 @@ def post(send_gate: Callable[[dict[str, Any]], dict[str, Any]]) -> Post:
 
 def queued(stack: Any, output: str) -> list[str]:
     """The SNS `Message`s waiting on one of the stack's queues."""
-    sqs = boto3.client("sqs")
+    sqs: Any = boto3.client("sqs")
     found: list[str] = []
     while page := sqs.receive_message(QueueUrl=stack.outputs[output], MaxNumberOfMessages=10).get(
         "Messages", []
@@ -310,7 +310,7 @@ def test_an_unreadable_token_parameter_is_a_503_and_queues_nothing(
 
 def consume(stack: Any, output: str, function: str) -> dict[str, Any]:
     """Hand what waits on a queue to a consumer, as Lambda's event source mapping does."""
-    sqs = boto3.client("sqs")
+    sqs: Any = boto3.client("sqs")
     page = sqs.receive_message(QueueUrl=stack.outputs[output], MaxNumberOfMessages=10)["Messages"]
     handler = load_handler(ROOT / "functions" / function, f"webhooks-{uuid.uuid4().hex[:8]}")
     event = sqs_event(page, f"arn:aws:sqs:us-east-1:123456789012:{output}", "us-east-1")

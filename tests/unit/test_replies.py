@@ -9,15 +9,16 @@ from hypothesis import strategies as st
 from smsgate.models.entities import Location
 from smsgate.policy import classify_reply, count_segments
 from smsgate.policy.decoration import decorate, mentions_opt_out, names_location
+from smsgate.policy.keywords import ReplyKind
 from smsgate.policy.replies import reply_text
 
-KINDS = ["opt_out", "opt_in", "help"]
+KINDS: list[ReplyKind] = ["opt_out", "opt_in", "help"]
 NAME = "Main Street Dental"
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_every_reply_names_the_location(kind: str) -> None:
-    assert reply_text(kind, NAME).startswith(f"{NAME}: ")  # type: ignore[arg-type]
+def test_every_reply_names_the_location(kind: ReplyKind) -> None:
+    assert reply_text(kind, NAME).startswith(f"{NAME}: ")
 
 
 def test_the_opt_out_confirmation_confirms_and_says_nothing_else() -> None:
@@ -42,7 +43,7 @@ def test_the_opt_in_confirmation_says_how_to_opt_out_and_get_help() -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_no_reply_reads_as_a_keyword_or_a_revocation_itself(kind: str) -> None:
+def test_no_reply_reads_as_a_keyword_or_a_revocation_itself(kind: ReplyKind) -> None:
     # Our own replies must never be taken for a contact's keyword if echoed back.
     text = reply_text(kind, NAME)
 
@@ -50,7 +51,7 @@ def test_no_reply_reads_as_a_keyword_or_a_revocation_itself(kind: str) -> None:
 
 
 @pytest.mark.parametrize("kind", ["opt_in", "help"])
-def test_decorating_a_reply_would_change_nothing(kind: str) -> None:
+def test_decorating_a_reply_would_change_nothing(kind: ReplyKind) -> None:
     # The replies bypass decoration (SPEC section 3); they already carry what it would add.
     text = reply_text(kind, NAME)
     location = Location(location_id="loc", name=NAME, created_at=datetime(2024, 1, 1, tzinfo=UTC))
@@ -70,7 +71,7 @@ GSM_NAME = st.text(
 
 
 @given(GSM_NAME, st.sampled_from(KINDS))
-def test_every_reply_fits_one_segment_for_a_name_of_up_to_60_characters(name: str, kind: str) -> None:
-    encoding, segments = count_segments(reply_text(kind, name))  # type: ignore[arg-type]
+def test_every_reply_fits_one_segment_for_a_name_of_up_to_60_characters(name: str, kind: ReplyKind) -> None:
+    encoding, segments = count_segments(reply_text(kind, name))
 
     assert (encoding, segments) == ("GSM-7", 1)
