@@ -49,3 +49,14 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield created
         get_settings.cache_clear()
         clients.reset()
+
+
+def _repeatable_property_tests() -> None:
+    """CI runs the same hypothesis examples every time: a red build is reproducible, not luck."""
+    from hypothesis import settings
+
+    settings.register_profile("repeatable", derandomize=True, print_blob=True)
+    settings.load_profile("repeatable")
+
+
+_repeatable_property_tests()
