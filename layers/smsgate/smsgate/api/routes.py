@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from botocore.exceptions import BotoCoreError, ClientError
 
 from smsgate.api.errors import aws_error_response, error_response, json_response, validation_response
+from smsgate.api.webhooks import register_webhooks
 from smsgate.errors import SmsgateError
 from smsgate.models.phone import normalise_e164
 from smsgate.models.requests import BulkSendRequest, ConsentRequest, PutLocationRequest, SendMessageRequest
@@ -130,4 +131,5 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
             body=app.get_openapi_json_schema(title="smsgate", version="0.1.0", openapi_version="3.1.0"),
         )
 
+    register_webhooks(app)
     return app
