@@ -29,28 +29,24 @@ def _change(change: StatusChange) -> dict[str, Any]:
     return {"status": change.status, "at": iso(change.at), "error_code": change.error_code}
 
 
-def put_message(message: Message) -> None:
-    item = {
+def _item(message: Message) -> dict[str, Any]:
+    return {
         **_key(message.message_id),
         **message.model_dump(mode="json", exclude={"history"}, exclude_none=True),
         "history": [_change(change) for change in message.history],
         "expires_at": epoch(message.created_at + MESSAGE_RETENTION),
     }
-    _table().put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+
+
+def put_message(message: Message) -> None:
+    _table().put_item(Item=_item(message), ConditionExpression="attribute_not_exists(pk)")
 
 
 def put_messages(messages: list[Message]) -> None:
     """Many new messages with batched writes (a bulk send)."""
     with _table().batch_writer() as batch:
         for message in messages:
-            batch.put_item(
-                Item={
-                    **_key(message.message_id),
-                    **message.model_dump(mode="json", exclude={"history"}, exclude_none=True),
-                    "history": [_change(change) for change in message.history],
-                    "expires_at": epoch(message.created_at + MESSAGE_RETENTION),
-                }
-            )
+            batch.put_item(Item=_item(message))
 
 
 def get_message(message_id: str) -> Message | None:

@@ -95,21 +95,8 @@ def _resets_at(now: datetime) -> str:
 
 def _queue(location: Location, outgoing: list[Outgoing], kind: str, now: datetime) -> list[Message]:
     """Record and queue accepted messages; a message SQS refused is marked failed at once."""
-    created = [
-        Message(
-            message_id=str(uuid.uuid4()),
-            location_id=location.location_id,
-            from_number=item.from_number,
-            to=item.to,
-            body=item.body,
-            kind=kind,
-            segments=item.segments,
-            encoding=item.encoding,
-            created_at=now,
-            history=(StatusChange(status="queued", at=now),),
-        )
-        for item in outgoing
-    ]
+    queued = (StatusChange(status="queued", at=now),)
+    created = [_message(location, item, kind, now, str(uuid.uuid4()), queued) for item in outgoing]
     if len(created) == 1:
         messages.put_message(created[0])
     else:
@@ -203,7 +190,7 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
         outcome.failed += [{"to": item.to, "code": str(ReasonCode.DAILY_LIMIT_REACHED)} for item in over]
     if request.preview:
         outcome.accepted = [
-            _preview_message(location, item, request.kind, now) for item in eligible[:granted]
+            _message(location, item, request.kind, now, "", ()) for item in eligible[:granted]
         ]
         return outcome
     try:
@@ -224,9 +211,16 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
     return outcome
 
 
-def _preview_message(location: Location, item: Outgoing, kind: str, now: datetime) -> Message:
+def _message(
+    location: Location,
+    item: Outgoing,
+    kind: str,
+    now: datetime,
+    message_id: str,
+    history: tuple[StatusChange, ...],
+) -> Message:
     return Message(
-        message_id="",
+        message_id=message_id,
         location_id=location.location_id,
         from_number=item.from_number,
         to=item.to,
@@ -235,6 +229,7 @@ def _preview_message(location: Location, item: Outgoing, kind: str, now: datetim
         segments=item.segments,
         encoding=item.encoding,
         created_at=now,
+        history=history,
     )
 
 
