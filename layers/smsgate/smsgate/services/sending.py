@@ -11,6 +11,7 @@ from smsgate.models.entities import Contact, Location, Message, StatusChange
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
+from smsgate.policy.bulk import bulk_granted, bulk_notice
 from smsgate.policy.decoration import decorate, needs_introduction
 from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_until_reset
 from smsgate.policy.segments import count_segments
@@ -144,15 +145,6 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     return queued[0]
 
 
-def bulk_notice(limit: int, used_before: int, failed: int) -> str:
-    """The notice of SPEC section 5, numbers filled in."""
-    return (
-        f"You are allowed to send {limit} message(s) in a day. "
-        f"You have already sent {used_before} message(s). "
-        f"If you wish to proceed, {failed} Message(s) will be failed."
-    )
-
-
 def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
     """Gate many recipients with one limit reservation (SPEC section 5)."""
     senders = request.numbers or ([request.from_number] if request.from_number else [])
@@ -181,7 +173,7 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
     limit = daily_limit(location.created_at, now)
     if request.preview:
         used_before = counters.used(key)
-        granted = max(0, min(len(eligible), limit - used_before))
+        granted = bulk_granted(len(eligible), limit, used_before)
     else:
         granted, used_before = counters.reserve(key, limit, len(eligible), counters.daily_expiry(day))
     over = eligible[granted:]

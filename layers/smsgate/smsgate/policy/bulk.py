@@ -1,0 +1,21 @@
+"""How much of a bulk fits today's limit, and the notice when it does not (SPEC section 5)."""
+
+
+def remaining_today(limit: int, used: int) -> int:
+    """Messages the location may still send on this counter day (never negative)."""
+    return max(0, limit - used)
+
+
+def bulk_granted(eligible: int, limit: int, used: int) -> int:
+    """How many of the `eligible` recipients are accepted when `used` of `limit` are spent:
+    as many as remain, the rest fail (SPEC section 5)."""
+    return max(0, min(eligible, remaining_today(limit, used)))
+
+
+def bulk_notice(limit: int, used_before: int, failed: int) -> str:
+    """The notice of SPEC section 5 with its numbers filled in, word for word."""
+    return (
+        f"You are allowed to send {limit} message(s) in a day. "
+        f"You have already sent {used_before} message(s). "
+        f"If you wish to proceed, {failed} Message(s) will be failed."
+    )
