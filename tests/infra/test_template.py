@@ -116,3 +116,128 @@ def test_the_created_stack_holds_what_the_code_expects(stack: Any) -> None:
             if e["Type"] == "HttpApi"
         ]
     )
+
+
+# --- the End User Messaging SMS topics: customer managed key and topic policy (issue 7) -----------
+
+EUM_TOPICS = ("CarrierEventsTopic", "InboundTopic")
+ACCOUNT_CONDITION = {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def _statements(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {statement["Sid"]: statement for statement in document["Statement"]}
+
+
+def test_the_end_user_messaging_topics_use_a_rotated_customer_managed_key() -> None:
+    resources = load_template()["Resources"]
+    key = resources["MessagingEventsKey"]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    for topic in EUM_TOPICS:
+        assert resources[topic]["Properties"]["KmsMasterKeyId"] == {"Ref": "MessagingEventsKey"}
+    statements = _statements(key["Properties"]["KeyPolicy"])
+    admin = statements["AccountAdministersTheKey"]
+    assert admin["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}}
+    assert admin["Action"] == "kms:*"
+    for sid, service in (
+        ("EndUserMessagingSmsEncryptsWhatItPublishes", "sms-voice.amazonaws.com"),
+        ("SnsUsesTheKeyForItsTopics", "sns.amazonaws.com"),
+    ):
+        statement = statements[sid]
+        assert statement["Effect"] == "Allow"
+        assert statement["Principal"] == {"Service": service}
+        assert sorted(statement["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+        assert statement["Condition"]["StringEquals"] == ACCOUNT_CONDITION["StringEquals"]
+    sms_source = statements["EndUserMessagingSmsEncryptsWhatItPublishes"]["Condition"]["ArnLike"]
+    assert sms_source == {
+        "aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:sms-voice:${AWS::Region}:${AWS::AccountId}:*"}
+    }
+
+
+def test_every_function_publishing_to_those_topics_may_use_their_key() -> None:
+    resources = load_template()["Resources"]
+    publishers = [
+        resource
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and any(
+            policy.get("SNSPublishMessagePolicy", {}).get("TopicName", {}).get("Fn::GetAtt", [None])[0]
+            in EUM_TOPICS
+            for policy in resource["Properties"]["Policies"]
+            if isinstance(policy, dict)
+        )
+    ]
+    assert len(publishers) == 2  # send_gate (the Twilio webhooks) and the dispatcher (the simulator)
+    for function in publishers:
+        grants = [
+            statement
+            for policy in function["Properties"]["Policies"]
+            if isinstance(policy, dict)
+            for statement in policy.get("Statement", [])
+            if statement.get("Resource") == {"Fn::GetAtt": ["MessagingEventsKey", "Arn"]}
+        ]
+        assert [sorted(grant["Action"]) for grant in grants] == [["kms:Decrypt", "kms:GenerateDataKey*"]]
+
+
+def test_only_this_accounts_end_user_messaging_may_publish_to_those_topics() -> None:
+    policy = load_template()["Resources"]["MessagingEventsTopicPolicy"]
+    assert policy["Type"] == "AWS::SNS::TopicPolicy"
+    assert policy["Properties"]["Topics"] == [{"Ref": topic} for topic in EUM_TOPICS]
+    statements = _statements(policy["Properties"]["PolicyDocument"])
+    prefix = "arn:${AWS::Partition}:sms-voice:${AWS::Region}:${AWS::AccountId}:"
+    expected = {
+        "EndUserMessagingSmsPublishesDeliveryEvents": (
+            "CarrierEventsTopic",
+            {"Fn::Sub": prefix + "configuration-set/${EumConfigurationSet}"},
+        ),
+        "EndUserMessagingSmsPublishesTwoWayMessages": (
+            "InboundTopic",
+            [{"Fn::Sub": prefix + "phone-number/*"}, {"Fn::Sub": prefix + "pool/*"}],
+        ),
+    }
+    assert set(statements) == set(expected)
+    for sid, (topic, source_arn) in expected.items():
+        statement = statements[sid]
+        assert (statement["Effect"], statement["Principal"], statement["Action"]) == (
+            "Allow",
+            {"Service": "sms-voice.amazonaws.com"},
+            "sns:Publish",
+        )
+        assert statement["Resource"] == {"Ref": topic}
+        assert statement["Condition"] == {
+            **ACCOUNT_CONDITION,
+            "ArnLike": {"aws:SourceArn": source_arn},
+        }
+
+
+def test_the_created_topics_are_encrypted_with_the_key_and_still_reach_their_queues(stack: Any) -> None:
+    """On moto's CloudFormation: the key is created with rotation, the topics name it, and a
+    message published to each topic arrives on its SSE-SQS queue."""
+    import json
+
+    from local_stack.stack import STACK_NAME
+
+    [key_id] = [
+        summary["PhysicalResourceId"]
+        for summary in boto3.client("cloudformation").list_stack_resources(StackName=STACK_NAME)[
+            "StackResourceSummaries"
+        ]
+        if summary["LogicalResourceId"] == "MessagingEventsKey"
+    ]
+    kms = boto3.client("kms")
+    assert kms.get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    sns = boto3.client("sns")
+    sqs = boto3.client("sqs")
+    for topic, queue in (
+        ("CarrierEventsTopicArn", "CarrierEventsQueueUrl"),
+        ("InboundTopicArn", "InboundQueueUrl"),
+    ):
+        attributes = sns.get_topic_attributes(TopicArn=stack.outputs[topic])["Attributes"]
+        assert attributes["KmsMasterKeyId"] == key_id
+        encryption = sqs.get_queue_attributes(
+            QueueUrl=stack.outputs[queue], AttributeNames=["SqsManagedSseEnabled"]
+        )["Attributes"]
+        assert encryption["SqsManagedSseEnabled"] == "true"
+        sns.publish(TopicArn=stack.outputs[topic], Message=json.dumps({"probe": topic}))
+        [received] = sqs.receive_message(QueueUrl=stack.outputs[queue])["Messages"]
+        assert json.loads(json.loads(received["Body"])["Message"]) == {"probe": topic}
