@@ -128,6 +128,27 @@ def test_normalisation_creates_no_evasion(body: str) -> None:
     assert check_content(body) is None
 
 
+@pytest.mark.parametrize("body", ["I p a", "i p a", "I p a s", "Did I p a y already?", "A m m o", "a b c"])
+def test_short_or_mixed_case_spaced_letters_are_not_joined_into_a_term(body: str) -> None:
+    # Regression: a hypothesis example once read "I p a" as "ipa" (alcohol) and refused it.
+    assert check_content(body) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "category"),
+    [
+        ("g a m b l i n g night", "gambling"),  # lower case, 4+ letters
+        ("G a m b l i n g night", "gambling"),  # title case at a sentence start, 5+ letters
+        ("W E E D delivery tonight", "cannabis"),  # capitals, 3+ letters
+        ("T H C gummies back in stock", "cannabis"),
+        ("p 0 r n site", "adult"),  # a leet digit has no case
+        ("v.i.a.g.r.a", "adult"),
+    ],
+)
+def test_spaced_out_words_are_still_found(body: str, category: str) -> None:
+    assert _verdict(body) == ("FILTER_EVASION", category)
+
+
 def test_plain_terms_are_prohibited_not_evasion() -> None:
     assert _verdict("casino night and c4s1n0 bonus") == ("PROHIBITED_CONTENT", "gambling")
 
@@ -253,6 +274,15 @@ ordinary_bodies = st.lists(ordinary_words, min_size=1, max_size=30).map(" ".join
 def test_a_standard_opt_out_footer_never_creates_a_verdict(body: str, footer: str) -> None:
     assert check_content(body) is None
     assert check_content(f"{body} {footer}") is None
+
+
+one_letter_words = st.sampled_from(("I", "A", "a", "p", "s", "8", "u", "k"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(one_letter_words, min_size=1, max_size=3), st.lists(ordinary_words, max_size=10))
+def test_up_to_three_mixed_one_letter_words_never_make_a_verdict(letters: list[str], rest: list[str]) -> None:
+    assert check_content(" ".join([*letters, *rest])) is None
 
 
 @settings(max_examples=300, deadline=None)
