@@ -7,7 +7,7 @@ import threading
 import urllib.parse
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,13 +16,19 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
 from local_stack.consumers import sqs_event
 from local_stack.lambdas import Handler, LocalContext, load_handler
 from smsgate.carriers.aws_eum import AwsEumCarrier
 from smsgate.carriers.factory import TwilioFromSecret, carrier_for
-from smsgate.dal import events, messages, outbound
+from smsgate.carriers.throughput import NumberThrottle
+from smsgate.dal import contacts, events, messages, outbound
+from smsgate.errors import SmsgateError
 from smsgate.models.entities import Message, StatusChange
+from smsgate.models.requests import ConsentRequest, PutLocationRequest, SendMessageRequest
+from smsgate.reasons import ReasonCode
+from smsgate.services import admin, sending
 from smsgate.services.dispatch import Dispatcher
 from smsgate.settings import Settings, get_settings
 
@@ -367,6 +373,75 @@ def test_a_permanent_rejection_is_not_retried_and_fails_the_message(
     dispatcher(event, context())
     assert fake_twilio.sends_to(record.message_id) == 1
     assert sent_counted(twilio_deployment) == 1
+
+
+def opted_in_location(contact: str) -> None:
+    now = datetime.now(UTC)
+    admin.save_location(LOCATION, PutLocationRequest(name="Bright Smiles", numbers=[FROM]), now)
+    admin.record_consent(LOCATION, contact, ConsentRequest(source="web form"), "api", now)
+
+
+def refusal_of(action: Callable[[], object]) -> ReasonCode | None:
+    try:
+        action()
+    except SmsgateError as refusal:
+        return refusal.code
+    return None
+
+
+def aws_dispatcher(instance: str, sleep: RecordingSleep, stubber_for: Callable[[Any], None]) -> Handler:
+    """A dispatcher instance on the AWS End User Messaging SMS adapter, its client stubbed by botocore."""
+    handler = load_handler(ROOT / "functions" / "dispatcher", f"{instance}-{uuid.uuid4().hex[:8]}")
+    app: Any = sys.modules[handler.__module__]
+    client = boto3.client("pinpoint-sms-voice-v2")
+    stubber = Stubber(client)
+    stubber_for(stubber)
+    stubber.activate()
+    app.dispatcher = Dispatcher(
+        carrier=AwsEumCarrier(client, get_settings().eum_configuration_set),
+        clock=app.clock,
+        throttle=NumberThrottle(get_settings().number_mps, sleep=sleep),
+        sleep=sleep,
+    )
+    return handler
+
+
+@pytest.mark.parametrize("carrier", ["twilio", "aws"])
+def test_21610_an_unsubscribed_recipient_is_a_permanent_dnd(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, carrier: str
+) -> None:
+    """Twilio's 21610 ("Attempt to send to unsubscribed recipient"), or AWS's opted-out
+    destination: the contact replied STOP to the number at the carrier. The `failed` receipt
+    puts a permanent DND, so the next send is refused and the API cannot lift it (SPEC 6, 7)."""
+    contact = "+447911120143"  # outside the US: no 10DLC registration before the DND check
+    opted_in_location(contact)
+    record = put_queued(to=contact)
+    if carrier == "twilio":
+        fake_twilio.answer_next(twilio_error(400, 21610))
+        dispatcher = load_dispatcher("unsubscribed", no_sleep)
+    else:
+        dispatcher = aws_dispatcher(
+            "unsubscribed",
+            no_sleep,
+            lambda stubber: stubber.add_client_error(
+                "send_text_message",
+                service_error_code="ConflictException",
+                http_status_code=400,
+                modeled_fields={"Reason": "DESTINATION_PHONE_NUMBER_OPTED_OUT"},
+            ),
+        )
+
+    answer = dispatcher(queue_event(twilio_deployment, [record]), context())
+
+    assert failed_records(answer) == []
+    assert status_of(record.message_id) == ("failed", 21610)
+    dnd = contacts.get_contact(LOCATION, contact).dnd
+    assert (dnd.state, dnd.error_code) == ("permanent", 21610)
+    request = SendMessageRequest.model_validate(
+        {"location_id": LOCATION, "from": FROM, "to": contact, "body": "Hello again.", "kind": "workflow"}
+    )
+    assert refusal_of(lambda: sending.send_message(request, datetime.now(UTC))) == ReasonCode.DND_ACTIVE
+    assert refusal_of(lambda: admin.clear_dnd(LOCATION, contact)) == ReasonCode.DND_PERMANENT
 
 
 def test_a_persisting_transient_failure_is_a_batch_item_failure_and_releases_the_claim(

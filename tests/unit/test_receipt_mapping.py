@@ -190,3 +190,29 @@ def test_doc_dnd_table_matches_dnd_for_error():
         code = _code(row[0])
         if code is not None:
             assert dnd_for_error(code) == (None if row[2] == "none" else row[2]), row
+
+
+README = DOC.parents[1] / "README.md"
+
+
+def test_readme_receipts_table_matches_the_code():
+    text = README.read_text()
+    section = text.split("## Delivery receipts", 1)[1].split("\n## ", 1)[0]
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("|") and not set(line) <= {"|", "-", " "}
+    ][1:]
+    assert {int(row[0]) for row in rows} >= {30003, 30004, 30005, 30006, 30008, 21610}
+    for code, _meaning, aws, _twilio, status, dnd in rows:
+        assert dnd_for_error(int(code)) == (None if dnd == "none" else dnd), code
+        for event_type in re.findall(r"`(TEXT_[A-Z_]+)`", aws):
+            assert aws_receipt_outcome(event_type).error_code == int(code), event_type
+        assert status in {"undelivered", "failed"}
+
+
+def test_21610_unsubscribed_recipient_is_a_permanent_dnd():
+    assert receipt_mapping.UNSUBSCRIBED_RECIPIENT == 21610
+    assert dnd_for_error(receipt_mapping.UNSUBSCRIBED_RECIPIENT) == "permanent"
+    assert twilio_receipt_outcome("failed", 21610) == ReceiptOutcome("failed", 21610)
+    assert twilio_receipt_outcome("undelivered", 21610) == ReceiptOutcome("undelivered", 21610)

@@ -57,6 +57,7 @@ from smsgate.carriers.base import (
     SendResult,
     TransientCarrierError,
 )
+from smsgate.policy.receipt_mapping import UNSUBSCRIBED_RECIPIENT
 
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice_v2 import PinpointSMSVoiceV2Client
@@ -70,8 +71,8 @@ _TRANSIENT_CODES: dict[str, int] = {
     "InternalServerException": 20500,
 }
 _CODE_BY_REASON: dict[tuple[str, str], int] = {
-    ("ConflictException", "DESTINATION_PHONE_NUMBER_OPTED_OUT"): 21610,
-    ("ValidationException", "CANNOT_ADD_OPTED_OUT_NUMBER"): 21610,
+    ("ConflictException", "DESTINATION_PHONE_NUMBER_OPTED_OUT"): UNSUBSCRIBED_RECIPIENT,
+    ("ValidationException", "CANNOT_ADD_OPTED_OUT_NUMBER"): UNSUBSCRIBED_RECIPIENT,
     ("ConflictException", "DESTINATION_PHONE_NUMBER_NOT_VERIFIED"): 21608,
     ("ConflictException", "DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION"): 21408,
     ("ValidationException", "DESTINATION_COUNTRY_BLOCKED"): 21408,

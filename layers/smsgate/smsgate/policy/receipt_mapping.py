@@ -17,6 +17,10 @@ LANDLINE: Final = 30006  # temporary DND
 CARRIER_FILTERED: Final = 30007  # nothing: the content, not the contact, was refused
 UNKNOWN_ERROR: Final = 30008  # nothing
 REGION_NOT_ENABLED: Final = 21408  # nothing: our own sending configuration refused it
+# Twilio's "Attempt to send to unsubscribed recipient": the contact replied STOP to this number
+# at the carrier, which now refuses every send to them. It is an opt-out we did not see (SPEC
+# section 6), so the `failed` receipt it becomes puts a permanent DND (`dnd_for_error`).
+UNSUBSCRIBED_RECIPIENT: Final = 21610  # permanent DND
 
 # Only a message that did not arrive carries an error: a success reported with a code
 # would otherwise put a DND on a contact who received the message.
