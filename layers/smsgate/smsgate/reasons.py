@@ -31,6 +31,12 @@ class ReasonCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
+class WarningCode(StrEnum):
+    """Codes of warnings in an accepted answer (`"warnings": [{"code", "message", ...}]`)."""
+
+    PUBLIC_URL_SHORTENER = "PUBLIC_URL_SHORTENER"
+
+
 HTTP_STATUS: dict[ReasonCode, HTTPStatus] = {
     ReasonCode.VALIDATION_ERROR: HTTPStatus.BAD_REQUEST,
     ReasonCode.LOCATION_NOT_FOUND: HTTPStatus.NOT_FOUND,

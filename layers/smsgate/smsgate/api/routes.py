@@ -75,6 +75,7 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
                     "body": message.body,
                     "segments": message.segments,
                     "encoding": message.encoding,
+                    **sending.warnings_field(request.body),
                 },
                 {},
             )

@@ -9,8 +9,9 @@ from typing import Any
 
 from smsgate.models.entities import Contact, Location
 from smsgate.policy.consent import has_consent, is_acquired_list
+from smsgate.policy.content import check_content, public_shorteners, relaxed_categories
 from smsgate.policy.limits import as_utc
-from smsgate.reasons import DND_MESSAGE, ReasonCode
+from smsgate.reasons import DND_MESSAGE, ReasonCode, WarningCode
 
 MAX_SEGMENTS = 10
 
@@ -71,3 +72,53 @@ def check_consent(contact: Contact, kind: str, now: datetime, responsive_window:
             "Consent from a bought, sold or exchanged list does not count; the contact must opt in directly.",
         )
     return Refusal(ReasonCode.NO_CONSENT, "The contact has not opted in to messages from this location.")
+
+
+def campaign_use_case(location: Location) -> str | None:
+    """The use case of the location's registered 10DLC campaign, which may relax a content
+    category (`relaxed_categories`). The one seam for registration (issue 9): until the campaign
+    is stored on the location, no use case, so nothing is relaxed."""
+    del location
+    return None
+
+
+def check_content_policy(body: str, use_case: str | None) -> Refusal | None:
+    """Rows 7 (prohibited topic) and 8 (filter evasion) for the body the sender wrote.
+
+    The gate's decoration (sender identification, opt-out language) is not checked here: it is
+    the location's own name and texts, the same on every message (docs/content-policy.md)."""
+    verdict = check_content(body, relaxed_categories(use_case))
+    if verdict is None:
+        return None
+    return Refusal(
+        ReasonCode(verdict.code), verdict.message, {"category": verdict.category, "term": verdict.term}
+    )
+
+
+def check_snowshoeing(recorded: bool, max_numbers: int, window: timedelta) -> Refusal | None:
+    """Row 9: `recorded` is False when the body's fingerprint was already sent from the allowed
+    count of the location's other numbers within the window."""
+    if recorded:
+        return None
+    hours = int(window.total_seconds() // 3600)
+    return Refusal(
+        ReasonCode.SNOWSHOEING,
+        f"The same or a nearly identical message was already sent from {max_numbers} of this "
+        f"location's numbers in the last {hours} h; carriers treat spreading one message over "
+        "more numbers as snowshoeing. Send it from one of those numbers.",
+        {"max_numbers": max_numbers, "window_hours": hours},
+    )
+
+
+def content_warnings(body: str) -> list[dict[str, str]]:
+    """What may hurt delivery without breaking a rule: links on public URL shorteners, which
+    carriers filter (a warning in the accepted answer, not a refusal)."""
+    return [
+        {
+            "code": str(WarningCode.PUBLIC_URL_SHORTENER),
+            "message": f"Links on the public shortener {domain} are often filtered by carriers; "
+            "use a branded or full link.",
+            "domain": domain,
+        }
+        for domain in public_shorteners(body)
+    ]

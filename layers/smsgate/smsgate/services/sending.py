@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsgate.dal import contacts, counters, locations, messages, outbound
+from smsgate.dal import contacts, counters, locations, messages, outbound, snowshoe
 from smsgate.errors import SmsgateError, StorageUnavailable
 from smsgate.models.entities import Contact, Location, Message, StatusChange
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
@@ -13,6 +13,7 @@ from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.bulk import bulk_granted, bulk_notice
 from smsgate.policy.decoration import decorate, needs_introduction
+from smsgate.policy.fingerprint import snowshoe_keys
 from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_until_reset
 from smsgate.policy.segments import count_segments
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
@@ -37,6 +38,7 @@ class BulkOutcome:
     skipped: list[dict[str, str]] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     notice: str | None = None
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 def refuse(refusal: gate.Refusal | None) -> None:
@@ -61,12 +63,20 @@ def _check_location(location: Location, senders: list[str], now: datetime) -> No
 
 
 def _check_recipient(
-    location: Location, contact: Contact, request_body: str, kind: str, sender: str, now: datetime
+    location: Location,
+    contact: Contact,
+    request_body: str,
+    kind: str,
+    sender: str,
+    now: datetime,
+    content: gate.Refusal | None,
 ) -> Outgoing:
-    """Rows 4-9 for one recipient; raises SmsgateError with the first refusal."""
+    """Rows 4-8 for one recipient; raises SmsgateError with the first refusal. `content` is the
+    verdict of rows 7-8 on the request body, decided once for all recipients."""
     settings = get_settings()
     refuse(gate.check_dnd(contact))
     refuse(gate.check_consent(contact, kind, now, timedelta(hours=settings.responsive_window_hours)))
+    refuse(content)
     introduce = needs_introduction(contact, kind)
     body = decorate(request_body, location) if introduce else request_body
     encoding, segments = count_segments(body)
@@ -79,6 +89,54 @@ def _check_recipient(
         segments=segments,
         introduced_at=now if introduce else contact.introduced_at,
     )
+
+
+def _content_refusal(location: Location, body: str) -> gate.Refusal | None:
+    return gate.check_content_policy(body, gate.campaign_use_case(location))
+
+
+def _snowshoe_refused(location: Location, body: str, senders: list[str], now: datetime) -> set[str]:
+    """Row 9: the senders that may not send this body, each other one recorded (one DynamoDB
+    transaction per distinct sender, whatever the number of recipients). A preview records
+    nothing. Registered before row 10 on purpose: docs/content-policy.md."""
+    settings = get_settings()
+    window = timedelta(hours=settings.snowshoe_window_hours)
+    keys = snowshoe_keys(body)
+    refused: set[str] = set()
+    for sender in dict.fromkeys(senders):
+        if not snowshoe.record_sender(
+            location.location_id, keys, sender, now, window, settings.snowshoe_max_numbers
+        ):
+            refused.add(sender)
+    return refused
+
+
+def _snowshoe_preview(location: Location, body: str, senders: list[str], now: datetime) -> set[str]:
+    """What `_snowshoe_refused` would answer, read only."""
+    settings = get_settings()
+    window = timedelta(hours=settings.snowshoe_window_hours)
+    recorded = snowshoe.senders(location.location_id, snowshoe_keys(body), now, window)
+    refused: set[str] = set()
+    for sender in dict.fromkeys(senders):
+        if any(
+            sender not in numbers and len(numbers) >= settings.snowshoe_max_numbers for numbers in recorded
+        ):
+            refused.add(sender)
+        else:
+            recorded = [numbers | {sender} for numbers in recorded]
+    return refused
+
+
+def _snowshoe_refusal(sender: str, refused: set[str]) -> gate.Refusal | None:
+    settings = get_settings()
+    window = timedelta(hours=settings.snowshoe_window_hours)
+    return gate.check_snowshoeing(sender not in refused, settings.snowshoe_max_numbers, window)
+
+
+def warnings_field(body: str) -> dict[str, Any]:
+    """`{"warnings": [...]}` for an accepted answer when the body has any, else nothing."""
+    warnings = gate.content_warnings(body)
+    return {"warnings": warnings} if warnings else {}
 
 
 def _limit_refusal(location: Location, now: datetime) -> SmsgateError:
@@ -125,7 +183,10 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     location = require_location(request.location_id)
     _check_location(location, [request.from_number], now)
     contact = contacts.load_contacts(location.location_id, [(request.from_number, request.to)])[request.to]
-    item = _check_recipient(location, contact, request.body, request.kind, request.from_number, now)
+    content = _content_refusal(location, request.body)
+    item = _check_recipient(location, contact, request.body, request.kind, request.from_number, now, content)
+    refused = _snowshoe_refused(location, request.body, [request.from_number], now)
+    refuse(_snowshoe_refusal(request.from_number, refused))
     day = counter_day(now)
     key = counters.daily_key(location.location_id, day)
     granted, _ = counters.reserve(key, daily_limit(location.created_at, now), 1, counters.daily_expiry(day))
@@ -158,16 +219,36 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
     recipients = list(dict.fromkeys(request.recipients))
     sender_of = {phone: senders[index % len(senders)] for index, phone in enumerate(recipients)}
     known = contacts.load_contacts(location.location_id, [(sender_of[phone], phone) for phone in recipients])
-    eligible: list[Outgoing] = []
+    content = _content_refusal(location, request.body)
+    checked: list[Outgoing] = []
     for phone in recipients:
         try:
-            eligible.append(
-                _check_recipient(location, known[phone], request.body, request.kind, sender_of[phone], now)
+            checked.append(
+                _check_recipient(
+                    location, known[phone], request.body, request.kind, sender_of[phone], now, content
+                )
             )
         except SmsgateError as refusal:
             # DND-marked contacts are skipped, not failed (SPEC section 5).
             target = outcome.skipped if refusal.code == ReasonCode.DND_ACTIVE else outcome.failed
             target.append({"to": phone, "code": str(refusal.code)})
+    # Row 9 for the senders that still have recipients, in the order the request gave them: the
+    # first numbers within the allowed count send, recipients on the others fail (SNOWSHOEING).
+    with_recipients = {item.from_number for item in checked}
+    used_senders = [sender for sender in senders if sender in with_recipients]
+    snowshoe_check = _snowshoe_preview if request.preview else _snowshoe_refused
+    refused_senders = snowshoe_check(location, request.body, used_senders, now) if used_senders else set()
+    eligible = [item for item in checked if item.from_number not in refused_senders]
+    outcome.failed += [
+        {"to": item.to, "code": str(ReasonCode.SNOWSHOEING)}
+        for item in checked
+        if item.from_number in refused_senders
+    ]
+    if refused_senders:
+        metrics.add_metric(
+            name=f"Refused{ReasonCode.SNOWSHOEING}", unit=MetricUnit.Count, value=len(checked) - len(eligible)
+        )
+    outcome.warnings = gate.content_warnings(request.body)
     day = counter_day(now)
     key = counters.daily_key(location.location_id, day)
     limit = daily_limit(location.created_at, now)
@@ -235,4 +316,6 @@ def bulk_answer(outcome: BulkOutcome, preview: bool) -> dict[str, Any]:
     }
     if outcome.notice:
         answer["notice"] = outcome.notice
+    if outcome.warnings:
+        answer["warnings"] = outcome.warnings
     return answer
