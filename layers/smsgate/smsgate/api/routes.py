@@ -13,9 +13,15 @@ from smsgate.api.errors import aws_error_response, error_response, json_response
 from smsgate.api.webhooks import register_webhooks
 from smsgate.errors import SmsgateError
 from smsgate.models.phone import normalise_e164
+from smsgate.models.registration import (
+    BrandRequest,
+    CampaignNumbersRequest,
+    CampaignRequest,
+    DecisionRequest,
+)
 from smsgate.models.requests import BulkSendRequest, ConsentRequest, PutLocationRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
-from smsgate.services import admin, sending
+from smsgate.services import admin, registration, sending
 from smsgate.services.idempotency import Answer, answer_once
 
 LocationId = Annotated[
@@ -105,6 +111,37 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
     @app.get("/v1/locations/<location_id>", summary="A location, its status, registration and usage")
     def get_location(location_id: LocationId) -> dict[str, Any]:
         return admin.location_view(location_id, now())
+
+    @app.put("/v1/locations/<location_id>/brand", summary="Submit the 10DLC brand (SPEC section 9)")
+    def put_brand(location_id: LocationId, request: Annotated[BrandRequest, Body()]) -> dict[str, Any]:
+        return registration.submit_brand(location_id, request, now())
+
+    @app.put("/v1/locations/<location_id>/campaign", summary="Submit the 10DLC campaign (SPEC section 9)")
+    def put_campaign(location_id: LocationId, request: Annotated[CampaignRequest, Body()]) -> dict[str, Any]:
+        return registration.submit_campaign(location_id, request, now())
+
+    @app.put("/v1/locations/<location_id>/campaign/numbers", summary="Assign numbers to the campaign")
+    def put_campaign_numbers(
+        location_id: LocationId, request: Annotated[CampaignNumbersRequest, Body()]
+    ) -> dict[str, Any]:
+        return registration.assign_numbers(location_id, request, now())
+
+    @app.put(
+        "/v1/locations/<location_id>/brand/decision", summary="Operator: the carriers' decision on the brand"
+    )
+    def put_brand_decision(
+        location_id: LocationId, request: Annotated[DecisionRequest, Body()]
+    ) -> dict[str, Any]:
+        return registration.decide_brand(location_id, request, now())
+
+    @app.put(
+        "/v1/locations/<location_id>/campaign/decision",
+        summary="Operator: the carriers' decision on the campaign",
+    )
+    def put_campaign_decision(
+        location_id: LocationId, request: Annotated[DecisionRequest, Body()]
+    ) -> dict[str, Any]:
+        return registration.decide_campaign(location_id, request, now())
 
     @app.get("/v1/locations/<location_id>/usage", summary="Today's usage against the daily limit")
     def get_usage(location_id: LocationId) -> dict[str, Any]:

@@ -21,6 +21,11 @@ def daily_key(location_id: str, day: date) -> str:
     return f"DAILY#{location_id}#{day.isoformat()}"
 
 
+def volume_key(location_id: str, day: date) -> str:
+    """Segments a low-volume 10DLC brand sent on a counter day (SPEC section 9)."""
+    return f"VOLUME#{location_id}#{day.isoformat()}"
+
+
 def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[int, int]:
     """Reserve up to `wanted` units of a counter capped at `limit`.
 

@@ -5,6 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from smsgate.models.registration import Brand, Campaign
+
 LocationStatus = Literal["active", "warned", "suspended"]
 DndState = Literal["none", "temporary", "permanent"]
 ConsentState = Literal["none", "opted_in", "opted_out"]
@@ -28,8 +30,9 @@ class Location(BaseModel):
     suspended_until: datetime | None = None
     # How a free-text reply that asks to stop is treated (issue 4, FCC 2025 revocation rule).
     revocation_mode: Literal["keywords", "reasonable_means"] = "reasonable_means"
-    brand: dict[str, Any] | None = None
-    campaign: dict[str, Any] | None = None
+    # 10DLC registration (SPEC section 9), stored on the location's item.
+    brand: Brand | None = None
+    campaign: Campaign | None = None
 
 
 class ConsentEntry(BaseModel):

@@ -11,6 +11,7 @@ from smsgate.models.requests import ConsentRequest, PutLocationRequest
 from smsgate.policy.consent import is_acquired_list
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.reasons import ReasonCode
+from smsgate.services import registration
 from smsgate.services.sending import require_location
 
 
@@ -61,8 +62,9 @@ def location_view(location_id: str, now: datetime) -> dict[str, Any]:
         "revocation_mode": location.revocation_mode,
         "status": location.status,
         "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
-        "brand": location.brand,
-        "campaign": location.campaign,
+        "brand": registration.registration_view(location.brand),
+        "campaign": registration.registration_view(location.campaign),
+        "volume_cap": registration.volume_cap_view(location, now),
         "usage": usage(location, now),
     }
 

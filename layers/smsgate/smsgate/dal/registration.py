@@ -1,0 +1,129 @@
+"""10DLC brand and campaign, stored as the `brand` and `campaign` maps of the location's item
+(LocationsTable, `pk = LOC#<id>`): the gate reads them with the location, in the one read it
+already makes.
+
+Every write is conditional twice over: on the registration's state (the one-submission rule,
+SPEC section 9, held by DynamoDB and not only by the code that read the item) and on the
+record's `revision` (no lost update between the read and the write).
+
+An approved campaign with no numbers carries the attribute `campaign_without_numbers`, the key
+of the sparse index `CampaignsWithoutNumbers`: the threshold audit lists those campaigns
+with one query, never a scan (SPEC section 8, issue 6).
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from smsgate.dal import clients
+from smsgate.models.registration import Brand, Campaign, RegistrationState
+from smsgate.policy.registration import DECIDABLE_STATES, EDITABLE_STATES, is_without_numbers
+from smsgate.settings import get_settings
+
+CAMPAIGNS_WITHOUT_NUMBERS_INDEX = "CampaignsWithoutNumbers"
+_WITHOUT_NUMBERS = "campaign_without_numbers"
+_MARK = "1"
+
+
+def _table() -> Any:
+    return clients.table(get_settings().locations_table)
+
+
+def _location_key(location_id: str) -> dict[str, str]:
+    # The location's own item (dal.locations keeps the same key).
+    return {"pk": f"LOC#{location_id}"}
+
+
+def _write(
+    location_id: str,
+    attribute: str,
+    record: Brand | Campaign,
+    previous: Brand | Campaign | None,
+    allowed_states: Iterable[RegistrationState],
+    marker: bool | None = None,
+) -> bool:
+    """Store `record` as the item's `attribute` map. False when the item changed since
+    `previous` was read, or its state is not one of `allowed_states` (or it is missing)."""
+    names = {"#reg": attribute}
+    values: dict[str, Any] = {":record": record.model_dump(mode="json")}
+    if previous is None:
+        condition = "attribute_exists(pk) AND attribute_not_exists(#reg)"
+    else:
+        names.update({"#state": "state", "#revision": "revision"})
+        states = sorted(set(allowed_states))
+        placeholders = [f":state{index}" for index in range(len(states))]
+        values.update(dict(zip(placeholders, states, strict=True)))
+        values[":revision"] = previous.revision
+        condition = f"#reg.#revision = :revision AND #reg.#state IN ({', '.join(placeholders)})"
+    update = "SET #reg = :record"
+    if marker is not None:
+        names["#unused"] = _WITHOUT_NUMBERS
+        if marker:
+            update += ", #unused = :mark"
+            values[":mark"] = _MARK
+        else:
+            update += " REMOVE #unused"
+    try:
+        _table().update_item(
+            Key=_location_key(location_id),
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def submit_brand(location_id: str, brand: Brand, previous: Brand | None) -> bool:
+    """Save or submit a brand: only a new, draft or failed one (the one-submission rule)."""
+    return _write(location_id, "brand", brand, previous, EDITABLE_STATES)
+
+
+def record_brand_decision(location_id: str, brand: Brand, previous: Brand) -> bool:
+    """The carriers' decision on a brand: only a pending one."""
+    return _write(location_id, "brand", brand, previous, DECIDABLE_STATES)
+
+
+def submit_campaign(location_id: str, campaign: Campaign, previous: Campaign | None) -> bool:
+    """Save or submit a campaign: only a new, draft or failed one (the one-submission rule)."""
+    return _write(location_id, "campaign", campaign, previous, EDITABLE_STATES, is_without_numbers(campaign))
+
+
+def record_campaign_decision(location_id: str, campaign: Campaign, previous: Campaign) -> bool:
+    """The carriers' decision on a campaign: only a pending one."""
+    return _write(location_id, "campaign", campaign, previous, DECIDABLE_STATES, is_without_numbers(campaign))
+
+
+def assign_campaign_numbers(location_id: str, campaign: Campaign, previous: Campaign) -> bool:
+    """New numbers for a campaign, in whatever state it is."""
+    return _write(
+        location_id,
+        "campaign",
+        campaign,
+        previous,
+        ("draft", "pending", "approved", "failed"),
+        is_without_numbers(campaign),
+    )
+
+
+def campaigns_without_numbers() -> list[str]:
+    """Location ids whose approved campaign has no numbers (SPEC section 8: carriers fine
+    non-usage). One query of a sparse index; never a scan."""
+    found: list[str] = []
+    arguments: dict[str, Any] = {
+        "IndexName": CAMPAIGNS_WITHOUT_NUMBERS_INDEX,
+        "KeyConditionExpression": "#unused = :mark",
+        "ExpressionAttributeNames": {"#unused": _WITHOUT_NUMBERS},
+        "ExpressionAttributeValues": {":mark": _MARK},
+    }
+    while True:
+        page = _table().query(**arguments)
+        found += [str(item["pk"]).removeprefix("LOC#") for item in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            return sorted(found)
+        arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -1,0 +1,224 @@
+"""10DLC registration: a location's brand and campaign (SPEC section 9).
+
+The request models are strict (unknown fields refused, booleans must be JSON booleans): what
+the carriers vet is what the business typed, so nothing is guessed. The stored records
+(`Brand`, `Campaign`) add the registration's state, the carriers' reasons and its history.
+
+Identifiers follow The Campaign Registry (TCR), which every carrier platform (Twilio, Telnyx,
+AWS End User Messaging SMS) passes through unchanged.
+"""
+
+import re
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    PlainSerializer,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
+
+from smsgate.models.phone import E164
+
+RegistrationState = Literal["draft", "pending", "approved", "failed"]
+BrandPath = Literal["low_volume", "standard"]
+
+# TCR entity types. Sole proprietors (no EIN) are not offered: registration needs an EIN or
+# tax id (seed 002: "businesses without a tax id or EIN cannot register for the moment").
+EntityType = Literal["PRIVATE_PROFIT", "PUBLIC_PROFIT", "NON_PROFIT", "GOVERNMENT"]
+
+# TCR verticals (the brand's industry).
+Vertical = Literal[
+    "AGRICULTURE",
+    "COMMUNICATION",
+    "CONSTRUCTION",
+    "EDUCATION",
+    "ENERGY",
+    "ENTERTAINMENT",
+    "FINANCIAL",
+    "GAMBLING",
+    "GOVERNMENT",
+    "HEALTHCARE",
+    "HOSPITALITY",
+    "HUMAN_RESOURCES",
+    "INSURANCE",
+    "LEGAL",
+    "MANUFACTURING",
+    "NGO",
+    "POLITICAL",
+    "POSTAL",
+    "PROFESSIONAL",
+    "REAL_ESTATE",
+    "RETAIL",
+    "TECHNOLOGY",
+    "TRANSPORTATION",
+]
+
+# TCR standard campaign use cases. `LOW_VOLUME` is TCR's "low-volume mixed"; `MIXED` covers
+# several use cases (seed 002: the default of the higher-volume path).
+UseCase = Literal[
+    "2FA",
+    "ACCOUNT_NOTIFICATION",
+    "CUSTOMER_CARE",
+    "DELIVERY_NOTIFICATION",
+    "FRAUD_ALERT",
+    "HIGHER_EDUCATION",
+    "LOW_VOLUME",
+    "MARKETING",
+    "MIXED",
+    "POLLING_VOTING",
+    "PUBLIC_SERVICE_ANNOUNCEMENT",
+    "SECURITY_ALERT",
+]
+
+# How contacts opt in to the campaign (TCR's message flow).
+OptInMethod = Literal["web_form", "paper_form", "keyword", "verbal", "point_of_sale", "mobile_app", "other"]
+
+_EIN = re.compile(r"^(\d{2})-?(\d{7})$")
+
+
+def normalise_ein(value: str) -> str:
+    """The 9 digits of an EIN/tax id given as `12-3456789` or `123456789`."""
+    found = _EIN.fullmatch(value.strip())
+    if found is None:
+        raise ValueError("must be an EIN/tax id of 9 digits, written 12-3456789 or 123456789")
+    return found.group(1) + found.group(2)
+
+
+Ein = Annotated[str, AfterValidator(normalise_ein)]
+# Stored and answered as the text the business gave (normalised by pydantic).
+Website = Annotated[HttpUrl, PlainSerializer(str, return_type=str)]
+Text = Annotated[str, Field(min_length=1, max_length=255)]
+# TCR asks for at least 40 characters of description and opt-in flow, 20 per sample message.
+LongText = Annotated[str, Field(min_length=40, max_length=4096)]
+SampleMessage = Annotated[str, Field(min_length=20, max_length=1024)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrandContact(_Strict):
+    """The brand's point of contact (seed 002: name, e-mail, phone and position)."""
+
+    name: Text
+    email: EmailStr
+    phone: E164
+    title: Text | None = None
+
+
+class BrandAddress(_Strict):
+    street: Text
+    city: Text
+    state: Text
+    postal_code: Annotated[str, Field(min_length=1, max_length=20)]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. US")] = "US"
+
+
+class BrandDetails(_Strict):
+    """What the carriers vet about the business: locked once submitted (SPEC section 9)."""
+
+    contact: BrandContact
+    legal_name: Text
+    ein: Ein = Field(description="EIN/tax id, 9 digits: 12-3456789 or 123456789 (stored as 123456789)")
+    entity_type: EntityType
+    vertical: Vertical
+    website: Website
+    address: BrandAddress
+    path: BrandPath = Field(description="low_volume: at most 6,000 segments a day; standard: more")
+
+
+class CampaignDetails(_Strict):
+    """What the carriers vet about the messages: locked once submitted (SPEC section 9)."""
+
+    use_case: UseCase
+    age_gated: StrictBool = Field(default=False, description="Content for adults only (TCR ageGated)")
+    description: LongText
+    opt_in_method: OptInMethod
+    opt_in_description: LongText
+    sample_messages: list[SampleMessage] = Field(min_length=2, max_length=5)
+    has_links: StrictBool
+    has_phone_numbers: StrictBool
+
+
+class BrandRequest(BrandDetails):
+    """`PUT /v1/locations/{id}/brand`: submit (or, with `submit: false`, save a draft)."""
+
+    submit: StrictBool = True
+
+
+class CampaignRequest(CampaignDetails):
+    """`PUT /v1/locations/{id}/campaign`: submit (or save a draft) with its assigned numbers."""
+
+    numbers: list[E164] = Field(default_factory=list, max_length=1000)
+    submit: StrictBool = True
+
+    @field_validator("numbers")
+    @classmethod
+    def once_each(cls, numbers: list[str]) -> list[str]:
+        return list(dict.fromkeys(numbers))
+
+
+class CampaignNumbersRequest(_Strict):
+    """`PUT /v1/locations/{id}/campaign/numbers`: the numbers assigned to the campaign."""
+
+    numbers: list[E164] = Field(max_length=1000)
+
+    @field_validator("numbers")
+    @classmethod
+    def once_each(cls, numbers: list[str]) -> list[str]:
+        return list(dict.fromkeys(numbers))
+
+
+class DecisionRequest(_Strict):
+    """The carriers' decision, recorded by an operator (`PUT …/brand/decision`, `…/campaign/decision`)."""
+
+    state: Literal["approved", "failed"]
+    reasons: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+    @model_validator(mode="after")
+    def reasons_for_a_failure(self) -> "DecisionRequest":
+        # A failed registration is corrected from its reasons (seed 002): they are required.
+        if self.state == "failed" and not self.reasons:
+            raise ValueError("a failed decision needs its reasons: what the business must correct")
+        return self
+
+
+class StateChange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    state: RegistrationState
+    at: datetime
+    reasons: tuple[str, ...] = ()
+
+
+class _Record(BaseModel):
+    """State of one registration. `revision` grows with every write (optimistic concurrency)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: RegistrationState
+    reasons: tuple[str, ...] = ()
+    submitted_at: datetime | None = None
+    decided_at: datetime | None = None
+    updated_at: datetime
+    revision: int = 1
+    history: tuple[StateChange, ...] = ()
+
+
+class Brand(_Record):
+    details: BrandDetails
+
+
+class Campaign(_Record):
+    details: CampaignDetails
+    numbers: tuple[str, ...] = ()

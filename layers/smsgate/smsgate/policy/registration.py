@@ -1,0 +1,234 @@
+"""10DLC registration (SPEC sections 3 row 4, 9 and 10 row 10) as pure decisions.
+
+A registration (brand or campaign) moves `draft` → `pending` → `approved` | `failed`. It is
+submitted once: after submission nothing the carriers vetted can be edited, except that a
+`failed` registration is corrected and resubmitted (seed 002: "one submission"; a failed one
+shows its reasons and is sent again). The carriers' decision is recorded on a pending one only.
+"""
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from itertools import accumulate
+from typing import Literal, TypeVar
+
+import phonenumbers
+
+from smsgate.models.entities import Location
+from smsgate.models.phone import region_of
+from smsgate.models.registration import Brand, Campaign, RegistrationState, StateChange
+from smsgate.policy.gate import Refusal
+from smsgate.reasons import ReasonCode
+
+RegistrationKind = Literal["brand", "campaign"]
+Decision = Literal["approved", "failed"]
+
+# States in which the business may still change what it registers.
+EDITABLE_STATES: frozenset[RegistrationState] = frozenset({"draft", "failed"})
+# The only state the carriers' decision applies to.
+DECIDABLE_STATES: frozenset[RegistrationState] = frozenset({"pending"})
+# A campaign is submitted on a brand that is submitted or approved (TCR vets the brand first).
+BRAND_STATES_FOR_CAMPAIGN: frozenset[RegistrationState] = frozenset({"pending", "approved"})
+
+# 10DLC covers the US and the territories on its numbering plan (SPEC section 3, row 4; seed
+# 002: "including Puerto Rico, the Virgin Islands, Guam and American Samoa").
+REGISTRATION_REGIONS = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
+
+# A low-volume brand sends at most this many segments a day (SPEC section 9; seed 002).
+LOW_VOLUME_DAILY_SEGMENTS = 6000
+
+R = TypeVar("R", Brand, Campaign)
+
+
+def destination_region(to: str) -> str | None:
+    """The region of a destination by `phonenumbers`. A +1 number no region claims as valid
+    (an unassigned exchange, a fictional 555 number) is placed by its area code, and falls to
+    the US, the main country of the North American Numbering Plan: 10DLC applies unless the
+    number clearly belongs elsewhere (a fail-closed choice, documented in the README)."""
+    region = region_of(to)
+    if region is not None:
+        return region
+    parsed = phonenumbers.parse(to, None)
+    if parsed.country_code != 1:
+        return None
+    national = phonenumbers.national_significant_number(parsed)
+    for candidate in phonenumbers.region_codes_for_country_code(1):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(candidate)
+        if (
+            metadata is not None
+            and metadata.leading_digits
+            and _starts_with(national, metadata.leading_digits)
+        ):
+            return candidate
+    return phonenumbers.region_code_for_country_code(1)
+
+
+def _starts_with(national: str, leading_digits: str) -> bool:
+    return re.match(f"(?:{leading_digits})", national) is not None
+
+
+def needs_registration(to: str) -> bool:
+    """A destination in the US or its territories needs an approved brand and campaign."""
+    return destination_region(to) in REGISTRATION_REGIONS
+
+
+def _state_phrase(kind: RegistrationKind, state: RegistrationState | None) -> str:
+    if state is None:
+        return f"the {kind} is not registered"
+    if state == "draft":
+        return f"the {kind} is a draft, not submitted"
+    if state == "pending":
+        return f"the {kind} is pending the carriers' review"
+    return f"the {kind} failed registration"
+
+
+def check_registration(location: Location, from_number: str, to: str) -> Refusal | None:
+    """SPEC section 3 row 4: US and territory destinations need an approved brand, an approved
+    campaign, and `from_number` assigned to that campaign. Other destinations pass."""
+    if not needs_registration(to):
+        return None
+    brand_state = location.brand.state if location.brand else None
+    campaign_state = location.campaign.state if location.campaign else None
+    missing: list[str] = []
+    problems: list[str] = []
+    if brand_state != "approved":
+        missing.append("brand")
+        problems.append(_state_phrase("brand", brand_state))
+    if campaign_state != "approved":
+        missing.append("campaign")
+        problems.append(_state_phrase("campaign", campaign_state))
+    if location.campaign is None or from_number not in location.campaign.numbers:
+        missing.append("number")
+        problems.append("the 'from' number is not assigned to the campaign")
+    if not missing:
+        return None
+    return Refusal(
+        ReasonCode.NOT_REGISTERED,
+        "Messages to US numbers need an approved 10DLC brand and campaign with the 'from' number "
+        f"assigned: {'; '.join(problems)}.",
+        {"missing": missing, "brand_state": brand_state, "campaign_state": campaign_state},
+    )
+
+
+def check_editable(kind: RegistrationKind, current: RegistrationState | None) -> Refusal | None:
+    """One submission: a submitted registration is locked unless it failed (SPEC section 9)."""
+    if current is None or current in EDITABLE_STATES:
+        return None
+    return Refusal(
+        ReasonCode.REGISTRATION_LOCKED,
+        f"The {kind} was submitted and is {current}: it cannot be edited"
+        + (" while the carriers review it." if current == "pending" else " after approval."),
+        {"state": current},
+    )
+
+
+def check_decidable(kind: RegistrationKind, current: RegistrationState | None) -> Refusal | None:
+    if current in DECIDABLE_STATES:
+        return None
+    shown = current or "not registered"
+    return Refusal(
+        ReasonCode.REGISTRATION_LOCKED,
+        f"Only a pending {kind} can be approved or failed; this one is {shown}.",
+        {"state": current},
+    )
+
+
+def check_campaign_submission(brand: Brand | None) -> Refusal | None:
+    """A campaign is registered for a brand: the brand is submitted first (seed 002, step 1)."""
+    if brand is not None and brand.state in BRAND_STATES_FOR_CAMPAIGN:
+        return None
+    return Refusal(
+        ReasonCode.NOT_REGISTERED,
+        "Submit the brand before its campaign: "
+        + _state_phrase("brand", brand.state if brand else None)
+        + ".",
+        {"missing": ["brand"], "brand_state": brand.state if brand else None},
+    )
+
+
+def check_numbers_owned(location: Location, numbers: Sequence[str]) -> Refusal | None:
+    """Numbers assigned to a campaign are the location's own sending numbers."""
+    foreign = [number for number in numbers if number not in location.numbers]
+    if not foreign:
+        return None
+    return Refusal(
+        ReasonCode.NUMBER_NOT_OWNED,
+        "A campaign's numbers must be the location's own numbers; add them to the location first.",
+        {"numbers": foreign},
+    )
+
+
+def submitted(current: R | None, new: R, submit: bool, now: datetime) -> R:
+    """The record after the business saves (`submit=False`: a draft) or submits it.
+
+    `new` carries the details; state, reasons and history follow from `current`. Call only
+    after `check_editable` passed. A failed registration's reasons stay in its history.
+    """
+    state: RegistrationState = "pending" if submit else "draft"
+    history: tuple[StateChange, ...] = current.history if current else ()
+    if submit or not history or history[-1].state != "draft":
+        history = (*history, StateChange(state=state, at=now))
+    return new.model_copy(
+        update={
+            "state": state,
+            "reasons": () if submit else (current.reasons if current else ()),
+            "submitted_at": now if submit else (current.submitted_at if current else None),
+            "decided_at": None if submit else (current.decided_at if current else None),
+            "updated_at": now,
+            "revision": (current.revision + 1) if current else 1,
+            "history": history,
+        }
+    )
+
+
+def decided(current: R, decision: Decision, reasons: Sequence[str], now: datetime) -> R:
+    """The record after the carriers' decision. Call only after `check_decidable` passed."""
+    kept = tuple(reasons) if decision == "failed" else ()
+    return current.model_copy(
+        update={
+            "state": decision,
+            "reasons": kept,
+            "decided_at": now,
+            "updated_at": now,
+            "revision": current.revision + 1,
+            "history": (*current.history, StateChange(state=decision, at=now, reasons=kept)),
+        }
+    )
+
+
+def with_numbers(current: Campaign, numbers: Sequence[str], now: datetime) -> Campaign:
+    """Numbers are assigned to a campaign in any state: they are not what the carriers vet
+    (TCR assigns numbers to approved campaigns), and an approved campaign without numbers is
+    fined for non-usage (SPEC section 8)."""
+    return current.model_copy(
+        update={"numbers": tuple(numbers), "updated_at": now, "revision": current.revision + 1}
+    )
+
+
+def is_without_numbers(campaign: Campaign | None) -> bool:
+    """An approved campaign with no numbers: carriers fine its non-usage (SPEC section 8)."""
+    return campaign is not None and campaign.state == "approved" and not campaign.numbers
+
+
+def volume_cap(location: Location, low_volume_segments: int = LOW_VOLUME_DAILY_SEGMENTS) -> int | None:
+    """Segments a day the location may send, or None when uncapped: a brand registered on the
+    `low_volume` path is capped (SPEC section 3 row 10, section 9), whatever its review state,
+    as the path is the business's own choice of volume."""
+    if location.brand is not None and location.brand.details.path == "low_volume":
+        return low_volume_segments
+    return None
+
+
+def fitting(segments: Sequence[int], granted: int) -> int:
+    """How many messages, in order, fit in `granted` segments (a message is never split)."""
+    return sum(1 for total in accumulate(segments) if total <= granted)
+
+
+def content_use_case(campaign: Campaign | None) -> str | None:
+    """The use case `policy.content.relaxed_categories` reads: the TCR identifier, with the
+    `AGE_GATED` marker when the campaign is registered age-gated (e.g. `MARKETING_AGE_GATED`).
+    Only an approved campaign relaxes anything."""
+    if campaign is None or campaign.state != "approved":
+        return None
+    use_case = campaign.details.use_case
+    return f"{use_case}_AGE_GATED" if campaign.details.age_gated else use_case

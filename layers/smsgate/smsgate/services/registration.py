@@ -1,0 +1,211 @@
+"""10DLC registration (SPEC section 9): submit a brand and a campaign, record the carriers'
+decision, assign numbers; and what the send gate asks of it (row 4 and the low-volume cap of
+row 10)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from smsgate.dal import counters, locations
+from smsgate.dal import registration as store
+from smsgate.errors import SmsgateError
+from smsgate.models.entities import Location
+from smsgate.models.registration import (
+    Brand,
+    BrandDetails,
+    BrandRequest,
+    Campaign,
+    CampaignDetails,
+    CampaignNumbersRequest,
+    CampaignRequest,
+    DecisionRequest,
+)
+from smsgate.observability import logger
+from smsgate.policy import registration as policy
+from smsgate.policy.gate import Refusal
+from smsgate.policy.limits import counter_day, next_reset, seconds_until_reset
+from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
+from smsgate.settings import get_settings
+
+_CHANGED = "The registration changed meanwhile; read the location and try again."
+
+
+def _require_location(location_id: str) -> Location:
+    location = locations.get_location(location_id)
+    if location is None:
+        raise SmsgateError(ReasonCode.LOCATION_NOT_FOUND, f"Location '{location_id}' does not exist.")
+    return location
+
+
+def _raise(refusal: Refusal | None) -> None:
+    if refusal is not None:
+        raise SmsgateError(refusal.code, refusal.message, details=refusal.details)
+
+
+def _conflict(location_id: str, kind: policy.RegistrationKind) -> SmsgateError:
+    """Why a conditional write failed: the state another request just put, or a lost race."""
+    location = _require_location(location_id)
+    record = location.brand if kind == "brand" else location.campaign
+    return SmsgateError(
+        ReasonCode.REGISTRATION_LOCKED, _CHANGED, details={"state": record.state if record else None}
+    )
+
+
+def registration_view(record: Brand | Campaign | None) -> dict[str, Any] | None:
+    """The `brand` / `campaign` of the location answer (SPEC section 10): state, the carriers'
+    reasons, when it was submitted and decided, its history, and what was registered."""
+    return _view(record) if record is not None else None
+
+
+def _view(record: Brand | Campaign) -> dict[str, Any]:
+    view: dict[str, Any] = record.model_dump(mode="json", exclude={"revision"})
+    return view
+
+
+def submit_brand(location_id: str, request: BrandRequest, now: datetime) -> dict[str, Any]:
+    """Save (`submit: false`) or submit the brand; 409 `REGISTRATION_LOCKED` once submitted,
+    unless it failed."""
+    location = _require_location(location_id)
+    current = location.brand
+    _raise(policy.check_editable("brand", current.state if current else None))
+    details = BrandDetails.model_validate(request.model_dump(exclude={"submit"}))
+    draft = Brand(state="draft", updated_at=now, details=details)
+    brand = policy.submitted(current, draft, request.submit, now)
+    if not store.submit_brand(location_id, brand, current):
+        raise _conflict(location_id, "brand")
+    logger.info("brand saved", extra={"location_id": location_id, "state": brand.state})
+    return _view(brand)
+
+
+def submit_campaign(location_id: str, request: CampaignRequest, now: datetime) -> dict[str, Any]:
+    """Save or submit the campaign with its numbers (the location's own); the brand is
+    submitted first."""
+    location = _require_location(location_id)
+    current = location.campaign
+    _raise(policy.check_editable("campaign", current.state if current else None))
+    if request.submit:
+        _raise(policy.check_campaign_submission(location.brand))
+    _raise(policy.check_numbers_owned(location, request.numbers))
+    details = CampaignDetails.model_validate(request.model_dump(exclude={"submit", "numbers"}))
+    draft = Campaign(state="draft", updated_at=now, details=details, numbers=tuple(request.numbers))
+    campaign = policy.submitted(current, draft, request.submit, now)
+    if not store.submit_campaign(location_id, campaign, current):
+        raise _conflict(location_id, "campaign")
+    logger.info("campaign saved", extra={"location_id": location_id, "state": campaign.state})
+    return _view(campaign)
+
+
+def assign_numbers(location_id: str, request: CampaignNumbersRequest, now: datetime) -> dict[str, Any]:
+    """Assign the campaign's numbers, in any state (numbers are not what the carriers vet)."""
+    location = _require_location(location_id)
+    current = location.campaign
+    if current is None:
+        raise SmsgateError(
+            ReasonCode.NOT_REGISTERED,
+            "The location has no campaign to assign numbers to; submit one first.",
+            details={"missing": ["campaign"]},
+        )
+    _raise(policy.check_numbers_owned(location, request.numbers))
+    campaign = policy.with_numbers(current, request.numbers, now)
+    if not store.assign_campaign_numbers(location_id, campaign, current):
+        raise _conflict(location_id, "campaign")
+    return _view(campaign)
+
+
+def decide_brand(location_id: str, request: DecisionRequest, now: datetime) -> dict[str, Any]:
+    """Record the carriers' decision on a pending brand (an operator's action)."""
+    location = _require_location(location_id)
+    current = location.brand
+    _raise(policy.check_decidable("brand", current.state if current else None))
+    assert current is not None
+    brand = policy.decided(current, request.state, request.reasons, now)
+    if not store.record_brand_decision(location_id, brand, current):
+        raise _conflict(location_id, "brand")
+    logger.info("brand decided", extra={"location_id": location_id, "state": brand.state})
+    return _view(brand)
+
+
+def decide_campaign(location_id: str, request: DecisionRequest, now: datetime) -> dict[str, Any]:
+    """Record the carriers' decision on a pending campaign (an operator's action)."""
+    location = _require_location(location_id)
+    current = location.campaign
+    _raise(policy.check_decidable("campaign", current.state if current else None))
+    assert current is not None
+    campaign = policy.decided(current, request.state, request.reasons, now)
+    if not store.record_campaign_decision(location_id, campaign, current):
+        raise _conflict(location_id, "campaign")
+    logger.info("campaign decided", extra={"location_id": location_id, "state": campaign.state})
+    return _view(campaign)
+
+
+def campaigns_without_numbers() -> list[str]:
+    """Location ids whose approved campaign has no numbers (for the threshold audit, issue 6)."""
+    return store.campaigns_without_numbers()
+
+
+# --- what the send gate asks (SPEC section 3, rows 4 and 10) -------------------------------
+
+
+def gate_refusal(location: Location, from_number: str, to: str) -> Refusal | None:
+    """Row 4 for one destination: `NOT_REGISTERED` (422) or None. Pure: reads nothing."""
+    return policy.check_registration(location, from_number, to)
+
+
+@dataclass(frozen=True)
+class VolumeReservation:
+    """Segments reserved against a low-volume brand's daily cap for the first `accepted`
+    messages of a request. `key` is None when the location is not capped."""
+
+    accepted: int
+    reserved: int
+    key: str | None = None
+
+    def release(self, segments: int | None = None) -> None:
+        """Give back `segments` (all reserved when None) for messages that were not queued."""
+        count = self.reserved if segments is None else min(segments, self.reserved)
+        if self.key is not None and count > 0:
+            counters.release(self.key, count)
+
+
+def reserve_volume(location: Location, segments: Sequence[int], now: datetime) -> VolumeReservation:
+    """Reserve the segments of `segments` (one entry per message, in order) against the
+    low-volume cap, atomically like the daily limit (`dal.counters`). As many messages as fit
+    are accepted, in order; a message is never split. Uncapped locations accept all.
+    """
+    cap = policy.volume_cap(location, get_settings().low_volume_daily_segments)
+    if cap is None:
+        return VolumeReservation(accepted=len(segments), reserved=0)
+    day = counter_day(now)
+    key = counters.volume_key(location.location_id, day)
+    granted, _ = counters.reserve(key, cap, sum(segments), counters.daily_expiry(day))
+    accepted = policy.fitting(segments, granted)
+    used = sum(segments[:accepted])
+    # counters.reserve grants what is left when less than asked: give back the part of a
+    # message that does not fit whole.
+    if granted > used:
+        counters.release(key, granted - used)
+    return VolumeReservation(accepted=accepted, reserved=used, key=key)
+
+
+def volume_refusal(location: Location, now: datetime) -> SmsgateError:
+    """429 `VOLUME_CAP_REACHED` with Retry-After to the next reset, worded like the daily limit."""
+    return SmsgateError(
+        ReasonCode.VOLUME_CAP_REACHED,
+        LIMIT_MESSAGE,
+        details={
+            "limit": policy.volume_cap(location, get_settings().low_volume_daily_segments),
+            "unit": "segments",
+            "resets_at": next_reset(now).isoformat(),
+        },
+        retry_after=seconds_until_reset(now),
+    )
+
+
+def volume_cap_view(location: Location, now: datetime) -> dict[str, Any] | None:
+    """Today's segments against a low-volume brand's cap; None when the location is uncapped."""
+    cap = policy.volume_cap(location, get_settings().low_volume_daily_segments)
+    if cap is None:
+        return None
+    used = counters.used(counters.volume_key(location.location_id, counter_day(now)))
+    return {"limit": cap, "segments_today": used, "remaining": max(0, cap - used)}
