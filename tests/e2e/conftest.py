@@ -88,3 +88,26 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def register_10dlc(
+    stack: LocalStack, location_id: str, numbers: list[str], path: str = "standard"
+) -> dict[str, Any]:
+    """Submit and approve the location's 10DLC brand and campaign with `numbers` assigned, over
+    HTTP (the operator's decision routes): US destinations then pass row 4 of the gate."""
+    from tests.integration.conftest import brand_body, campaign_body
+
+    base = f"/v1/locations/{location_id}"
+    steps = (
+        (f"{base}/brand", brand_body(path=path)),
+        (f"{base}/brand/decision", {"state": "approved"}),
+        (f"{base}/campaign", campaign_body(numbers)),
+        (f"{base}/campaign/decision", {"state": "approved"}),
+    )
+    for path_, body in steps:
+        answer = stack.call("PUT", path_, body)
+        assert answer.status_code == 200, (path_, answer.text)
+    shown = stack.call("GET", base)
+    assert shown.status_code == 200, shown.text
+    location: dict[str, Any] = shown.json()
+    return location

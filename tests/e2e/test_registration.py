@@ -1,0 +1,79 @@
+"""10DLC registration over HTTP on the local stack (SPEC sections 9, 10; issue 9): register,
+fail and correct, approve, assign numbers, and read it all back from GET location."""
+
+import uuid
+from datetime import UTC, datetime
+
+from tests.e2e.conftest import LocalStack, register_10dlc
+from tests.integration.conftest import brand_body, campaign_body
+
+FROM = "+12025550100"
+
+
+def new_location(stack: LocalStack) -> str:
+    location_id = f"loc-{uuid.uuid4().hex[:8]}"
+    answer = stack.call(
+        "PUT",
+        f"/v1/locations/{location_id}",
+        {"name": "Bright Smiles", "numbers": [FROM], "created_at": datetime.now(UTC).isoformat()},
+    )
+    assert answer.status_code == 201, answer.text
+    return location_id
+
+
+def test_a_brand_and_campaign_are_registered_corrected_and_approved(local_stack: LocalStack) -> None:
+    location_id = new_location(local_stack)
+    base = f"/v1/locations/{location_id}"
+
+    brand = local_stack.call("PUT", f"{base}/brand", brand_body(ein="123456789"))
+    assert brand.status_code == 200 and brand.json()["state"] == "pending", brand.text
+    locked = local_stack.call("PUT", f"{base}/brand", brand_body())
+    assert locked.status_code == 409 and locked.json()["error"]["code"] == "REGISTRATION_LOCKED"
+
+    failed = local_stack.call(
+        "PUT", f"{base}/brand/decision", {"state": "failed", "reasons": ["Website does not match"]}
+    )
+    assert failed.status_code == 200, failed.text
+    shown = local_stack.call("GET", base).json()["brand"]
+    assert (shown["state"], shown["reasons"]) == ("failed", ["Website does not match"])
+
+    corrected = local_stack.call(
+        "PUT", f"{base}/brand", brand_body(website="https://brightsmiles.example/dc")
+    )
+    assert corrected.status_code == 200 and corrected.json()["state"] == "pending", corrected.text
+    approved = local_stack.call("PUT", f"{base}/brand/decision", {"state": "approved"})
+    assert approved.status_code == 200 and approved.json()["state"] == "approved"
+
+    campaign = local_stack.call("PUT", f"{base}/campaign", campaign_body([]))
+    assert campaign.status_code == 200 and campaign.json()["state"] == "pending", campaign.text
+    decided = local_stack.call("PUT", f"{base}/campaign/decision", {"state": "approved"})
+    assert decided.status_code == 200, decided.text
+    numbers = local_stack.call("PUT", f"{base}/campaign/numbers", {"numbers": [FROM]})
+    assert numbers.status_code == 200 and numbers.json()["numbers"] == [FROM], numbers.text
+
+    location = local_stack.call("GET", base).json()
+    assert location["brand"]["state"] == "approved" and location["brand"]["reasons"] == []
+    assert [change["state"] for change in location["brand"]["history"]] == [
+        "pending",
+        "failed",
+        "pending",
+        "approved",
+    ]
+    assert location["campaign"]["state"] == "approved" and location["campaign"]["numbers"] == [FROM]
+    assert location["volume_cap"] is None
+
+
+def test_the_helper_registers_a_low_volume_location(local_stack: LocalStack) -> None:
+    location_id = new_location(local_stack)
+    location = register_10dlc(local_stack, location_id, [FROM], path="low_volume")
+    assert location["brand"]["state"] == location["campaign"]["state"] == "approved"
+    assert location["campaign"]["numbers"] == [FROM]
+    assert location["volume_cap"] == {"limit": 6000, "segments_today": 0, "remaining": 6000}
+
+
+def test_an_invalid_brand_is_answered_400_over_http(local_stack: LocalStack) -> None:
+    location_id = new_location(local_stack)
+    answer = local_stack.call("PUT", f"/v1/locations/{location_id}/brand", brand_body(ein="12-34"))
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert [problem["field"] for problem in answer.json()["error"]["fields"]] == ["ein"]
