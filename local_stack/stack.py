@@ -172,7 +172,9 @@ def create_stack(endpoint: str | None, parameters: dict[str, str]) -> LocalStack
     sqs = client("sqs")
     for mapping in lambda_client.list_event_source_mappings()["EventSourceMappings"]:
         # The runner consumes the queues itself; moto would otherwise try to run the function
-        # in Docker for every message sent.
+        # in Docker for every message sent. Disabled first: moto's queue keeps its own reference
+        # to a deleted mapping and would still take (and sometimes lose) the first message sent.
+        lambda_client.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
         lambda_client.delete_event_source_mapping(UUID=mapping["UUID"])
         function = by_physical[mapping["FunctionArn"].split(":")[-1]]
         queue_name = mapping["EventSourceArn"].split(":")[-1]

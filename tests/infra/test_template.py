@@ -85,7 +85,7 @@ def test_the_created_stack_holds_what_the_code_expects(stack: Any) -> None:
     ):
         assert dynamodb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
     sqs = boto3.client("sqs")
-    for output in ("OutboundQueueUrl", "CarrierEventsQueueUrl", "InboundQueueUrl"):
+    for output in ("OutboundQueueUrl", "CarrierEventsQueueUrl", "InboundQueueUrl", "AuditQueueUrl"):
         attributes = sqs.get_queue_attributes(
             QueueUrl=stack.outputs[output], AttributeNames=["RedrivePolicy"]
         )
@@ -106,6 +106,7 @@ def test_the_created_stack_holds_what_the_code_expects(stack: Any) -> None:
         "DispatcherFunction",
         "StatusCallbackFunction",
         "InboundKeywordFunction",
+        "ThresholdAuditFunction",  # the chunks of a fanned-out audit run (AuditQueue)
     }
     assert [s.function for s in stack.schedules] == ["ThresholdAuditFunction"]
     assert len(stack.routes) == len(

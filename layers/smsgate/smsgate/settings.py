@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     low_volume_daily_segments: int = Field(default=6000, ge=1)
     audit_window_hours: int = Field(default=24, ge=1)
     audit_min_sample: int = Field(default=100, ge=1)
+    # Locations one audit invocation reads; more active locations fan out through AUDIT_QUEUE_URL.
+    audit_chunk_locations: int = Field(default=500, ge=1)
     suspension_hours: int = Field(default=72, ge=1)
     receipt_retention_days: int = Field(default=35, ge=1)
 

@@ -22,6 +22,7 @@ from smsgate.models.registration import (
 from smsgate.models.requests import BulkSendRequest, ConsentRequest, PutLocationRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, registration, sending
+from smsgate.services import audit as audit_service
 from smsgate.services.idempotency import Answer, answer_once
 
 LocationId = Annotated[
@@ -146,6 +147,14 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
     @app.get("/v1/locations/<location_id>/usage", summary="Today's usage against the daily limit")
     def get_usage(location_id: LocationId) -> dict[str, Any]:
         return admin.usage(sending.require_location(location_id), now())
+
+    @app.get("/v1/locations/<location_id>/health", summary="Audit-window counts, rates, thresholds, status")
+    def get_health(location_id: LocationId) -> dict[str, Any]:
+        return audit_service.location_health(location_id, now())
+
+    @app.delete("/v1/locations/<location_id>/suspension", summary="Operator: lift the location's suspension")
+    def delete_suspension(location_id: LocationId) -> dict[str, Any]:
+        return audit_service.lift_suspension(location_id, caller(), now())
 
     @app.put("/v1/locations/<location_id>/contacts/<phone>/consent", summary="Record a contact's opt-in")
     def put_consent(

@@ -7,11 +7,17 @@ and never scans (issue 6). Sharding the active set spreads one hour's writes ove
 """
 
 import hashlib
+import random
+import time
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from smsgate.dal import clients
 from smsgate.dal.codec import epoch
+from smsgate.policy.audit import WindowCounts
 from smsgate.policy.limits import as_utc
 from smsgate.settings import get_settings
 
@@ -102,3 +108,125 @@ def count(location_id: str, at: datetime, increments: dict[str, int], error_code
     client = clients.dynamodb().meta.client
     for update in count_updates(location_id, at, increments, error_code):
         client.update_item(**update)
+
+
+# --- reads of the threshold audit (issue 6) ---------------------------------------------------
+
+# BatchGetItem takes at most 100 keys per call.
+BATCH_KEYS = 100
+_UNPROCESSED_ATTEMPTS = 8
+_UNPROCESSED_BACKOFF_SECONDS = 0.05
+
+
+def batch_get(table_name: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every item found under `keys`, 100 keys per BatchGetItem, unprocessed keys retried."""
+    client = clients.dynamodb().meta.client
+    found: list[dict[str, Any]] = []
+    for first in range(0, len(keys), BATCH_KEYS):
+        pending: dict[str, Any] = {table_name: {"Keys": keys[first : first + BATCH_KEYS]}}
+        attempt = 0
+        while pending:
+            answer = client.batch_get_item(RequestItems=pending)
+            found += answer.get("Responses", {}).get(table_name, [])
+            pending = answer.get("UnprocessedKeys") or {}
+            if pending:
+                attempt += 1
+                if attempt == _UNPROCESSED_ATTEMPTS:
+                    raise RuntimeError("DynamoDB kept keys unprocessed; the audit will run again")
+                time.sleep(random.uniform(0, _UNPROCESSED_BACKOFF_SECONDS * 2**attempt))
+    return found
+
+
+def active_locations(hours: Iterable[datetime]) -> set[str]:
+    """The locations with audited events in any of `hours`: the union of the hours' shards."""
+    keys = [{"pk": active_key(hour_bucket(hour), shard)} for hour in hours for shard in range(ACTIVE_SHARDS)]
+    locations: set[str] = set()
+    for item in batch_get(get_settings().counters_table, keys):
+        locations |= {str(location) for location in item.get("locations", ())}
+    return locations
+
+
+def _counts_of(item: dict[str, Any]) -> WindowCounts:
+    return WindowCounts(
+        sent=int(item.get("sent", 0)),
+        delivered=int(item.get("delivered", 0)),
+        failed=int(item.get("failed", 0)),
+        undelivered=int(item.get("undelivered", 0)),
+        opt_outs=int(item.get("opt_outs", 0)),
+        errors_by_code={
+            int(name.removeprefix("err_")): int(value)
+            for name, value in item.items()
+            if name.startswith("err_") and name.removeprefix("err_").isdigit()
+        },
+    )
+
+
+def window_counts(location_ids: Iterable[str], hours: Iterable[datetime]) -> dict[str, WindowCounts]:
+    """Each location's hourly counters summed over `hours` (locations with none are absent)."""
+    buckets = [hour_bucket(hour) for hour in hours]
+    keys = [{"pk": audit_key(location_id, bucket)} for location_id in location_ids for bucket in buckets]
+    totals: dict[str, WindowCounts] = {}
+    for item in batch_get(get_settings().counters_table, keys):
+        location_id = str(item["pk"]).removeprefix("AUDIT#").rsplit("#", 1)[0]
+        totals[location_id] = totals.get(location_id, WindowCounts()) + _counts_of(item)
+    return totals
+
+
+# --- notices: once per location per window (issue 6) -----------------------------------------
+
+
+def notice_key(location_id: str) -> str:
+    return f"NOTICE#{location_id}"
+
+
+def notice_claim(location_id: str, level: int, now: datetime, until: datetime) -> dict[str, Any]:
+    """The conditional Put that claims the location's notice of `level` (1 violation, 2
+    suspension) until `until`: it fails while a notice of the same or a higher level is
+    running, so a rerun or an overlapping run never repeats it; a worse verdict (a suspension
+    after a violation) still gets its own."""
+    return {
+        "TableName": get_settings().counters_table,
+        "Item": {
+            "pk": notice_key(location_id),
+            "location_id": location_id,
+            "level": level,
+            "noticed_at": epoch(now),
+            "notice_until": epoch(until),
+            "expires_at": epoch(as_utc(until) + timedelta(days=1)),
+        },
+        "ConditionExpression": "attribute_not_exists(pk) OR notice_until <= :now OR #level < :level",
+        "ExpressionAttributeNames": {"#level": "level"},
+        "ExpressionAttributeValues": {":now": epoch(now), ":level": level},
+    }
+
+
+def claim_notice(claim: dict[str, Any], location_update: dict[str, Any]) -> bool:
+    """Claim a notice and change the location's status in one transaction. False (nothing
+    written) when the notice was already given in this window or the location's condition
+    failed (gone, or suspended meanwhile)."""
+    items = [{"Put": claim}, {"Update": location_update}]
+    client = clients.dynamodb().meta.client
+    for attempt in range(1, _UNPROCESSED_ATTEMPTS + 1):
+        try:
+            client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [str(r.get("Code")) for r in exc.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons:
+                return False
+            if "TransactionConflict" not in reasons or attempt == _UNPROCESSED_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0, _UNPROCESSED_BACKOFF_SECONDS * 2**attempt))
+        else:
+            return True
+    return False
+
+
+def release_notice(location_id: str, now: datetime) -> None:
+    """Forget a claim whose notice could not be published, so the next run gives it."""
+    _table().delete_item(
+        Key={"pk": notice_key(location_id)},
+        ConditionExpression="noticed_at = :at",
+        ExpressionAttributeValues={":at": epoch(now)},
+    )

@@ -3,7 +3,10 @@
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from smsgate.dal import clients
+from smsgate.dal.audit import batch_get
 from smsgate.dal.codec import iso, plain
 from smsgate.models.entities import Location
 from smsgate.settings import get_settings
@@ -88,3 +91,89 @@ def set_status(location_id: str, status: str, suspended_until: datetime | None) 
         ExpressionAttributeNames={"#status": "status"},
         ExpressionAttributeValues={":status": status, ":until": iso(suspended_until)},
     )
+
+
+# --- the threshold audit's status changes (SPEC section 8, issue 6) ---------------------------
+
+
+def get_locations(location_ids: list[str]) -> dict[str, Location]:
+    """The locations among `location_ids` that exist, read 100 at a time."""
+    keys = [_location_key(location_id) for location_id in location_ids]
+    found = [_from_item(item) for item in batch_get(get_settings().locations_table, keys)]
+    return {location.location_id: location for location in found}
+
+
+def suspension_update(location_id: str, until: datetime, now: datetime) -> dict[str, Any]:
+    """A TransactWriteItems `Update` suspending the location until `until` (gate check 3)."""
+    return {
+        "TableName": get_settings().locations_table,
+        "Key": _location_key(location_id),
+        "UpdateExpression": "SET #status = :suspended, suspended_until = :until, suspended_at = :now",
+        "ConditionExpression": "attribute_exists(pk)",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {":suspended": "suspended", ":until": iso(until), ":now": iso(now)},
+    }
+
+
+def warning_update(location_id: str, now: datetime) -> dict[str, Any]:
+    """A TransactWriteItems `Update` marking the location `warned`, unless a suspension runs:
+    a warning must never lift one that another audit run has just put."""
+    return {
+        "TableName": get_settings().locations_table,
+        "Key": _location_key(location_id),
+        "UpdateExpression": "SET #status = :warned, warned_at = :now",
+        "ConditionExpression": "attribute_exists(pk) AND (#status <> :suspended OR suspended_until <= :now)",
+        "ExpressionAttributeNames": {"#status": "status"},
+        "ExpressionAttributeValues": {":warned": "warned", ":suspended": "suspended", ":now": iso(now)},
+    }
+
+
+def restore_active(location_id: str, from_status: str, now: datetime) -> bool:
+    """Back to `active` from a warning, or from a suspension that has ended; False when the
+    status changed meanwhile."""
+    condition = "#status = :from"
+    if from_status == "suspended":
+        condition += " AND suspended_until <= :now"
+    try:
+        _table().update_item(
+            Key=_location_key(location_id),
+            UpdateExpression="SET #status = :active, suspended_until = :none",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":active": "active",
+                ":none": None,
+                ":from": from_status,
+                **({":now": iso(now)} if from_status == "suspended" else {}),
+            },
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def lift_suspension(location_id: str, actor: str, now: datetime) -> bool:
+    """An operator ends the location's suspension now; False when it was not suspended."""
+    try:
+        _table().update_item(
+            Key=_location_key(location_id),
+            UpdateExpression=(
+                "SET #status = :active, suspended_until = :none, lifted_at = :now, lifted_by = :actor"
+            ),
+            ConditionExpression="attribute_exists(pk) AND #status = :suspended",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":active": "active",
+                ":none": None,
+                ":suspended": "suspended",
+                ":now": iso(now),
+                ":actor": actor,
+            },
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
