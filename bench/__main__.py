@@ -1,29 +1,182 @@
-"""`make bench`: every benchmark, a printed table and bench/results.json.
+"""`make bench`: every benchmark, one printed table and bench/results.json.
 
-So far: the content policy's quality and cost (issue 8). The gate's request and cost
-benchmarks come with issue 10.
+Sizes are environment variables, so a quick look takes seconds:
+
+    SMSGATE_BENCH_RECIPIENTS   recipients of the bulk (5000)
+    SMSGATE_BENCH_NAIVE        recipients sent one `POST /v1/messages` each (500)
+    SMSGATE_BENCH_DECISIONS    single messages through the handler for decisions/s (200)
+    SMSGATE_BENCH_IMPORT_RUNS  cold imports per handler, the fastest kept (3)
 """
 
 import json
+import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from bench import decisions, gate, imports
 from bench.content_quality import evaluate
 from bench.content_quality import main as print_content_quality
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+REQUESTS_GOAL = 0.5
+# us-east-1 on-demand prices assumed on 2026-11-23 (dollars per million units or requests).
+PRICES = {
+    "dynamodb_write_per_million": 0.625,
+    "dynamodb_read_per_million": 0.125,
+    "sqs_per_million": 0.40,
+}
+PRICES_ASSUMED_ON = "2026-11-23"
+
+
+def _size(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))
+
+
+def run() -> dict[str, Any]:
+    compared = gate.compare(
+        _size("SMSGATE_BENCH_RECIPIENTS", gate.BULK_RECIPIENTS), _size("SMSGATE_BENCH_NAIVE", 500)
+    )
+    for path in ("bulk", "naive"):
+        compared[path]["cost_per_million_messages"] = gate.cost_per_million(compared[path], PRICES)
+    bulk, naive = compared["bulk"], compared["naive"]
+    compared["ratios"]["cost_naive_over_bulk"] = (
+        naive["cost_per_million_messages"]["total"] / bulk["cost_per_million_messages"]["total"]
+    )
+    compared["bulk"]["meets_goal"] = bulk["aws_requests_per_message"] <= REQUESTS_GOAL
+    return {
+        "measured_at": datetime.now(UTC).isoformat(),
+        "python": platform.python_version(),
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "cpus": os.cpu_count(),
+            "note": "shared with other work: wall times are noisy, compare ratios from one run",
+        },
+        "prices": {**PRICES, "region": "us-east-1", "on_demand": True, "assumed_on": PRICES_ASSUMED_ON},
+        "gate": compared,
+        "decisions": decisions.measure(_size("SMSGATE_BENCH_DECISIONS", 200)),
+        "imports": imports.measure(_size("SMSGATE_BENCH_IMPORT_RUNS", imports.RUNS)),
+    }
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(figure, bulk or value, naive or comparison, note) for the printed table."""
+    bulk, naive, ratios = results["gate"]["bulk"], results["gate"]["naive"], results["gate"]["ratios"]
+    bulk_cost, naive_cost = bulk["cost_per_million_messages"], naive["cost_per_million_messages"]
+    decided = results["decisions"]
+    table = [
+        (
+            "recipients (accepted)",
+            f"{bulk['recipients']} ({bulk['accepted']})",
+            f"{naive['recipients']} ({naive['accepted']})",
+            "",
+        ),
+        (
+            "AWS requests / accepted message",
+            f"{bulk['aws_requests_per_message']:.3f}",
+            f"{naive['aws_requests_per_message']:.3f}",
+            f"goal ≤ {REQUESTS_GOAL}: {'met' if bulk['meets_goal'] else 'NOT met'}; "
+            f"naive/bulk ×{ratios['requests_per_message_naive_over_bulk']:.1f}",
+        ),
+        (
+            "AWS requests in all",
+            str(bulk["aws_requests"]),
+            str(naive["aws_requests"]),
+            "every botocore call, SQS and SNS included",
+        ),
+        (
+            "counter writes (daily limit)",
+            str(bulk["counter_writes"]),
+            str(naive["counter_writes"]),
+            "UpdateItem on the counters table",
+        ),
+        (
+            "wall time (in-process moto)",
+            f"{bulk['wall_seconds']:.2f} s",
+            f"{naive['wall_seconds']:.2f} s",
+            f"per message naive/bulk ×{ratios['wall_per_message_naive_over_bulk']:.1f}",
+        ),
+        (
+            "DynamoDB WCU / message",
+            f"{bulk['write_units_per_message']:.2f}",
+            f"{naive['write_units_per_message']:.2f}",
+            "from item sizes, DynamoDB rules",
+        ),
+        (
+            "DynamoDB RCU / message",
+            f"{bulk['read_units_per_message']:.2f}",
+            f"{naive['read_units_per_message']:.2f}",
+            "strongly consistent reads",
+        ),
+        (
+            "SQS billed requests / message",
+            f"{bulk['sqs_billed_requests_per_message']:.2f}",
+            f"{naive['sqs_billed_requests_per_message']:.2f}",
+            "64 KB chunks",
+        ),
+        (
+            "$ per million gated messages",
+            f"{bulk_cost['total']:.2f}",
+            f"{naive_cost['total']:.2f}",
+            f"naive/bulk ×{ratios['cost_naive_over_bulk']:.1f}; DynamoDB + SQS, on-demand us-east-1",
+        ),
+        (
+            "decisions / s / core, policy alone",
+            f"{decided['policy_alone']['per_second_per_core']:,.0f}",
+            "",
+            f"{decided['policy_alone']['decisions']} decisions, process_time",
+        ),
+        (
+            "decisions / s / core, with storage",
+            f"{decided['with_storage']['per_second_per_core']:,.1f}",
+            "",
+            f"{decided['with_storage']['decisions']} handler calls under moto, "
+            "process_time (moto's CPU included)",
+        ),
+        ("cold import boto3", f"{results['imports']['boto3_ms']:.0f} ms", "", "baseline, same run"),
+    ]
+    for name, handler in results["imports"]["handlers"].items():
+        heaviest = ", ".join(f"{each['package']} {each['self_ms']:.0f}" for each in handler["heaviest"][:4])
+        table.append(
+            (
+                f"cold import {name}",
+                f"{handler['import_ms']:.0f} ms",
+                f"+{handler['added_over_boto3_ms']:.0f} ms",
+                f"{'within' if handler['within_budget'] else 'OVER'} {imports.BUDGET_MS:.0f} ms; "
+                f"heaviest (ms): {heaviest}",
+            )
+        )
+    return table
+
+
+def print_table(results: dict[str, Any]) -> None:
+    table = rows(results)
+    header = ("figure", "bulk / value", "naive / added", "note")
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:
+        widths = [max(len(row[column]) for row in [header, *table]) for column in range(4)]
+        for row in [header, *table]:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        return
+    printed = Table(title=f"smsgate bench — {results['measured_at']} — Python {results['python']}")
+    for column in header:
+        printed.add_column(column, overflow="fold")
+    for row in table:
+        printed.add_row(*row)
+    Console(width=200).print(printed)
 
 
 def main() -> None:
     print_content_quality()
-    results = {
-        "measured_at": datetime.now(UTC).isoformat(),
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "content_quality": evaluate(),
-    }
+    results = run()
+    results["content_quality"] = evaluate()
     RESULTS.write_text(json.dumps(results, indent=2, default=str))
+    print()
+    print_table(results)
     print(f"\nwritten: {RESULTS}")
 
 

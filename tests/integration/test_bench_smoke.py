@@ -1,0 +1,28 @@
+"""The benchmark code runs, with tiny sizes (issue 10). No timing is asserted: figures are the
+benchmark's job; here only their structure and the request-count law."""
+
+from bench import decisions, gate
+from bench.__main__ import PRICES
+
+
+def test_a_small_bulk_costs_fewer_aws_requests_per_message_than_one_request_per_recipient() -> None:
+    compared = gate.compare(recipients=20, naive_recipients=5)
+
+    bulk, naive = compared["bulk"], compared["naive"]
+    assert bulk["accepted"] == 20 and naive["accepted"] == 5
+    assert bulk["aws_requests_per_message"] < naive["aws_requests_per_message"]
+    assert bulk["counter_writes"] == 1 and naive["counter_writes"] == 5
+    assert bulk["requests_by_operation"]["sqs.SendMessageBatch"] == 2
+    assert bulk["write_units"] > 0 and bulk["read_units"] > 0
+    cost = gate.cost_per_million(bulk, PRICES)
+    assert cost["total"] == cost["dynamodb_writes"] + cost["dynamodb_reads"] + cost["sqs"] > 0
+    assert compared["ratios"]["requests_per_message_naive_over_bulk"] > 1
+
+
+def test_the_policy_chain_decides_every_message_of_the_corpus() -> None:
+    bodies = decisions.corpus()[:40]
+
+    measured = decisions.policy_alone(bodies, rounds=1)
+
+    assert measured["decisions"] == 40 == sum(measured["outcomes"].values())
+    assert "accepted" in measured["outcomes"]
