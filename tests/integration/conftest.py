@@ -1,16 +1,26 @@
 """Fixtures for handler tests: real handlers, moto's AWS, events shaped as Lambda receives them."""
 
 import json
+import sys
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from local_stack.api_server import http_api_event
-from local_stack.lambdas import LocalContext, load_handler
+from local_stack.lambdas import Handler, LocalContext, load_handler
 from local_stack.stack import Route, http_routes, load_template
+from smsgate.errors import SmsgateError
+from smsgate.models.entities import Location
+from smsgate.models.requests import PutLocationRequest
+from smsgate.policy.revocation import RevocationMode
+from smsgate.reasons import ReasonCode
+from smsgate.services import admin
+from smsgate.services.dispatch import Dispatcher
+from smsgate.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUTES = http_routes(load_template())
@@ -55,6 +65,78 @@ def send_gate(stack: Any) -> ApiCall:
         )
 
     return call
+
+
+# --- the consumers' tests (issues 4, 5, 7): one location, its number and a contact -------------
+
+LOCATION = "loc-dc-bakery"
+LOCATION_NAME = "DC Bakery"
+NUMBER = "+12025550188"  # the location's number in events/inbound_keyword and events/status_callback
+# A contact outside the US, so that no 10DLC registration stands between a test and the DND check.
+CONTACT = "+447911120143"
+
+Invoke = Callable[..., dict[str, Any]]
+
+
+@pytest.fixture
+def handler(stack: Any) -> Callable[[str], Invoke]:
+    """`handler("status_callback")`: a fresh instance of a function's handler (its own module, as
+    one Lambda instance), called as `(event)` or `(event, context)`."""
+
+    def load(function: str) -> Invoke:
+        loaded = load_handler(ROOT / "functions" / function, f"{function}-{uuid.uuid4().hex[:8]}")
+
+        def invoke(event: dict[str, Any], context: LocalContext | None = None) -> dict[str, Any]:
+            return dict(loaded(event, context or LocalContext(function_name=function)))
+
+        return invoke
+
+    return load
+
+
+@pytest.fixture
+def dispatcher(stack: Any) -> Callable[..., Handler]:
+    """`dispatcher(sleep)`: a fresh dispatcher instance whose retries and throttle sleep through
+    `sleep` (by default no real time)."""
+
+    def load(sleep: Callable[[float], None] = lambda _: None, instance: str = "dispatcher") -> Handler:
+        loaded = load_handler(ROOT / "functions" / "dispatcher", f"{instance}-{uuid.uuid4().hex[:8]}")
+        app: Any = sys.modules[loaded.__module__]
+        app.dispatcher = Dispatcher.from_settings(get_settings(), app.clock, sleep=sleep)
+        return loaded
+
+    return load
+
+
+@pytest.fixture
+def location(stack: Any) -> Callable[..., Location]:
+    """`location(...)`: saves a location through the admin service (default: LOCATION with NUMBER,
+    created on 2023-01-01, past the ramp-up)."""
+
+    def save(
+        mode: RevocationMode | None = None,
+        numbers: tuple[str, ...] = (NUMBER,),
+        location_id: str = LOCATION,
+        created_at: datetime | None = None,
+    ) -> Location:
+        request = PutLocationRequest(
+            name=LOCATION_NAME,
+            numbers=list(numbers),
+            revocation_mode=mode,
+            created_at=created_at or datetime(2023, 1, 1, tzinfo=UTC),
+        )
+        return admin.save_location(location_id, request, datetime.now(UTC))[0]
+
+    return save
+
+
+def refusal_of(action: Callable[[], object]) -> ReasonCode | None:
+    """The reason code `action` is refused with, None when it is not."""
+    try:
+        action()
+    except SmsgateError as refusal:
+        return refusal.code
+    return None
 
 
 def drain(queue_url: str, max_messages: int = 10_000) -> list[dict[str, Any]]:

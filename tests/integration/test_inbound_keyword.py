@@ -2,7 +2,6 @@
 
 import io
 import json
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,27 +14,21 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_stack.consumers import sqs_event
-from local_stack.lambdas import Handler, LocalContext, load_handler
+from local_stack.lambdas import Handler, LocalContext
 from smsgate.dal import clients, contacts, counters, messages
 from smsgate.dal.outbound import OutboundRecord
-from smsgate.errors import SmsgateError
-from smsgate.models.requests import BulkSendRequest, ConsentRequest, PutLocationRequest, SendMessageRequest
+from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessageRequest
 from smsgate.observability import logger
 from smsgate.policy.limits import counter_day, daily_limit
 from smsgate.policy.replies import reply_text
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
-from smsgate.services.dispatch import Dispatcher
-from smsgate.settings import get_settings
+from tests.integration.conftest import CONTACT, LOCATION, LOCATION_NAME, NUMBER, Invoke, refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "events" / "inbound_keyword"
-LOCATION = "loc-dc-bakery"
-NAME = "DC Bakery"
-NUMBER = "+12025550188"  # the location's number in events/inbound_keyword
+NAME = LOCATION_NAME
 SAMPLE_CONTACT = "+12025550143"
-# A contact outside the US, so that no 10DLC registration stands between a test and the DND check.
-CONTACT = "+447911120143"
 RECEIVED = datetime(2024, 6, 1, 12, 5, 13, tzinfo=UTC)
 FORMATS = ["aws", "twilio", "simulator"]
 
@@ -102,9 +95,8 @@ def batch(*messages: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def inbound(stack: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    handler = load_handler(ROOT / "functions" / "inbound_keyword", f"test-{uuid.uuid4().hex[:8]}")
-    return lambda event: dict(handler(event, LocalContext(function_name="inbound_keyword")))
+def inbound(handler: Callable[[str], Invoke]) -> Invoke:
+    return handler("inbound_keyword")
 
 
 def reply(
@@ -118,21 +110,6 @@ def reply(
     """One reply through the handler, which must apply it."""
     answer = inbound(batch(notification(inbound_message(fmt, body, at=at, **kwargs), at=at)))
     assert answer == {"batchItemFailures": []}
-
-
-def add_location(
-    mode: str | None = None,
-    numbers: tuple[str, ...] = (NUMBER,),
-    location_id: str = LOCATION,
-    created_at: datetime | None = None,
-) -> None:
-    request = PutLocationRequest(
-        name=NAME,
-        numbers=list(numbers),
-        revocation_mode=mode,
-        created_at=created_at or datetime(2023, 1, 1, tzinfo=UTC),
-    )
-    admin.save_location(location_id, request, datetime.now(UTC))
 
 
 def queued_replies(stack: Any) -> list[OutboundRecord]:
@@ -160,14 +137,6 @@ def send(to: str = CONTACT, kind: str = "conversation") -> str:
         {"location_id": LOCATION, "from": NUMBER, "to": to, "body": "Your order is ready.", "kind": kind}
     )
     return sending.send_message(request, datetime.now(UTC)).message_id
-
-
-def refusal_of(action: Callable[[], object]) -> ReasonCode | None:
-    try:
-        action()
-    except SmsgateError as refusal:
-        return refusal.code
-    return None
 
 
 def opt_in(phone: str = CONTACT) -> None:
@@ -200,8 +169,10 @@ def failing_once(service: str, operation: str) -> Iterator[list[str]]:
     ("sample", "kind"),
     [("aws_stop.json", "opt_out"), ("twilio_stop.json", "opt_out"), ("simulator_start.json", "opt_in")],
 )
-def test_the_sample_events_are_applied(inbound: Any, stack: Any, sample: str, kind: str) -> None:
-    add_location()
+def test_the_sample_events_are_applied(
+    inbound: Any, stack: Any, sample: str, kind: str, location: Any
+) -> None:
+    location()
 
     answer = inbound(json.loads((SAMPLES / sample).read_text()))
 
@@ -213,8 +184,8 @@ def test_the_sample_events_are_applied(inbound: Any, stack: Any, sample: str, ki
     assert [record.body for record in queued_replies(stack)] == [reply_text(kind, NAME)]  # type: ignore[arg-type]
 
 
-def test_an_aws_reply_is_dated_by_its_sns_notification(inbound: Any) -> None:
-    add_location()
+def test_an_aws_reply_is_dated_by_its_sns_notification(inbound: Any, location: Any) -> None:
+    location()
     at = datetime(2024, 6, 3, 8, 30, 1, 250000, tzinfo=UTC)
 
     inbound(batch(notification(inbound_message("aws", "Is the shop open today?"), at=at)))
@@ -227,9 +198,9 @@ def test_an_aws_reply_is_dated_by_its_sns_notification(inbound: Any) -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_stop_puts_a_permanent_dnd_revokes_consent_counts_and_confirms_once(
-    inbound: Any, stack: Any, fmt: str
+    inbound: Any, stack: Any, fmt: str, location: Any
 ) -> None:
-    add_location()
+    location()
     opt_in()
 
     reply(inbound, fmt, "STOP", at=datetime.now(UTC))
@@ -286,8 +257,8 @@ def test_stop_puts_a_permanent_dnd_revokes_consent_counts_and_confirms_once(
         "td",
     ],
 )
-def test_every_opt_out_keyword_variant_opts_out(inbound: Any, stack: Any, body: str) -> None:
-    add_location(mode="keywords")
+def test_every_opt_out_keyword_variant_opts_out(inbound: Any, stack: Any, body: str, location: Any) -> None:
+    location(mode="keywords")
 
     reply(inbound, "simulator", body)
 
@@ -296,8 +267,10 @@ def test_every_opt_out_keyword_variant_opts_out(inbound: Any, stack: Any, body: 
 
 
 @pytest.mark.parametrize("body", ["START", "start", "Start!", "  yes. ", "YES", "unstop", "UNSTOP!"])
-def test_every_opt_in_keyword_variant_lifts_the_opt_out(inbound: Any, stack: Any, body: str) -> None:
-    add_location()
+def test_every_opt_in_keyword_variant_lifts_the_opt_out(
+    inbound: Any, stack: Any, body: str, location: Any
+) -> None:
+    location()
     reply(inbound, "aws", "STOP", at=RECEIVED)
 
     reply(inbound, "aws", body, at=RECEIVED + timedelta(minutes=5))
@@ -315,8 +288,10 @@ def test_every_opt_in_keyword_variant_lifts_the_opt_out(inbound: Any, stack: Any
 
 
 @pytest.mark.parametrize("body", ["HELP", "help", "Help!", " info. ", "INFO"])
-def test_help_answers_with_the_location_name_and_how_to_opt_out(inbound: Any, stack: Any, body: str) -> None:
-    add_location()
+def test_help_answers_with_the_location_name_and_how_to_opt_out(
+    inbound: Any, stack: Any, body: str, location: Any
+) -> None:
+    location()
 
     reply(inbound, "twilio", body)
 
@@ -330,9 +305,9 @@ def test_help_answers_with_the_location_name_and_how_to_opt_out(inbound: Any, st
 
 
 def test_any_other_reply_records_the_last_inbound_time_and_makes_replies_responsive(
-    inbound: Any, stack: Any
+    inbound: Any, stack: Any, location: Any
 ) -> None:
-    add_location()
+    location()
     assert refusal_of(send) == ReasonCode.NO_CONSENT
 
     reply(inbound, "twilio", "What time do you open tomorrow?", at=datetime.now(UTC))
@@ -343,8 +318,10 @@ def test_any_other_reply_records_the_last_inbound_time_and_makes_replies_respons
     assert refusal_of(lambda: send(kind="bulk")) == ReasonCode.NO_CONSENT
 
 
-def test_an_older_reply_delivered_late_does_not_move_the_last_inbound_time_back(inbound: Any) -> None:
-    add_location()
+def test_an_older_reply_delivered_late_does_not_move_the_last_inbound_time_back(
+    inbound: Any, location: Any
+) -> None:
+    location()
 
     reply(inbound, "simulator", "see you at 5", at=RECEIVED)
     reply(inbound, "simulator", "running late", at=RECEIVED - timedelta(minutes=10))
@@ -352,9 +329,11 @@ def test_an_older_reply_delivered_late_does_not_move_the_last_inbound_time_back(
     assert contacts.get_contact(LOCATION, CONTACT).last_inbound_at == RECEIVED
 
 
-def test_the_mandatory_reply_goes_out_past_the_daily_limit_and_the_dnd(inbound: Any, stack: Any) -> None:
+def test_the_mandatory_reply_goes_out_past_the_daily_limit_and_the_dnd(
+    inbound: Any, stack: Any, location: Any
+) -> None:
     created = datetime.now(UTC)
-    add_location(created_at=created)
+    location(created_at=created)
     limit = daily_limit(created, datetime.now(UTC))
     day = counter_day(datetime.now(UTC))
     counters.reserve(counters.daily_key(LOCATION, day), limit, limit, counters.daily_expiry(day))
@@ -377,9 +356,9 @@ def test_the_mandatory_reply_goes_out_past_the_daily_limit_and_the_dnd(inbound: 
     "body", ["please stop texting me", "Unsubscribe me", "Remove me from your list", "don't text me anymore"]
 )
 def test_reasonable_means_mode_honours_a_free_text_request_to_stop(
-    inbound: Any, stack: Any, body: str
+    inbound: Any, stack: Any, body: str, location: Any
 ) -> None:
-    add_location(mode="reasonable_means")
+    location(mode="reasonable_means")
 
     reply(inbound, "twilio", body)
 
@@ -394,8 +373,8 @@ def test_reasonable_means_mode_honours_a_free_text_request_to_stop(
     assert audit_count(stack, "opt_outs") == 1
 
 
-def test_reasonable_means_is_the_default_mode(inbound: Any) -> None:
-    add_location(mode=None)
+def test_reasonable_means_is_the_default_mode(inbound: Any, location: Any) -> None:
+    location(mode=None)
 
     reply(inbound, "aws", "please stop texting me")
 
@@ -405,8 +384,10 @@ def test_reasonable_means_is_the_default_mode(inbound: Any) -> None:
 @pytest.mark.parametrize(
     "body", ["please stop texting me", "Unsubscribe me", "Remove me from your list", "don't text me anymore"]
 )
-def test_keywords_mode_treats_free_text_as_conversation(inbound: Any, stack: Any, body: str) -> None:
-    add_location(mode="keywords")
+def test_keywords_mode_treats_free_text_as_conversation(
+    inbound: Any, stack: Any, body: str, location: Any
+) -> None:
+    location(mode="keywords")
 
     reply(inbound, "twilio", body)
 
@@ -419,9 +400,9 @@ def test_keywords_mode_treats_free_text_as_conversation(inbound: Any, stack: Any
 
 
 def test_a_longer_message_that_does_not_ask_to_stop_is_conversation_in_either_mode(
-    inbound: Any, stack: Any
+    inbound: Any, stack: Any, location: Any
 ) -> None:
-    add_location(mode="reasonable_means")
+    location(mode="reasonable_means")
 
     reply(inbound, "aws", "Don't stop texting me the deals!")
     reply(inbound, "aws", "Please cancel my appointment")
@@ -433,14 +414,16 @@ def test_a_longer_message_that_does_not_ask_to_stop_is_conversation_in_either_mo
 # --- a number or contact we do not know -------------------------------------------------------
 
 
-def test_a_stop_to_a_number_no_location_owns_binds_the_first_send_from_it(inbound: Any, stack: Any) -> None:
+def test_a_stop_to_a_number_no_location_owns_binds_the_first_send_from_it(
+    inbound: Any, stack: Any, location: Any
+) -> None:
     reply(inbound, "aws", "STOP")
 
     assert contacts.number_dnd(NUMBER, CONTACT).state == "permanent"
     assert [entry.action for entry in contacts.number_ledger(NUMBER, CONTACT)] == ["opt_out"]
     assert queued_replies(stack) == []  # no location, no name to confirm with
 
-    add_location()
+    location()
     opt_in()
     assert refusal_of(send) == ReasonCode.DND_ACTIVE
     bulk = sending.send_bulk(
@@ -457,16 +440,18 @@ def test_a_stop_to_a_number_no_location_owns_binds_the_first_send_from_it(inboun
     send()
 
 
-def test_a_stop_to_a_known_number_also_binds_the_number(inbound: Any) -> None:
-    add_location()
+def test_a_stop_to_a_known_number_also_binds_the_number(inbound: Any, location: Any) -> None:
+    location()
 
     reply(inbound, "twilio", "stop")
 
     assert contacts.number_dnd(NUMBER, CONTACT).state == "permanent"
 
 
-def test_a_stop_from_a_contact_the_location_never_wrote_to_is_recorded(inbound: Any, stack: Any) -> None:
-    add_location()
+def test_a_stop_from_a_contact_the_location_never_wrote_to_is_recorded(
+    inbound: Any, stack: Any, location: Any
+) -> None:
+    location()
     stranger = "+447911120999"
 
     reply(inbound, "simulator", "STOP", contact=stranger)
@@ -480,8 +465,8 @@ def test_a_stop_from_a_contact_the_location_never_wrote_to_is_recorded(inbound: 
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_a_redelivered_stop_is_applied_once(inbound: Any, stack: Any, fmt: str) -> None:
-    add_location()
+def test_a_redelivered_stop_is_applied_once(inbound: Any, stack: Any, fmt: str, location: Any) -> None:
+    location()
     message = inbound_message(fmt, "STOP", inbound_id="in-0001")
 
     first = inbound(batch(notification(message)))
@@ -493,8 +478,10 @@ def test_a_redelivered_stop_is_applied_once(inbound: Any, stack: Any, fmt: str) 
     assert len(contacts.ledger(LOCATION, CONTACT)) == 1
 
 
-def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(inbound: Any, stack: Any) -> None:
-    add_location()
+def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(
+    inbound: Any, stack: Any, location: Any
+) -> None:
+    location()
     poison = notification("this is not an inbound message")
     wrong_shape = notification({"source": "twilio.inbound", "params": {"Body": "STOP"}})
 
@@ -523,9 +510,9 @@ def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(inbound: Any, stac
     ("service", "operation"), [("dynamodb", "TransactWriteItems"), ("sqs", "SendMessageBatch")]
 )
 def test_a_stop_interrupted_midway_is_completed_by_the_redelivery_and_confirmed_once(
-    inbound: Any, stack: Any, service: str, operation: str
+    inbound: Any, stack: Any, service: str, operation: str, location: Any, dispatcher: Any
 ) -> None:
-    add_location()
+    location()
     stop = notification(inbound_message("aws", "STOP", inbound_id="in-crash"))
     # A healthy record beside it: a batch whose every record fails is failed as a whole.
     other = notification(inbound_message("aws", "see you at 5", contact="+447911120144"))
@@ -548,13 +535,13 @@ def test_a_stop_interrupted_midway_is_completed_by_the_redelivery_and_confirmed_
     queued = queued_replies(stack)
     assert {record.message_id for record in queued} == {queued[0].message_id}
     # The dispatcher sends a message id once, however many times it was queued.
-    assert dispatch(stack, queued) == 1
+    assert dispatch(stack, dispatcher(), queued) == 1
 
 
 def test_a_stop_delivered_after_the_contacts_later_start_does_not_overturn_it(
-    inbound: Any, stack: Any
+    inbound: Any, stack: Any, location: Any
 ) -> None:
-    add_location()
+    location()
 
     reply(inbound, "twilio", "START", at=RECEIVED + timedelta(minutes=1))
     reply(inbound, "twilio", "STOP", at=RECEIVED)
@@ -569,11 +556,8 @@ def test_a_stop_delivered_after_the_contacts_later_start_does_not_overturn_it(
 # --- the reply reaches the carrier --------------------------------------------------------------
 
 
-def dispatch(stack: Any, records: list[OutboundRecord]) -> int:
+def dispatch(stack: Any, handler: Handler, records: list[OutboundRecord]) -> int:
     """Run the dispatcher handler over `records`; returns how many sends reached the carrier."""
-    handler: Handler = load_handler(ROOT / "functions" / "dispatcher", f"inbound-{uuid.uuid4().hex[:8]}")
-    app: Any = sys.modules[handler.__module__]
-    app.dispatcher = Dispatcher.from_settings(get_settings(), app.clock, sleep=lambda _: None)
     sqs: Any = boto3.client("sqs")
     sqs_messages = [
         {"MessageId": str(uuid.uuid4()), "ReceiptHandle": "h", "Body": record.model_dump_json()}
@@ -592,13 +576,15 @@ def dispatch(stack: Any, records: list[OutboundRecord]) -> int:
     return receipts
 
 
-def test_the_confirmation_is_sent_by_the_dispatcher(inbound: Any, stack: Any) -> None:
-    add_location()
+def test_the_confirmation_is_sent_by_the_dispatcher(
+    inbound: Any, stack: Any, location: Any, dispatcher: Any
+) -> None:
+    location()
     reply(inbound, "aws", "STOP")
 
     [confirmation] = queued_replies(stack)
 
-    assert dispatch(stack, [confirmation]) == 1
+    assert dispatch(stack, dispatcher(), [confirmation]) == 1
     message = messages.get_message(confirmation.message_id)
     assert message is not None and message.status == "sent"
 
@@ -618,8 +604,10 @@ def log_lines() -> Iterator[io.StringIO]:
         handler.setStream(previous)
 
 
-def test_logs_show_neither_the_numbers_nor_the_body(inbound: Any, log_lines: io.StringIO) -> None:
-    add_location()
+def test_logs_show_neither_the_numbers_nor_the_body(
+    inbound: Any, log_lines: io.StringIO, location: Any
+) -> None:
+    location()
     body = "please stop texting me, my name is Alice"
 
     reply(inbound, "twilio", body)
@@ -637,13 +625,13 @@ def test_logs_show_neither_the_numbers_nor_the_body(inbound: Any, log_lines: io.
 
 
 def test_a_record_that_keeps_failing_reaches_the_dead_letter_queue_while_its_batch_succeeds(
-    stack: Any, monkeypatch: pytest.MonkeyPatch
+    stack: Any, monkeypatch: pytest.MonkeyPatch, location: Any
 ) -> None:
     from local_stack import consumers
     from local_stack.lambdas import FunctionPool
 
     monkeypatch.setattr(consumers, "LOCAL_RETRY_SECONDS", 0)  # redeliver at once: no waiting in tests
-    add_location()
+    location()
     [trigger] = [queue for queue in stack.queues if queue.function == "InboundKeywordFunction"]
     consumer = consumers.QueueConsumer(
         trigger,
@@ -673,12 +661,12 @@ def test_a_record_that_keeps_failing_reaches_the_dead_letter_queue_while_its_bat
 # --- metrics ---------------------------------------------------------------------------------------
 
 
-def test_metrics_count_each_keyword_and_outcome(stack: Any) -> None:
+def test_metrics_count_each_keyword_and_outcome(stack: Any, location: Any) -> None:
     from smsgate.models.carrier_events import parse_inbound
     from smsgate.observability import metrics
     from smsgate.services.inbound import apply_reply
 
-    add_location()
+    location()
     metrics.clear_metrics()
     try:
         for body in ("Stop all!", "please stop texting me", "HELP", "hello"):
