@@ -5,6 +5,7 @@ dispatch, receipt and reply handlers; notices are read from an SQS queue subscri
 Alerts topic, as an e-mail subscriber would get them.
 """
 
+import io
 import json
 import sys
 import uuid
@@ -19,9 +20,10 @@ import pytest
 from local_stack.consumers import sqs_event
 from local_stack.lambdas import LocalContext, load_handler
 from smsgate.dal import audit
+from smsgate.observability import logger
 from smsgate.services.dispatch import Dispatcher
 from smsgate.settings import get_settings
-from tests.integration.conftest import ApiCall, drain
+from tests.integration.conftest import ApiCall, drain, register_10dlc
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEDULED = json.loads((ROOT / "events" / "threshold_audit" / "scheduled.json").read_text())
@@ -70,6 +72,22 @@ def min_sample(monkeypatch: pytest.MonkeyPatch, stack: Any) -> Iterator[Callable
 
     yield set_to
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """What the audit logs (powertools' JSON lines), captured from its handler."""
+    buffer = io.StringIO()
+    handler: Any = logger.registered_handler
+    previous = handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        handler.setStream(previous)
+
+
+def logged(buffer: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{")]
 
 
 def put_location(send_gate: ApiCall, location_id: str, numbers: tuple[str, ...] = (NUMBER,)) -> None:
@@ -329,6 +347,7 @@ def test_counts_from_the_real_send_receipt_and_reply_handlers_suspend_a_location
     run_audit: Audit,
     alerts: Callable[[], list[dict[str, Any]]],
     min_sample: Callable[[int], None],
+    log_lines: io.StringIO,
 ) -> None:
     """10 messages through the gate, the dispatcher (simulated carrier) and status_callback; two
     go to numbers the simulator answers undelivered (30004, 30005): 20 % errors; one STOP."""
@@ -364,6 +383,11 @@ def test_counts_from_the_real_send_receipt_and_reply_handlers_suspend_a_location
     [notice] = alerts()
     assert (notice["kind"], notice["breached"]) == ("suspension", ["error_rate", "opt_out_rate"])
     assert notice["errors_by_code"] == {"30004": 1, "30005": 1}
+    actions = [line for line in logged(log_lines) if line["message"].startswith("audit action")]
+    assert [(line["action"], line["location_id"], line["sent"]) for line in actions] == [
+        ("suspension", "pipeline", 10)
+    ]
+    assert not any(contact[1:] in log_lines.getvalue() for contact in contacts)
     status, body = send(send_gate, "pipeline", contacts[2])
     assert (status, body["error"]["code"]) == (403, "LOCATION_SUSPENDED")
 
@@ -388,3 +412,18 @@ def consume(stack: Any, queue_output: str, function: str) -> None:
 def deliver_everything(stack: Any) -> None:
     consume(stack, "OutboundQueueUrl", "dispatcher")
     consume(stack, "CarrierEventsQueueUrl", "status_callback")
+
+
+def test_the_report_flags_approved_campaigns_without_numbers(
+    send_gate: ApiCall, run_audit: Audit, log_lines: io.StringIO
+) -> None:
+    put_location(send_gate, "idle")
+    register_10dlc(send_gate, "idle", [])
+    put_location(send_gate, "busy", ("+12025550177",))
+    register_10dlc(send_gate, "busy", ["+12025550177"])
+
+    report = run_audit()
+
+    assert report["campaigns_without_numbers"] == ["idle"]
+    flagged = [line for line in logged(log_lines) if line.get("action") == "flag_non_usage"]
+    assert [(line["action"], line["location_ids"]) for line in flagged] == [("flag_non_usage", ["idle"])]

@@ -13,13 +13,12 @@ A run at `now`:
 README "Threshold audit" holds the window semantics and the arithmetic for 100,000 locations.
 """
 
-import importlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from smsgate.dal import audit, clients, locations
+from smsgate.dal import audit, clients, locations, registration
 from smsgate.models.entities import Location
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.audit import (
@@ -271,20 +270,9 @@ def _log_action(
 
 
 def campaigns_without_numbers() -> list[str]:
-    """Approved campaigns with no numbers (SPEC section 8: carriers fine non-usage), by location.
-
-    Seam for issue 9: `smsgate.dal.registration.campaigns_without_numbers()` answers it from
-    the registration data without a scan. Looked up by name, so the audit runs (and reports
-    none) in a tree where 10DLC registration has not landed yet.
-    """
-    try:
-        registration = importlib.import_module("smsgate.dal.registration")
-    except ModuleNotFoundError:
-        return []
-    finder = getattr(registration, "campaigns_without_numbers", None)
-    if finder is None:
-        return []
-    return sorted(str(location_id) for location_id in finder())
+    """Locations whose approved campaign has no numbers (SPEC section 8: carriers fine non-usage),
+    from issue 9's sparse index: one query, never a scan."""
+    return sorted(registration.campaigns_without_numbers())
 
 
 def location_health(location_id: str, now: datetime) -> dict[str, Any]:
