@@ -18,6 +18,7 @@ from smsgate.policy import gate
 from smsgate.policy.fingerprint import snowshoe_keys
 from smsgate.services import sending
 from tests.integration.conftest import ApiCall, drain
+from tests.integration.test_send_gate import opt_in
 
 LOCATION = "loc-content"
 NUMBERS = ["+12025550101", "+12025550102", "+12025550103", "+12025550104", "+12025550105"]
@@ -33,15 +34,6 @@ def new_location(api: ApiCall) -> None:
         {"name": "Bright Smiles", "numbers": NUMBERS, "created_at": "2021-01-01T00:00:00+00:00"},
     )
     assert status in (200, 201), answer
-
-
-def opt_in(api: ApiCall, phone: str) -> None:
-    status, answer, _ = api(
-        "PUT",
-        f"/v1/locations/{LOCATION}/contacts/{phone.replace('+', '%2B')}/consent",
-        {"source": "web_form", "evidence": "signup form"},
-    )
-    assert status == 200, answer
 
 
 def send(
@@ -68,7 +60,7 @@ def bulk(api: ApiCall, body: str, recipients: list[str], **extra: Any) -> tuple[
 def location(stack: Any, send_gate: ApiCall) -> ApiCall:
     new_location(send_gate)
     for phone in [TO, *RECIPIENTS]:
-        opt_in(send_gate, phone)
+        opt_in(send_gate, phone, LOCATION)
     return send_gate
 
 
@@ -139,7 +131,7 @@ def test_a_location_without_a_registered_campaign_relaxes_nothing(location: ApiC
 # --- Order of the rows ------------------------------------------------------------------------
 def test_dnd_and_consent_come_before_content(location: ApiCall) -> None:
     dnd_contact, stranger = "+447700900021", "+447700900022"
-    opt_in(location, dnd_contact)
+    opt_in(location, dnd_contact, LOCATION)
     contacts.set_dnd(LOCATION, dnd_contact, Dnd(state="permanent", reason="opt_out"))
     assert send(location, "Online casino bonus, bet now", to=dnd_contact)[1]["error"]["code"] == "DND_ACTIVE"
     assert send(location, "Online casino bonus, bet now", to=stranger)[1]["error"]["code"] == "NO_CONSENT"
