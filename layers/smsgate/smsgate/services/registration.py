@@ -188,6 +188,15 @@ def reserve_volume(location: Location, segments: Sequence[int], now: datetime) -
     return VolumeReservation(accepted=accepted, reserved=used, key=key)
 
 
+def preview_volume(location: Location, segments: Sequence[int], now: datetime) -> int:
+    """How many of the messages would fit under the cap now (a bulk `preview`: writes nothing)."""
+    cap = policy.volume_cap(location, get_settings().low_volume_daily_segments)
+    if cap is None:
+        return len(segments)
+    used = counters.used(counters.volume_key(location.location_id, counter_day(now)))
+    return policy.fitting(segments, max(0, cap - used))
+
+
 def volume_refusal(location: Location, now: datetime) -> SmsgateError:
     """429 `VOLUME_CAP_REACHED` with Retry-After to the next reset, worded like the daily limit."""
     return SmsgateError(
