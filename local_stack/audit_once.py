@@ -9,7 +9,7 @@ from local_stack.runner import STATE_FILE, prepare_environment
 
 def main() -> None:
     if not STATE_FILE.exists():
-        sys.exit("No local stack is running: start it with 'make run' first.")
+        sys.exit(f"No local stack is running ({STATE_FILE} is missing): start it with 'make run' first.")
     state = json.loads(STATE_FILE.read_text())
     prepare_environment(state["endpoint"])
     os.environ.update(state["environment"])

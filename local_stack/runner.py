@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE_FILE = ROOT / ".local-stack" / "stack.json"
+# Where `make audit` finds the running stack; SMSGATE_STATE_FILE moves it (tests run several stacks).
+STATE_FILE = Path(os.environ.get("SMSGATE_STATE_FILE") or ROOT / ".local-stack" / "stack.json")
 
 
 def _settings_from_env() -> dict[str, Any]:
@@ -25,6 +26,8 @@ def _settings_from_env() -> dict[str, Any]:
         "aws_port": int(os.environ.get("SMSGATE_AWS_PORT", "5000")),
         "api_instances": int(os.environ.get("SMSGATE_API_INSTANCES", "4")),
         "audit_interval": os.environ.get("SMSGATE_AUDIT_INTERVAL_SECONDS"),
+        # The template's AuditMinSample (100); a small one lets a demo or a test reach it quickly.
+        "audit_min_sample": os.environ.get("SMSGATE_AUDIT_MIN_SAMPLE"),
     }
 
 
@@ -97,10 +100,13 @@ def main() -> None:
     moto = ThreadedMotoServer(ip_address=host, port=aws_port, verbose=False)
     moto.start()
     base_url = f"http://{host}:{api_port}"
-    stack = create_stack(endpoint, {"PublicBaseUrl": base_url, "Stage": "dev", "Carrier": "simulator"})
+    parameters = {"PublicBaseUrl": base_url, "Stage": "dev", "Carrier": "simulator"}
+    if config["audit_min_sample"]:
+        parameters["AuditMinSample"] = config["audit_min_sample"]
+    stack = create_stack(endpoint, parameters)
     os.environ.update(stack.environment)
     os.environ.setdefault("TWILIO_AUTH_TOKEN", "local-dev-token")
-    STATE_FILE.parent.mkdir(exist_ok=True)
+    STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(
         json.dumps(
             {

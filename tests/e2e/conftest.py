@@ -41,6 +41,8 @@ class LocalStack:
     base_url: str
     aws_endpoint: str
     process: subprocess.Popen[str]
+    # This stack's state for `make audit` (SMSGATE_STATE_FILE), apart from any other running stack.
+    state_file: Path
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -58,6 +60,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         "SMSGATE_API_PORT": str(api_port),
         "SMSGATE_AWS_PORT": str(aws_port),
         "SMSGATE_AUDIT_INTERVAL_SECONDS": "3600",
+        # The audit acts from 20 messages in the window (100 by default): tests/e2e/test_audit.py.
+        "SMSGATE_AUDIT_MIN_SAMPLE": "20",
+        "SMSGATE_STATE_FILE": str(log.parent / "stack.json"),
         "PYTHONUNBUFFERED": "1",
     }
     with log.open("w") as output:
@@ -69,7 +74,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             stderr=subprocess.STDOUT,
             text=True,
         )
-    stack = LocalStack(f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process)
+    stack = LocalStack(
+        f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process, log.parent / "stack.json"
+    )
 
     def ready() -> bool:
         if process.poll() is not None:
