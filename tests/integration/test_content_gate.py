@@ -17,7 +17,7 @@ from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.policy import gate
 from smsgate.policy.fingerprint import snowshoe_keys
 from smsgate.services import sending
-from tests.integration.conftest import ApiCall, drain
+from tests.integration.conftest import ApiCall, brand_body, campaign_body, drain
 from tests.integration.test_send_gate import opt_in
 
 LOCATION = "loc-content"
@@ -126,6 +126,19 @@ def test_an_age_gated_campaign_relaxes_alcohol_only() -> None:
 def test_a_location_without_a_registered_campaign_relaxes_nothing(location: ApiCall) -> None:
     status, answer = send(location, "Wine tasting Friday: five reds and five whites")
     assert (status, answer["error"]["category"]) == (422, "alcohol")
+
+
+def test_an_approved_age_gated_campaign_relaxes_alcohol_through_the_gate(location: ApiCall) -> None:
+    base = f"/v1/locations/{LOCATION}"
+    age_gated = campaign_body(NUMBERS, use_case="MARKETING", age_gated=True)
+    assert location("PUT", f"{base}/brand", brand_body())[0] == 200
+    assert location("PUT", f"{base}/brand/decision", {"state": "approved"})[0] == 200
+    assert location("PUT", f"{base}/campaign", age_gated)[0] == 200
+    # Submitted, not yet approved: nothing is relaxed.
+    assert send(location, "Wine tasting Friday: five reds and five whites")[0] == 422
+    assert location("PUT", f"{base}/campaign/decision", {"state": "approved"})[0] == 200
+    assert send(location, "Wine tasting Friday: five reds and five whites")[0] == 202
+    assert send(location, "Wine tasting and poker night Friday")[1]["error"]["category"] == "gambling"
 
 
 # --- Order of the rows ------------------------------------------------------------------------

@@ -74,16 +74,10 @@ def check_consent(contact: Contact, kind: str, now: datetime, responsive_window:
     return Refusal(ReasonCode.NO_CONSENT, "The contact has not opted in to messages from this location.")
 
 
-def campaign_use_case(location: Location) -> str | None:
-    """The use case of the location's registered 10DLC campaign, which may relax a content
-    category (`relaxed_categories`). The one seam for registration (issue 9): until the campaign
-    is stored on the location, no use case, so nothing is relaxed."""
-    del location
-    return None
-
-
 def check_content_policy(body: str, use_case: str | None) -> Refusal | None:
-    """Rows 7 (prohibited topic) and 8 (filter evasion) for the body the sender wrote.
+    """Rows 7 (prohibited topic) and 8 (filter evasion) for the body the sender wrote; `use_case`
+    is the location's approved campaign's (`policy.registration.content_use_case`), which may
+    relax a category (`relaxed_categories`).
 
     The gate's decoration (sender identification, opt-out language) is not checked here: it is
     the location's own name and texts, the same on every message (docs/content-policy.md)."""

@@ -15,6 +15,7 @@ from smsgate.policy.bulk import bulk_granted, bulk_notice
 from smsgate.policy.decoration import decorate, needs_introduction
 from smsgate.policy.fingerprint import snowshoe_keys
 from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_until_reset
+from smsgate.policy.registration import content_use_case
 from smsgate.policy.segments import count_segments
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
 from smsgate.settings import get_settings
@@ -92,7 +93,8 @@ def _check_recipient(
 
 
 def _content_refusal(location: Location, body: str) -> gate.Refusal | None:
-    return gate.check_content_policy(body, gate.campaign_use_case(location))
+    """Rows 7-8; an approved age-gated campaign relaxes alcohol (docs/content-policy.md)."""
+    return gate.check_content_policy(body, content_use_case(location.campaign))
 
 
 def _snowshoe_refused(location: Location, body: str, senders: list[str], now: datetime) -> set[str]:
