@@ -1,7 +1,6 @@
 """The status_callback handler under moto: delivery receipts applied once, forward only (issue 5)."""
 
 import json
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,23 +13,17 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local_stack.consumers import sqs_event
-from local_stack.lambdas import LocalContext, load_handler
+from local_stack.lambdas import Handler, LocalContext
 from smsgate.dal import clients, contacts, messages
-from smsgate.errors import SmsgateError
 from smsgate.models.entities import Message, StatusChange
-from smsgate.models.requests import BulkSendRequest, ConsentRequest, PutLocationRequest, SendMessageRequest
+from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
-from smsgate.services.dispatch import Dispatcher
-from smsgate.settings import get_settings
+from tests.integration.conftest import CONTACT, LOCATION, NUMBER, Invoke, refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "events" / "status_callback"
 SAMPLE_MESSAGE_ID = "0b6f1c2e-8d4a-4f7e-9a51-3c2d7e9f4a10"
-LOCATION = "loc-dc-bakery"
-NUMBER = "+12025550188"
-# Contacts outside the US, so that no 10DLC registration stands between a test and the DND check.
-CONTACT = "+447911120143"
 CREATED = datetime(2024, 6, 1, 11, 59, 58, tzinfo=UTC)
 AT = datetime(2024, 6, 1, 12, 0, 7, tzinfo=UTC)
 
@@ -117,9 +110,8 @@ def batch(*messages: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def status_callback(stack: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    handler = load_handler(ROOT / "functions" / "status_callback", f"test-{uuid.uuid4().hex[:8]}")
-    return lambda event: dict(handler(event, LocalContext(function_name="status_callback")))
+def status_callback(handler: Callable[[str], Invoke]) -> Invoke:
+    return handler("status_callback")
 
 
 def receive(status_callback: Callable[[dict[str, Any]], dict[str, Any]], *receipts: dict[str, Any]) -> None:
@@ -127,13 +119,6 @@ def receive(status_callback: Callable[[dict[str, Any]], dict[str, Any]], *receip
     assert status_callback(batch(*(notification(receipt) for receipt in receipts))) == {
         "batchItemFailures": []
     }
-
-
-def add_location() -> None:
-    request = PutLocationRequest(
-        name="DC Bakery", numbers=[NUMBER], created_at=datetime(2023, 1, 1, tzinfo=UTC)
-    )
-    admin.save_location(LOCATION, request, datetime.now(UTC))
 
 
 def queued_message(to: str = CONTACT, message_id: str | None = None, status: str = "queued") -> str:
@@ -187,14 +172,6 @@ def send(to: str = CONTACT) -> str:
     return sending.send_message(request, datetime.now(UTC)).message_id
 
 
-def refusal_of(action: Callable[[], object]) -> ReasonCode | None:
-    try:
-        action()
-    except SmsgateError as refusal:
-        return refusal.code
-    return None
-
-
 def bulk_skipped(to: str = CONTACT) -> list[dict[str, str]]:
     request = BulkSendRequest.model_validate(
         {"location_id": LOCATION, "from": NUMBER, "body": "Fresh bread today.", "recipients": [to]}
@@ -234,9 +211,16 @@ def failing_once(operation: str) -> Iterator[list[str]]:
     ],
 )
 def test_the_sample_events_are_applied(
-    status_callback: Any, stack: Any, sample: str, to: str, status: str, code: int | None, dnd: str
+    status_callback: Any,
+    stack: Any,
+    sample: str,
+    to: str,
+    status: str,
+    code: int | None,
+    dnd: str,
+    location: Any,
 ) -> None:
-    add_location()
+    location()
     queued_message(to=to, message_id=SAMPLE_MESSAGE_ID)
 
     assert status_callback(json.loads((SAMPLES / sample).read_text())) == {"batchItemFailures": []}
@@ -259,9 +243,9 @@ def error_rows() -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize(("fmt", "code"), error_rows())
 def test_every_error_of_the_spec_table_in_every_format(
-    status_callback: Any, stack: Any, fmt: str, code: int
+    status_callback: Any, stack: Any, fmt: str, code: int, location: Any
 ) -> None:
-    add_location()
+    location()
     opt_in()
     message_id = queued_message(status="sent")
     status = AWS_EVENT_FOR[code] if fmt == "aws" else "undelivered"
@@ -297,8 +281,10 @@ def test_every_error_of_the_spec_table_in_every_format(
 
 
 @pytest.mark.parametrize("fmt", ["twilio", "simulator"])
-def test_21610_the_contact_stopped_at_the_carrier_is_a_permanent_dnd(status_callback: Any, fmt: str) -> None:
-    add_location()
+def test_21610_the_contact_stopped_at_the_carrier_is_a_permanent_dnd(
+    status_callback: Any, fmt: str, location: Any
+) -> None:
+    location()
     message_id = queued_message()
 
     receive(status_callback, receipt_message(fmt, message_id, "failed", 21610))
@@ -309,8 +295,8 @@ def test_21610_the_contact_stopped_at_the_carrier_is_a_permanent_dnd(status_call
     )
 
 
-def test_a_temporary_dnd_never_replaces_a_permanent_one(status_callback: Any) -> None:
-    add_location()
+def test_a_temporary_dnd_never_replaces_a_permanent_one(status_callback: Any, location: Any) -> None:
+    location()
     first, second = queued_message(), queued_message()
 
     receive(status_callback, receipt_message("twilio", first, "undelivered", 30004))
@@ -329,9 +315,9 @@ def test_a_temporary_dnd_never_replaces_a_permanent_one(status_callback: Any) ->
     ],
 )
 def test_delivered_and_failed_are_counted_per_location(
-    status_callback: Any, stack: Any, fmt: str, delivered: str, failed: str
+    status_callback: Any, stack: Any, fmt: str, delivered: str, failed: str, location: Any
 ) -> None:
-    add_location()
+    location()
     ok, ko = queued_message(), queued_message()
 
     receive(status_callback, receipt_message(fmt, ok, delivered), receipt_message(fmt, ko, failed, 30008))
@@ -346,8 +332,10 @@ def test_delivered_and_failed_are_counted_per_location(
 
 
 @pytest.mark.parametrize("fmt", ["twilio", "simulator", "aws"])
-def test_a_duplicate_receipt_is_applied_once(status_callback: Any, stack: Any, fmt: str) -> None:
-    add_location()
+def test_a_duplicate_receipt_is_applied_once(
+    status_callback: Any, stack: Any, fmt: str, location: Any
+) -> None:
+    location()
     message_id = queued_message(status="sent")
     status = "TEXT_UNREACHABLE" if fmt == "aws" else "undelivered"
     receipt = receipt_message(fmt, message_id, status, 30003, event_id="evt-1")
@@ -361,9 +349,9 @@ def test_a_duplicate_receipt_is_applied_once(status_callback: Any, stack: Any, f
 
 @pytest.mark.parametrize("fmt", ["twilio", "simulator", "aws"])
 def test_a_late_sent_never_overwrites_delivered_and_joins_the_history(
-    status_callback: Any, stack: Any, fmt: str
+    status_callback: Any, stack: Any, fmt: str, location: Any
 ) -> None:
-    add_location()
+    location()
     message_id = queued_message()
     sent, delivered = ("TEXT_SENT", "TEXT_DELIVERED") if fmt == "aws" else ("sent", "delivered")
 
@@ -376,8 +364,8 @@ def test_a_late_sent_never_overwrites_delivered_and_joins_the_history(
     assert counts(stack) == {"delivered": 1}
 
 
-def test_the_first_final_status_is_the_last_word(status_callback: Any, stack: Any) -> None:
-    add_location()
+def test_the_first_final_status_is_the_last_word(status_callback: Any, stack: Any, location: Any) -> None:
+    location()
     message_id = queued_message(status="sent")
 
     receive(status_callback, receipt_message("twilio", message_id, "delivered"))
@@ -390,8 +378,8 @@ def test_the_first_final_status_is_the_last_word(status_callback: Any, stack: An
     assert counts(stack) == {"delivered": 1}
 
 
-def test_receipts_in_order_move_the_message_forward(status_callback: Any, stack: Any) -> None:
-    add_location()
+def test_receipts_in_order_move_the_message_forward(status_callback: Any, stack: Any, location: Any) -> None:
+    location()
     message_id = queued_message()
 
     for status in ("queued", "sending", "sent", "delivered"):
@@ -401,16 +389,20 @@ def test_receipts_in_order_move_the_message_forward(status_callback: Any, stack:
     assert counts(stack) == {"delivered": 1}
 
 
-def test_a_receipt_for_a_message_we_do_not_know_is_dropped(status_callback: Any, stack: Any) -> None:
-    add_location()
+def test_a_receipt_for_a_message_we_do_not_know_is_dropped(
+    status_callback: Any, stack: Any, location: Any
+) -> None:
+    location()
 
     receive(status_callback, receipt_message("twilio", str(uuid.uuid4()), "undelivered", 30004))
 
     assert counts(stack) == {}
 
 
-def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(status_callback: Any, stack: Any) -> None:
-    add_location()
+def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(
+    status_callback: Any, stack: Any, location: Any
+) -> None:
+    location()
     first, last = queued_message(), queued_message(to="+447911120144")
     poison = notification("{not json")
     inbound_by_mistake = notification(receipt_message("twilio", first, "received"))
@@ -436,9 +428,9 @@ def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(status_callback: A
 
 
 def test_a_receipt_interrupted_midway_is_completed_by_the_redelivery_and_counted_once(
-    status_callback: Any, stack: Any
+    status_callback: Any, stack: Any, location: Any
 ) -> None:
-    add_location()
+    location()
     message_id, other = queued_message(), queued_message(to="+447911120144")
     receipt = notification(receipt_message("twilio", message_id, "undelivered", 30003))
     # A healthy record beside it: a batch whose every record fails is failed as a whole.
@@ -463,13 +455,10 @@ def test_a_receipt_interrupted_midway_is_completed_by_the_redelivery_and_counted
 # --- with the dispatcher and the simulated carrier (SPEC section 12) ------------------------------
 
 
-def dispatch_and_apply(stack: Any, status_callback: Any) -> None:
+def dispatch_and_apply(stack: Any, dispatcher: Handler, status_callback: Any) -> None:
     """Run the dispatcher over the outbound queue, then status_callback over the receipts."""
-    handler = load_handler(ROOT / "functions" / "dispatcher", f"receipts-{uuid.uuid4().hex[:8]}")
-    app: Any = sys.modules[handler.__module__]
-    app.dispatcher = Dispatcher.from_settings(get_settings(), app.clock, sleep=lambda _: None)
     sqs: Any = boto3.client("sqs")
-    for queue, function in (("OutboundQueueUrl", handler), ("CarrierEventsQueueUrl", None)):
+    for queue, function in (("OutboundQueueUrl", dispatcher), ("CarrierEventsQueueUrl", None)):
         url = stack.outputs[queue]
         while page := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
             event = sqs_event(page, f"arn:aws:sqs:us-east-1:123456789012:{queue}", "us-east-1")
@@ -483,14 +472,14 @@ def dispatch_and_apply(stack: Any, status_callback: Any) -> None:
     ("suffix", "code", "dnd"), [("3004", 30004, "permanent"), ("3003", 30003, "temporary")]
 )
 def test_a_simulated_refusal_puts_the_dnd_and_refuses_the_next_send(
-    status_callback: Any, stack: Any, suffix: str, code: int, dnd: str
+    status_callback: Any, stack: Any, suffix: str, code: int, dnd: str, location: Any, dispatcher: Any
 ) -> None:
-    add_location()
+    location()
     contact = f"+44791112{suffix}"
     opt_in(contact)
     message_id = send(contact)
 
-    dispatch_and_apply(stack, status_callback)
+    dispatch_and_apply(stack, dispatcher(), status_callback)
 
     message = message_of(message_id)
     assert (message.status, message.error_code) == ("undelivered", code)
@@ -501,13 +490,13 @@ def test_a_simulated_refusal_puts_the_dnd_and_refuses_the_next_send(
 
 
 def test_a_receipt_that_keeps_failing_reaches_the_dead_letter_queue_while_its_batch_succeeds(
-    stack: Any, monkeypatch: pytest.MonkeyPatch
+    stack: Any, monkeypatch: pytest.MonkeyPatch, location: Any
 ) -> None:
     from local_stack import consumers
     from local_stack.lambdas import FunctionPool
 
     monkeypatch.setattr(consumers, "LOCAL_RETRY_SECONDS", 0)  # redeliver at once: no waiting in tests
-    add_location()
+    location()
     message_id = queued_message()
     [trigger] = [queue for queue in stack.queues if queue.function == "StatusCallbackFunction"]
     function = FunctionPool("status_callback", ROOT / "functions" / "status_callback", 1)
@@ -533,12 +522,12 @@ def test_a_receipt_that_keeps_failing_reaches_the_dead_letter_queue_while_its_ba
     assert counts(stack) == {"delivered": 1}
 
 
-def test_metrics_count_each_status_and_error_code(stack: Any) -> None:
+def test_metrics_count_each_status_and_error_code(stack: Any, location: Any) -> None:
     from smsgate.models.carrier_events import parse_receipt
     from smsgate.observability import metrics
     from smsgate.services.receipts import apply_receipt
 
-    add_location()
+    location()
     first, second = queued_message(), queued_message(to="+447911120144")
     metrics.clear_metrics()
     try:
