@@ -8,6 +8,7 @@ from smsgate.dal import contacts, counters, locations, messages
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import ConsentEntry, Contact, Location
 from smsgate.models.requests import ConsentRequest, PutLocationRequest
+from smsgate.policy.audit import location_status
 from smsgate.policy.consent import is_acquired_list
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.reasons import ReasonCode
@@ -60,7 +61,8 @@ def location_view(location_id: str, now: datetime) -> dict[str, Any]:
         "opt_out_text": location.opt_out_text,
         "sender_text": location.sender_text,
         "revocation_mode": location.revocation_mode,
-        "status": location.status,
+        # A suspension whose end has passed no longer shows (SPEC section 8).
+        "status": location_status(location, now),
         "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
         "brand": registration.registration_view(location.brand),
         "campaign": registration.registration_view(location.campaign),
