@@ -4,7 +4,7 @@ fail and correct, approve, assign numbers, and read it all back from GET locatio
 import uuid
 from datetime import UTC, datetime
 
-from tests.e2e.conftest import LocalStack, register_10dlc
+from tests.e2e.conftest import LocalStack, poll, register_10dlc
 from tests.integration.conftest import brand_body, campaign_body
 
 FROM = "+12025550100"
@@ -63,12 +63,38 @@ def test_a_brand_and_campaign_are_registered_corrected_and_approved(local_stack:
     assert location["volume_cap"] is None
 
 
-def test_the_helper_registers_a_low_volume_location(local_stack: LocalStack) -> None:
+def test_a_registered_low_volume_location_sends_to_a_us_number(local_stack: LocalStack) -> None:
     location_id = new_location(local_stack)
     location = register_10dlc(local_stack, location_id, [FROM], path="low_volume")
     assert location["brand"]["state"] == location["campaign"]["state"] == "approved"
     assert location["campaign"]["numbers"] == [FROM]
     assert location["volume_cap"] == {"limit": 6000, "segments_today": 0, "remaining": 6000}
+
+    to = "+12025550143"
+    consent = local_stack.call(
+        "PUT",
+        f"/v1/locations/{location_id}/contacts/{to.replace('+', '%2B')}/consent",
+        {"source": "web_form", "evidence": "checkbox"},
+    )
+    assert consent.status_code == 200, consent.text
+    accepted = local_stack.call(
+        "POST",
+        "/v1/messages",
+        {
+            "location_id": location_id,
+            "from": FROM,
+            "to": to,
+            "body": "Your visit is at 9.",
+            "kind": "workflow",
+        },
+    )
+    assert accepted.status_code == 202, accepted.text
+    message_id = accepted.json()["message_id"]
+
+    def delivered() -> bool:
+        return bool(local_stack.call("GET", f"/v1/messages/{message_id}").json()["status"] == "delivered")
+
+    poll(delivered, timeout=30)
 
 
 def test_an_invalid_brand_is_answered_400_over_http(local_stack: LocalStack) -> None:
