@@ -4,8 +4,6 @@ import base64
 import hashlib
 import hmac
 import json
-import sys
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,23 +15,18 @@ import pytest
 
 from local_stack.api_server import http_api_event
 from local_stack.consumers import sqs_event
-from local_stack.lambdas import LocalContext, load_handler
 from local_stack.stack import Route
-from smsgate.api.webhooks import INBOUND_PATH, STATUS_PATH, register_webhooks
+from smsgate.api.webhooks import INBOUND_PATH, STATUS_PATH
 from smsgate.dal import contacts, messages
 from smsgate.models.carrier_events import parse_inbound, parse_receipt
 from smsgate.models.entities import Message, StatusChange
-from smsgate.models.requests import PutLocationRequest
-from smsgate.services import admin
 from smsgate.services.envelopes import sns_message
 from smsgate.settings import get_settings
+from tests.integration.conftest import CONTACT, LOCATION, NUMBER, Invoke
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL_TOKEN = "local-dev-token"  # SPEC section 12
 BASE_URL = "http://127.0.0.1:3000"
-LOCATION = "loc-dc-bakery"
-NUMBER = "+12025550188"
-CONTACT = "+447911120143"
 
 STATUS_PARAMS = {
     "AccountSid": "AC0123456789abcdef0123456789abcdef",
@@ -73,18 +66,9 @@ Post = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def send_gate(stack: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """The send_gate handler, with the webhook routes."""
-    handler = load_handler(ROOT / "functions" / "send_gate", f"webhooks-{uuid.uuid4().hex[:8]}")
-    app: Any = sys.modules[handler.__module__].app
-    if f"POST{STATUS_PATH}" not in app._route_keys:  # until api.routes.create_app registers them
-        register_webhooks(app)
-    return lambda event: dict(handler(event, LocalContext(function_name="send_gate")))
-
-
-@pytest.fixture
-def post(send_gate: Callable[[dict[str, Any]], dict[str, Any]]) -> Post:
+def post(handler: Callable[[str], Invoke]) -> Post:
     """POST a form to the send_gate handler, as API Gateway's HTTP API (payload 2.0) would."""
+    send_gate = handler("send_gate")
 
     def send(
         path: str,
@@ -192,8 +176,9 @@ def test_a_parameter_posted_empty_is_signed_and_kept(post: Post, stack: Any) -> 
         ("twilio_inbound_webhook.json", "InboundQueueUrl"),
     ],
 )
-def test_the_sample_webhook_events_are_accepted(send_gate: Any, stack: Any, sample: str, output: str) -> None:
+def test_the_sample_webhook_events_are_accepted(handler: Any, stack: Any, sample: str, output: str) -> None:
     event = json.loads((ROOT / "events" / "send_gate" / sample).read_text())
+    send_gate = handler("send_gate")
 
     assert send_gate(event)["statusCode"] == 200
     assert len(queued(stack, output)) == 1
@@ -308,17 +293,17 @@ def test_an_unreadable_token_parameter_is_a_503_and_queues_nothing(
 # --- from Twilio's request to the applied effect --------------------------------------------------
 
 
-def consume(stack: Any, output: str, function: str) -> dict[str, Any]:
+def consume(stack: Any, output: str, consumer: Invoke) -> dict[str, Any]:
     """Hand what waits on a queue to a consumer, as Lambda's event source mapping does."""
     sqs: Any = boto3.client("sqs")
     page = sqs.receive_message(QueueUrl=stack.outputs[output], MaxNumberOfMessages=10)["Messages"]
-    handler = load_handler(ROOT / "functions" / function, f"webhooks-{uuid.uuid4().hex[:8]}")
-    event = sqs_event(page, f"arn:aws:sqs:us-east-1:123456789012:{output}", "us-east-1")
-    return dict(handler(event, LocalContext(function_name=function)))
+    return consumer(sqs_event(page, f"arn:aws:sqs:us-east-1:123456789012:{output}", "us-east-1"))
 
 
-def test_a_signed_stop_and_status_callback_reach_the_contact(post: Post, stack: Any) -> None:
-    admin.save_location(LOCATION, PutLocationRequest(name="DC Bakery", numbers=[NUMBER]), datetime.now(UTC))
+def test_a_signed_stop_and_status_callback_reach_the_contact(
+    post: Post, stack: Any, handler: Any, location: Any
+) -> None:
+    location()
     now = datetime.now(UTC)
     messages.put_message(
         Message(
@@ -337,7 +322,7 @@ def test_a_signed_stop_and_status_callback_reach_the_contact(post: Post, stack: 
     query, signature = signed_status("0b6f1c2e")
 
     assert post(STATUS_PATH, STATUS_PARAMS, query=query, signature=signature)["statusCode"] == 200
-    assert consume(stack, "CarrierEventsQueueUrl", "status_callback") == {"batchItemFailures": []}
+    assert consume(stack, "CarrierEventsQueueUrl", handler("status_callback")) == {"batchItemFailures": []}
 
     message = messages.get_message("0b6f1c2e")
     assert message is not None and (message.status, message.error_code) == ("undelivered", 30004)
@@ -345,7 +330,7 @@ def test_a_signed_stop_and_status_callback_reach_the_contact(post: Post, stack: 
 
     signature = twilio_signature(LOCAL_TOKEN, f"{BASE_URL}{INBOUND_PATH}", INBOUND_PARAMS)
     assert post(INBOUND_PATH, INBOUND_PARAMS, signature=signature)["statusCode"] == 200
-    assert consume(stack, "InboundQueueUrl", "inbound_keyword") == {"batchItemFailures": []}
+    assert consume(stack, "InboundQueueUrl", handler("inbound_keyword")) == {"batchItemFailures": []}
 
     contact = contacts.get_contact(LOCATION, CONTACT)
     assert (contact.consent.state, contact.dnd.state) == ("opted_out", "permanent")
