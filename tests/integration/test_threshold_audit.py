@@ -427,3 +427,22 @@ def test_the_report_flags_approved_campaigns_without_numbers(
     assert report["campaigns_without_numbers"] == ["idle"]
     flagged = [line for line in logged(log_lines) if line.get("action") == "flag_non_usage"]
     assert [(line["action"], line["location_ids"]) for line in flagged] == [("flag_non_usage", ["idle"])]
+
+
+def test_the_sample_events_are_accepted_by_the_handler(stack: Any, send_gate: ApiCall) -> None:
+    """events/threshold_audit: the schedule's event and one fanned-out chunk (sam local invoke -e)."""
+    handler = load_handler(ROOT / "functions" / "threshold_audit", uuid.uuid4().hex)
+    put_location(send_gate, "bright-smiles")
+    count("bright-smiles", datetime(2025, 1, 20, 18, 40, tzinfo=UTC), sent=100, failed=13)
+    chunk = json.loads((ROOT / "events" / "threshold_audit" / "audit_chunk.json").read_text())
+
+    assert handler(chunk, LocalContext("threshold_audit")) == {"batchItemFailures": []}
+    report = handler(SCHEDULED, LocalContext("threshold_audit"))
+    assert (report["at"], report["active_locations"], report["suspended"]) == (
+        "2025-01-20T19:00:00+00:00",
+        1,
+        0,
+    )
+    # Suspended by the chunk of 2025-01-20 19:00 for 72 hours, long over by now.
+    shown = location(send_gate, "bright-smiles")
+    assert (shown["status"], shown["suspended_until"]) == ("active", "2025-01-23T19:00:00+00:00")

@@ -128,52 +128,48 @@ def warning_update(location_id: str, now: datetime) -> dict[str, Any]:
     }
 
 
+def _update_if(location_id: str, **update: Any) -> bool:
+    """A conditional update of the location; False when its condition did not hold."""
+    try:
+        _table().update_item(Key=_location_key(location_id), **update)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def restore_active(location_id: str, from_status: str, now: datetime) -> bool:
     """Back to `active` from a warning, or from a suspension that has ended; False when the
     status changed meanwhile."""
     condition = "#status = :from"
+    values: dict[str, Any] = {":active": "active", ":none": None, ":from": from_status}
     if from_status == "suspended":
         condition += " AND suspended_until <= :now"
-    try:
-        _table().update_item(
-            Key=_location_key(location_id),
-            UpdateExpression="SET #status = :active, suspended_until = :none",
-            ConditionExpression=condition,
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":active": "active",
-                ":none": None,
-                ":from": from_status,
-                **({":now": iso(now)} if from_status == "suspended" else {}),
-            },
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+        values[":now"] = iso(now)
+    return _update_if(
+        location_id,
+        UpdateExpression="SET #status = :active, suspended_until = :none",
+        ConditionExpression=condition,
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues=values,
+    )
 
 
 def lift_suspension(location_id: str, actor: str, now: datetime) -> bool:
     """An operator ends the location's suspension now; False when it was not suspended."""
-    try:
-        _table().update_item(
-            Key=_location_key(location_id),
-            UpdateExpression=(
-                "SET #status = :active, suspended_until = :none, lifted_at = :now, lifted_by = :actor"
-            ),
-            ConditionExpression="attribute_exists(pk) AND #status = :suspended",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":active": "active",
-                ":none": None,
-                ":suspended": "suspended",
-                ":now": iso(now),
-                ":actor": actor,
-            },
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return _update_if(
+        location_id,
+        UpdateExpression=(
+            "SET #status = :active, suspended_until = :none, lifted_at = :now, lifted_by = :actor"
+        ),
+        ConditionExpression="attribute_exists(pk) AND #status = :suspended",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":active": "active",
+            ":none": None,
+            ":suspended": "suspended",
+            ":now": iso(now),
+            ":actor": actor,
+        },
+    )
