@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
+import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,22 @@ def pool() -> Iterator[ThreadPoolExecutor]:
         yield executor
 
 
+def one_request_at_a_time(server: Any) -> None:
+    """DynamoDB applies each request atomically; moto's backends are not thread-safe (under
+    racing threads its server has been seen to evaluate a condition and apply an update with
+    another request in between, and to fail transact_write_items with 'dictionary changed size
+    during iteration'). So the server handles one request at a time: the racing threads'
+    requests still interleave freely, which is what a read-modify-write would lose to."""
+    wsgi = server._server  # werkzeug's server, made by ThreadedMotoServer.start()
+    app, lock = wsgi.app, threading.Lock()
+
+    def serialised(environ: Any, start_response: Any) -> Any:
+        with lock:
+            return app(environ, start_response)
+
+    wsgi.app = serialised
+
+
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
     """moto's server on a free port holding the stack created from template.yaml, as `make run` does."""
@@ -42,8 +59,11 @@ def moto_server() -> Iterator[str]:
     template = _cloudformation_template()  # before the server starts: it runs under mock_aws
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
     server.start()
+    one_request_at_a_time(server)
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
+    # moto's state lives in this process, shared with the in-process mocks: start and end empty.
+    requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AWS_ENDPOINT_URL", endpoint)
         patch.setattr(local, "to_cloudformation", lambda *_: template)
@@ -55,6 +75,7 @@ def moto_server() -> Iterator[str]:
         try:
             yield endpoint
         finally:
+            requests.post(f"{endpoint}/moto-api/reset", timeout=10).raise_for_status()
             get_settings.cache_clear()
             clients.reset()
             server.stop()
