@@ -33,6 +33,12 @@ def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[in
 
     One conditional ADD per attempt: the counter can never pass `limit`, however many callers
     race. A bulk reserves its whole chunk in one write and, when fewer remain, takes what is left.
+
+    What racing callers get (tests/integration/test_counter_concurrency.py): each grant is the
+    slice [used before, used before + granted) of the counter, the slices never overlap and leave
+    no gap; a caller gets less than it asked only when the counter is full, so, releases aside,
+    the callers together get exactly min(limit, what they asked). With `wanted` 0 nothing is
+    read and "used before" is 0.
     """
     wanted = min(wanted, limit)
     used_now = 0
