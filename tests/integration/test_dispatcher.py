@@ -24,13 +24,13 @@ from smsgate.carriers.aws_eum import AwsEumCarrier
 from smsgate.carriers.factory import TwilioFromSecret, carrier_for
 from smsgate.carriers.throughput import NumberThrottle
 from smsgate.dal import contacts, events, messages, outbound
-from smsgate.errors import SmsgateError
 from smsgate.models.entities import Message, StatusChange
-from smsgate.models.requests import ConsentRequest, PutLocationRequest, SendMessageRequest
+from smsgate.models.requests import ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
 from smsgate.services.dispatch import Dispatcher
 from smsgate.settings import Settings, get_settings
+from tests.integration.conftest import refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "events" / "dispatcher" / "outbound_message.json"
@@ -170,14 +170,6 @@ def twilio_deployment(stack: Any, monkeypatch: pytest.MonkeyPatch, fake_twilio: 
     clear_secret_cache()
 
 
-def load_dispatcher(instance: str, sleep: RecordingSleep) -> Handler:
-    """A fresh dispatcher instance (its own module, as one Lambda instance), sleeping no real time."""
-    handler = load_handler(ROOT / "functions" / "dispatcher", f"{instance}-{uuid.uuid4().hex[:8]}")
-    app: Any = sys.modules[handler.__module__]
-    app.dispatcher = Dispatcher.from_settings(get_settings(), app.clock, sleep=sleep)
-    return handler
-
-
 def context(seconds_left: float = 30.0) -> LocalContext:
     class Context(LocalContext):
         def get_remaining_time_in_millis(self) -> int:
@@ -265,23 +257,25 @@ def status_of(message_id: str) -> tuple[str, int | None]:
 # --- the simulator, the local default -------------------------------------------------------
 
 
-def test_the_sample_event_runs_through_the_handler(stack: Any, no_sleep: RecordingSleep) -> None:
+def test_the_sample_event_runs_through_the_handler(
+    stack: Any, no_sleep: RecordingSleep, dispatcher: Any
+) -> None:
     event = json.loads(SAMPLE.read_text())
     record = outbound.OutboundRecord.model_validate_json(event["Records"][0]["body"])
     put_queued(record.message_id, to=record.to)
-    answer = load_dispatcher("sample", no_sleep)(event, context())
+    answer = dispatcher(no_sleep, "sample")(event, context())
     assert failed_records(answer) == []
     assert status_of(record.message_id) == ("sent", None)
 
 
 def test_a_queued_message_is_sent_on_the_simulator_and_its_receipt_published(
-    stack: Any, no_sleep: RecordingSleep
+    stack: Any, no_sleep: RecordingSleep, dispatcher: Any
 ) -> None:
     assert get_settings().carrier == "simulator"
     delivered, undelivered = put_queued(), put_queued(to="+12025553004")
     event = queue_event(stack, [delivered, undelivered])
 
-    answer = load_dispatcher("simulator", no_sleep)(event, context())
+    answer = dispatcher(no_sleep, "simulator")(event, context())
 
     assert failed_records(answer) == []
     for record in (delivered, undelivered):
@@ -302,10 +296,10 @@ def test_a_queued_message_is_sent_on_the_simulator_and_its_receipt_published(
 
 
 def test_the_twilio_request_carries_the_message_and_its_status_callback(
-    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
 ) -> None:
     record = put_queued()
-    answer = load_dispatcher("twilio", no_sleep)(queue_event(twilio_deployment, [record]), context())
+    answer = dispatcher(no_sleep, "twilio")(queue_event(twilio_deployment, [record]), context())
     assert failed_records(answer) == []
     [form] = fake_twilio.forms
     assert {name: values[0] for name, values in form.items()} == {
@@ -320,11 +314,11 @@ def test_the_twilio_request_carries_the_message_and_its_status_callback(
 
 
 def test_a_redelivered_queue_message_sends_nothing_twice(
-    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
 ) -> None:
     record = put_queued()
     event = queue_event(twilio_deployment, [record])
-    first, second = load_dispatcher("first", no_sleep), load_dispatcher("second", no_sleep)
+    first, second = dispatcher(no_sleep, "first"), dispatcher(no_sleep, "second")
 
     answers = [first(event, context()), first(event, context()), second(event, context())]
 
@@ -335,12 +329,12 @@ def test_a_redelivered_queue_message_sends_nothing_twice(
 
 
 def test_a_throttled_send_is_retried_and_succeeds(
-    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
 ) -> None:
     fake_twilio.answer_next(twilio_error(429, 20429, {"Retry-After": "1"}))
     record = put_queued()
 
-    answer = load_dispatcher("throttled", no_sleep)(queue_event(twilio_deployment, [record]), context())
+    answer = dispatcher(no_sleep, "throttled")(queue_event(twilio_deployment, [record]), context())
 
     assert failed_records(answer) == []
     assert fake_twilio.sends_to(record.message_id) == 2
@@ -350,14 +344,14 @@ def test_a_throttled_send_is_retried_and_succeeds(
 
 
 def test_a_permanent_rejection_is_not_retried_and_fails_the_message(
-    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
 ) -> None:
     fake_twilio.answer_next(twilio_error(400, 21610))
     record = put_queued()
     event = queue_event(twilio_deployment, [record])
-    dispatcher = load_dispatcher("rejected", no_sleep)
+    handler = dispatcher(no_sleep, "rejected")
 
-    answer = dispatcher(event, context())
+    answer = handler(event, context())
 
     assert failed_records(answer) == []  # nothing left for a redelivery to change
     assert fake_twilio.sends_to(record.message_id) == 1
@@ -370,23 +364,9 @@ def test_a_permanent_rejection_is_not_retried_and_fails_the_message(
         ("failed", 21610),
     ]
     # Attempted, so counted in the audit's denominator; a redelivery neither sends nor counts again.
-    dispatcher(event, context())
+    handler(event, context())
     assert fake_twilio.sends_to(record.message_id) == 1
     assert sent_counted(twilio_deployment) == 1
-
-
-def opted_in_location(contact: str) -> None:
-    now = datetime.now(UTC)
-    admin.save_location(LOCATION, PutLocationRequest(name="Bright Smiles", numbers=[FROM]), now)
-    admin.record_consent(LOCATION, contact, ConsentRequest(source="web form"), "api", now)
-
-
-def refusal_of(action: Callable[[], object]) -> ReasonCode | None:
-    try:
-        action()
-    except SmsgateError as refusal:
-        return refusal.code
-    return None
 
 
 def aws_dispatcher(instance: str, sleep: RecordingSleep, stubber_for: Callable[[Any], None]) -> Handler:
@@ -408,19 +388,25 @@ def aws_dispatcher(instance: str, sleep: RecordingSleep, stubber_for: Callable[[
 
 @pytest.mark.parametrize("carrier", ["twilio", "aws"])
 def test_21610_an_unsubscribed_recipient_is_a_permanent_dnd(
-    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, carrier: str
+    twilio_deployment: Any,
+    fake_twilio: FakeTwilio,
+    no_sleep: RecordingSleep,
+    carrier: str,
+    dispatcher: Any,
+    location: Any,
 ) -> None:
     """Twilio's 21610 ("Attempt to send to unsubscribed recipient"), or AWS's opted-out
     destination: the contact replied STOP to the number at the carrier. The `failed` receipt
     puts a permanent DND, so the next send is refused and the API cannot lift it (SPEC 6, 7)."""
     contact = "+447911120143"  # outside the US: no 10DLC registration before the DND check
-    opted_in_location(contact)
+    location(numbers=(FROM,), location_id=LOCATION)
+    admin.record_consent(LOCATION, contact, ConsentRequest(source="web form"), "api", datetime.now(UTC))
     record = put_queued(to=contact)
     if carrier == "twilio":
         fake_twilio.answer_next(twilio_error(400, 21610))
-        dispatcher = load_dispatcher("unsubscribed", no_sleep)
+        handler = dispatcher(no_sleep, "unsubscribed")
     else:
-        dispatcher = aws_dispatcher(
+        handler = aws_dispatcher(
             "unsubscribed",
             no_sleep,
             lambda stubber: stubber.add_client_error(
@@ -431,7 +417,7 @@ def test_21610_an_unsubscribed_recipient_is_a_permanent_dnd(
             ),
         )
 
-    answer = dispatcher(queue_event(twilio_deployment, [record]), context())
+    answer = handler(queue_event(twilio_deployment, [record]), context())
 
     assert failed_records(answer) == []
     assert status_of(record.message_id) == ("failed", 21610)
@@ -445,16 +431,16 @@ def test_21610_an_unsubscribed_recipient_is_a_permanent_dnd(
 
 
 def test_a_persisting_transient_failure_is_a_batch_item_failure_and_releases_the_claim(
-    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
 ) -> None:
     ok, failing = put_queued(), put_queued()
     event = queue_event(twilio_deployment, [ok, failing])
     fake_twilio.answer_next(*[twilio_error(500, 20500)] * 3)  # the first record's three attempts
     first = json.loads(event["Records"][0]["body"])["message_id"]
     ok, failing = (failing, ok) if first == ok.message_id else (ok, failing)
-    dispatcher = load_dispatcher("transient", no_sleep)
+    handler = dispatcher(no_sleep, "transient")
 
-    answer = dispatcher(event, context())
+    answer = handler(event, context())
 
     assert failed_records(answer) == [sqs_message_id(event, failing.message_id)]
     assert fake_twilio.sends_to(failing.message_id) == 3  # CARRIER_SEND_ATTEMPTS
@@ -464,36 +450,40 @@ def test_a_persisting_transient_failure_is_a_batch_item_failure_and_releases_the
     assert sent_counted(twilio_deployment) == 1
     # SQS redelivers the failed record; Twilio answers again, and the message goes out once.
     redelivery = {"Records": [r for r in event["Records"] if r["messageId"] in failed_records(answer)]}
-    assert failed_records(dispatcher(redelivery, context())) == []
+    assert failed_records(handler(redelivery, context())) == []
     assert fake_twilio.sends_to(failing.message_id) == 4
     assert status_of(failing.message_id) == ("sent", None)
     assert sent_counted(twilio_deployment) == 2
 
 
 def test_no_attempt_starts_that_the_invocation_could_not_finish(
-    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
 ) -> None:
     record = put_queued()
     event = queue_event(twilio_deployment, [record])
-    dispatcher = load_dispatcher("late", no_sleep)
+    handler = dispatcher(no_sleep, "late")
 
-    answer = dispatcher(event, context(seconds_left=3.0))  # less than a carrier timeout
+    answer = handler(event, context(seconds_left=3.0))  # less than a carrier timeout
 
     assert failed_records(answer) == [event["Records"][0]["messageId"]]
     assert fake_twilio.forms == []
     assert not events.is_applied(f"send#{record.message_id}")
-    assert failed_records(dispatcher(event, context())) == []
+    assert failed_records(handler(event, context())) == []
     assert fake_twilio.sends_to(record.message_id) == 1
 
 
 def test_sends_from_one_number_keep_to_its_throughput(
-    twilio_deployment: Any, monkeypatch: pytest.MonkeyPatch, fake_twilio: FakeTwilio, no_sleep: RecordingSleep
+    twilio_deployment: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_twilio: FakeTwilio,
+    no_sleep: RecordingSleep,
+    dispatcher: Any,
 ) -> None:
     monkeypatch.setenv("NUMBER_MPS", "0.2")
     get_settings.cache_clear()
     records = [put_queued(), put_queued()]
 
-    answer = load_dispatcher("mps", no_sleep)(queue_event(twilio_deployment, records), context())
+    answer = dispatcher(no_sleep, "mps")(queue_event(twilio_deployment, records), context())
 
     assert failed_records(answer) == []
     assert len(fake_twilio.forms) == 2
