@@ -86,19 +86,17 @@ def main() -> None:
     import logging
     import warnings
 
-    from moto.server import ThreadedMotoServer
-
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message="Tried to parse .* but it's not supported")
 
     from local_stack.api_server import make_server
     from local_stack.consumers import QueueConsumer, Schedule, schedule_seconds
     from local_stack.lambdas import FunctionPool
+    from local_stack.moto_server import start_moto_server
     from local_stack.stack import create_stack
 
     started = time.monotonic()
-    moto = ThreadedMotoServer(ip_address=host, port=aws_port, verbose=False)
-    moto.start()
+    moto = start_moto_server(host, aws_port)
     base_url = f"http://{host}:{api_port}"
     parameters = {"PublicBaseUrl": base_url, "Stage": "dev", "Carrier": "simulator"}
     if config["audit_min_sample"]:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 import requests
@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local_stack import stack as local
+from local_stack.moto_server import start_moto_server
 from smsgate.dal import clients, counters
 from smsgate.settings import get_settings
 from tests.conftest import _cloudformation_template
@@ -35,31 +36,11 @@ def pool() -> Iterator[ThreadPoolExecutor]:
         yield executor
 
 
-def one_request_at_a_time(server: Any) -> None:
-    """DynamoDB applies each request atomically; moto's backends are not thread-safe (under
-    racing threads its server has been seen to evaluate a condition and apply an update with
-    another request in between, and to fail transact_write_items with 'dictionary changed size
-    during iteration'). So the server handles one request at a time: the racing threads'
-    requests still interleave freely, which is what a read-modify-write would lose to."""
-    wsgi = server._server  # werkzeug's server, made by ThreadedMotoServer.start()
-    app, lock = wsgi.app, threading.Lock()
-
-    def serialised(environ: Any, start_response: Any) -> Any:
-        with lock:
-            return app(environ, start_response)
-
-    wsgi.app = serialised
-
-
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
     """moto's server on a free port holding the stack created from template.yaml, as `make run` does."""
-    from moto.server import ThreadedMotoServer
-
     template = _cloudformation_template()  # before the server starts: it runs under mock_aws
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
-    server.start()
-    one_request_at_a_time(server)
+    server = start_moto_server("127.0.0.1", free_port())
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
     # moto's state lives in this process, shared with the in-process mocks: start and end empty.
