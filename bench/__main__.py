@@ -3,9 +3,9 @@
 Sizes are environment variables, so a quick look takes seconds:
 
     SMSGATE_BENCH_RECIPIENTS   recipients of the bulk (5000)
-    SMSGATE_BENCH_NAIVE        recipients sent one `POST /v1/messages` each (500)
-    SMSGATE_BENCH_DECISIONS    single messages through the handler for decisions/s (200)
-    SMSGATE_BENCH_IMPORT_RUNS  cold imports per handler, the fastest kept (3)
+    SMSGATE_BENCH_NAIVE        recipients sent one `POST /v1/messages` each (200)
+    SMSGATE_BENCH_DECISIONS    single messages through the handler for decisions/s (100)
+    SMSGATE_BENCH_IMPORT_RUNS  cold imports per handler, the fastest kept (2)
 """
 
 import json
@@ -36,7 +36,7 @@ def _size(name: str, default: int) -> int:
 
 def run() -> dict[str, Any]:
     compared = gate.compare(
-        _size("SMSGATE_BENCH_RECIPIENTS", gate.BULK_RECIPIENTS), _size("SMSGATE_BENCH_NAIVE", 500)
+        _size("SMSGATE_BENCH_RECIPIENTS", gate.BULK_RECIPIENTS), _size("SMSGATE_BENCH_NAIVE", 200)
     )
     for path in ("bulk", "naive"):
         compared[path]["cost_per_million_messages"] = gate.cost_per_million(compared[path], PRICES)
@@ -56,8 +56,8 @@ def run() -> dict[str, Any]:
         },
         "prices": {**PRICES, "region": "us-east-1", "on_demand": True, "assumed_on": PRICES_ASSUMED_ON},
         "gate": compared,
-        "decisions": decisions.measure(_size("SMSGATE_BENCH_DECISIONS", 200)),
-        "imports": imports.measure(_size("SMSGATE_BENCH_IMPORT_RUNS", imports.RUNS)),
+        "decisions": decisions.measure(_size("SMSGATE_BENCH_DECISIONS", 100)),
+        "imports": imports.measure(_size("SMSGATE_BENCH_IMPORT_RUNS", 2)),
     }
 
 

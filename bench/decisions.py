@@ -42,7 +42,7 @@ def _policy_chain(now: datetime) -> Any:
     from smsgate.policy.decoration import decorate, needs_introduction
     from smsgate.policy.fingerprint import snowshoe_keys
     from smsgate.policy.limits import counter_day, daily_limit
-    from smsgate.policy.registration import check_registration
+    from smsgate.policy.registration import check_registration, content_use_case
     from smsgate.policy.segments import count_segments
 
     location = Location(
@@ -62,7 +62,7 @@ def _policy_chain(now: datetime) -> Any:
             lambda: check_registration(location, SENDER, contact.phone),
             lambda: gate.check_dnd(contact),
             lambda: gate.check_consent(contact, kind, now, window),
-            lambda: gate.check_content_policy(body, gate.campaign_use_case(location)),
+            lambda: gate.check_content_policy(body, content_use_case(location.campaign)),
         )
         for check in checks:
             refusal = check()

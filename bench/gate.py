@@ -11,9 +11,11 @@ territories, so the 10DLC registration row (SPEC section 3, row 4) does not appl
 """
 
 import json
+import logging
 import os
 import time
 import uuid
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -158,13 +160,19 @@ def gate_stack() -> Iterator[Gate]:
     """A fresh in-process moto backend holding the stack of template.yaml, and the gate on it."""
     from moto import mock_aws
 
+    saved = dict(os.environ)
+    os.environ.update(_ENVIRONMENT)  # before powertools reads it, at the first import
+
     from local_stack.stack import create_stack
     from smsgate.dal import clients
     from smsgate.observability import logger
     from smsgate.settings import get_settings
 
-    saved = dict(os.environ)
     level = logger.log_level
+    # moto names every template resource its CloudFormation skips, and powertools warns of
+    # invocations without metrics: noise around the table, not findings.
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"moto\..*|aws_lambda_powertools\..*")
     os.environ.update(_ENVIRONMENT)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     aws_calls.install()
