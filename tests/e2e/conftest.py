@@ -102,19 +102,12 @@ def register_10dlc(
 ) -> dict[str, Any]:
     """Submit and approve the location's 10DLC brand and campaign with `numbers` assigned, over
     HTTP (the operator's decision routes): US destinations then pass row 4 of the gate."""
-    from tests.integration.conftest import brand_body, campaign_body
+    from tests.integration.conftest import registration_steps
 
-    base = f"/v1/locations/{location_id}"
-    steps = (
-        (f"{base}/brand", brand_body(path=path)),
-        (f"{base}/brand/decision", {"state": "approved"}),
-        (f"{base}/campaign", campaign_body(numbers)),
-        (f"{base}/campaign/decision", {"state": "approved"}),
-    )
-    for path_, body in steps:
+    for path_, body in registration_steps(location_id, numbers, path):
         answer = stack.call("PUT", path_, body)
         assert answer.status_code == 200, (path_, answer.text)
-    shown = stack.call("GET", base)
+    shown = stack.call("GET", f"/v1/locations/{location_id}")
     assert shown.status_code == 200, shown.text
     location: dict[str, Any] = shown.json()
     return location

@@ -193,19 +193,24 @@ def campaign_body(numbers: list[str], **overrides: Any) -> dict[str, Any]:
     }
 
 
+def registration_steps(location_id: str, numbers: list[str], path: str) -> list[tuple[str, dict[str, Any]]]:
+    """The PUTs that submit and approve a brand and a campaign with `numbers` assigned."""
+    base = f"/v1/locations/{location_id}"
+    return [
+        (f"{base}/brand", brand_body(path=path)),
+        (f"{base}/brand/decision", {"state": "approved"}),
+        (f"{base}/campaign", campaign_body(numbers)),
+        (f"{base}/campaign/decision", {"state": "approved"}),
+    ]
+
+
 def register_10dlc(
     api: ApiCall, location_id: str, numbers: list[str], path: str = "standard"
 ) -> dict[str, Any]:
     """Submit and approve the location's brand and campaign with `numbers` assigned, over the
     API (the operator's decision routes): US destinations then pass row 4 of the gate."""
     base = f"/v1/locations/{location_id}"
-    steps = (
-        (f"{base}/brand", brand_body(path=path)),
-        (f"{base}/brand/decision", {"state": "approved"}),
-        (f"{base}/campaign", campaign_body(numbers)),
-        (f"{base}/campaign/decision", {"state": "approved"}),
-    )
-    for path_, body in steps:
+    for path_, body in registration_steps(location_id, numbers, path):
         status, answer, _ = api("PUT", path_, body)
         assert status == 200, (path_, answer)
     status, location, _ = api("GET", base)

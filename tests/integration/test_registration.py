@@ -391,7 +391,7 @@ def test_the_location_answer_shows_registration_and_volume(api: ApiCall) -> None
 
 def test_a_refusal_carries_the_code_the_api_maps(api: ApiCall) -> None:
     with pytest.raises(SmsgateError) as raised:
-        registration.decide_brand("loc-1", registration_decision(), NOW)
+        registration.decide("loc-1", "brand", registration_decision(), NOW)
     assert raised.value.code == ReasonCode.REGISTRATION_LOCKED and raised.value.status == 409
 
 

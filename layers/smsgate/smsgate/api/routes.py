@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from botocore.exceptions import BotoCoreError, ClientError
 
+from smsgate.api.access import location_access, operators_only, principal_of, require_access
 from smsgate.api.errors import aws_error_response, error_response, json_response, validation_response
 from smsgate.api.webhooks import register_webhooks
 from smsgate.errors import SmsgateError
@@ -47,12 +48,12 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
     side by side, and a resolver holds the event it is answering)."""
     app = APIGatewayHttpResolver(enable_validation=True)
     app.enable_swagger(path="/v1/docs", title="smsgate", version="0.1.0", openapi_version="3.1.0")
+    # Who may act on which location: one check before every route (smsgate.api.access).
+    app.use(middlewares=[location_access])
 
     def caller() -> str:
         """Who made the request, for the consent ledger's actor (the IAM caller when deployed)."""
-        context = app.current_event.request_context
-        iam = context.authorizer.iam if context.authorizer else None
-        return (iam.user_arn or iam.caller_id or "api") if iam else "api"
+        return principal_of(app.current_event) or "api"
 
     @app.exception_handler(SmsgateError)
     def handle_refusal(error: SmsgateError) -> Response[str]:
@@ -72,6 +73,8 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
 
     @app.post("/v1/messages", summary="Gate and queue one message (SPEC section 3)")
     def post_message(request: Annotated[SendMessageRequest, Body()]) -> Response[str]:
+        require_access(app.current_event, request.location_id)
+
         def gate_one() -> Answer:
             message = sending.send_message(request, now())
             return (
@@ -91,6 +94,8 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
 
     @app.post("/v1/messages/bulk", summary="Gate and queue many messages (SPEC section 5)")
     def post_bulk(request: Annotated[BulkSendRequest, Body()]) -> Response[str]:
+        require_access(app.current_event, request.location_id)
+
         def gate_many() -> Answer:
             outcome = sending.send_bulk(request, now())
             return (200 if request.preview else 202), sending.bulk_answer(outcome, request.preview), {}
@@ -100,7 +105,9 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
 
     @app.get("/v1/messages/<message_id>", summary="A message and its status history")
     def get_message(message_id: str) -> dict[str, Any]:
-        return admin.get_message(message_id)
+        message = admin.get_message(message_id)
+        require_access(app.current_event, str(message["location_id"]))
+        return message
 
     @app.put("/v1/locations/<location_id>", summary="Create or update a location")
     def put_location(
@@ -128,21 +135,24 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
         return registration.assign_numbers(location_id, request, now())
 
     @app.put(
-        "/v1/locations/<location_id>/brand/decision", summary="Operator: the carriers' decision on the brand"
+        "/v1/locations/<location_id>/brand/decision",
+        summary="Operator: the carriers' decision on the brand",
+        middlewares=[operators_only],
     )
     def put_brand_decision(
         location_id: LocationId, request: Annotated[DecisionRequest, Body()]
     ) -> dict[str, Any]:
-        return registration.decide_brand(location_id, request, now())
+        return registration.decide(location_id, "brand", request, now())
 
     @app.put(
         "/v1/locations/<location_id>/campaign/decision",
         summary="Operator: the carriers' decision on the campaign",
+        middlewares=[operators_only],
     )
     def put_campaign_decision(
         location_id: LocationId, request: Annotated[DecisionRequest, Body()]
     ) -> dict[str, Any]:
-        return registration.decide_campaign(location_id, request, now())
+        return registration.decide(location_id, "campaign", request, now())
 
     @app.get("/v1/locations/<location_id>/usage", summary="Today's usage against the daily limit")
     def get_usage(location_id: LocationId) -> dict[str, Any]:
@@ -152,7 +162,11 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
     def get_health(location_id: LocationId) -> dict[str, Any]:
         return audit_service.location_health(location_id, now())
 
-    @app.delete("/v1/locations/<location_id>/suspension", summary="Operator: lift the location's suspension")
+    @app.delete(
+        "/v1/locations/<location_id>/suspension",
+        summary="Operator: lift the location's suspension",
+        middlewares=[operators_only],
+    )
     def delete_suspension(location_id: LocationId) -> dict[str, Any]:
         return audit_service.lift_suspension(location_id, caller(), now())
 

@@ -84,19 +84,16 @@ def submit_brand(location_id: str, brand: Brand, previous: Brand | None) -> bool
     return _write(location_id, "brand", brand, previous, EDITABLE_STATES)
 
 
-def record_brand_decision(location_id: str, brand: Brand, previous: Brand) -> bool:
-    """The carriers' decision on a brand: only a pending one."""
-    return _write(location_id, "brand", brand, previous, DECIDABLE_STATES)
-
-
 def submit_campaign(location_id: str, campaign: Campaign, previous: Campaign | None) -> bool:
     """Save or submit a campaign: only a new, draft or failed one (the one-submission rule)."""
     return _write(location_id, "campaign", campaign, previous, EDITABLE_STATES, is_without_numbers(campaign))
 
 
-def record_campaign_decision(location_id: str, campaign: Campaign, previous: Campaign) -> bool:
-    """The carriers' decision on a campaign: only a pending one."""
-    return _write(location_id, "campaign", campaign, previous, DECIDABLE_STATES, is_without_numbers(campaign))
+def record_decision(location_id: str, record: Brand | Campaign, previous: Brand | Campaign) -> bool:
+    """The carriers' decision on a brand or a campaign: only a pending one."""
+    if isinstance(record, Campaign):
+        return _write(location_id, "campaign", record, previous, DECIDABLE_STATES, is_without_numbers(record))
+    return _write(location_id, "brand", record, previous, DECIDABLE_STATES)
 
 
 def assign_campaign_numbers(location_id: str, campaign: Campaign, previous: Campaign) -> bool:

@@ -201,7 +201,7 @@ class StateChange(BaseModel):
     reasons: tuple[str, ...] = ()
 
 
-class _Record(BaseModel):
+class Registration(BaseModel):
     """State of one registration. `revision` grows with every write (optimistic concurrency)."""
 
     model_config = ConfigDict(frozen=True)
@@ -215,10 +215,10 @@ class _Record(BaseModel):
     history: tuple[StateChange, ...] = ()
 
 
-class Brand(_Record):
+class Brand(Registration):
     details: BrandDetails
 
 
-class Campaign(_Record):
+class Campaign(Registration):
     details: CampaignDetails
     numbers: tuple[str, ...] = ()

@@ -16,7 +16,7 @@ import phonenumbers
 
 from smsgate.models.entities import Location
 from smsgate.models.phone import region_of
-from smsgate.models.registration import Brand, Campaign, RegistrationState, StateChange
+from smsgate.models.registration import Brand, Campaign, Registration, RegistrationState, StateChange
 from smsgate.policy.gate import Refusal
 from smsgate.reasons import ReasonCode
 
@@ -37,7 +37,7 @@ REGISTRATION_REGIONS = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
 # A low-volume brand sends at most this many segments a day (SPEC section 9; seed 002).
 LOW_VOLUME_DAILY_SEGMENTS = 6000
 
-R = TypeVar("R", Brand, Campaign)
+R = TypeVar("R", bound=Registration)
 
 
 def destination_region(to: str) -> str | None:

@@ -113,30 +113,19 @@ def assign_numbers(location_id: str, request: CampaignNumbersRequest, now: datet
     return _view(campaign)
 
 
-def decide_brand(location_id: str, request: DecisionRequest, now: datetime) -> dict[str, Any]:
-    """Record the carriers' decision on a pending brand (an operator's action)."""
+def decide(
+    location_id: str, kind: policy.RegistrationKind, request: DecisionRequest, now: datetime
+) -> dict[str, Any]:
+    """Record the carriers' decision on a pending brand or campaign (an operator's action)."""
     location = _require_location(location_id)
-    current = location.brand
-    _raise(policy.check_decidable("brand", current.state if current else None))
+    current = location.brand if kind == "brand" else location.campaign
+    _raise(policy.check_decidable(kind, current.state if current else None))
     assert current is not None
-    brand = policy.decided(current, request.state, request.reasons, now)
-    if not store.record_brand_decision(location_id, brand, current):
-        raise _conflict(location_id, "brand")
-    logger.info("brand decided", extra={"location_id": location_id, "state": brand.state})
-    return _view(brand)
-
-
-def decide_campaign(location_id: str, request: DecisionRequest, now: datetime) -> dict[str, Any]:
-    """Record the carriers' decision on a pending campaign (an operator's action)."""
-    location = _require_location(location_id)
-    current = location.campaign
-    _raise(policy.check_decidable("campaign", current.state if current else None))
-    assert current is not None
-    campaign = policy.decided(current, request.state, request.reasons, now)
-    if not store.record_campaign_decision(location_id, campaign, current):
-        raise _conflict(location_id, "campaign")
-    logger.info("campaign decided", extra={"location_id": location_id, "state": campaign.state})
-    return _view(campaign)
+    record = policy.decided(current, request.state, request.reasons, now)
+    if not store.record_decision(location_id, record, current):
+        raise _conflict(location_id, kind)
+    logger.info(f"{kind} decided", extra={"location_id": location_id, "state": record.state})
+    return _view(record)
 
 
 def campaigns_without_numbers() -> list[str]:
