@@ -166,6 +166,9 @@ def create_stack(endpoint: str | None, parameters: dict[str, str]) -> LocalStack
         configuration = lambda_client.get_function_configuration(FunctionName=physical[name])
         variables = configuration.get("Environment", {}).get("Variables", {})
         environment.update({key: str(value) for key, value in variables.items()})
+    # The local stack's requests carry no IAM principal (no SigV4 here): the anonymous local
+    # caller may act on every location. Only here; the template sets it false (issue 11).
+    environment["ALLOW_ANONYMOUS_CALLER"] = "true"
 
     by_physical = {value: key for key, value in physical.items()}
     queues = []

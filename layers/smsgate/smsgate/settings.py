@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     suspension_hours: int = Field(default=72, ge=1)
     receipt_retention_days: int = Field(default=35, ge=1)
 
+    # Who may act on which location (issue 11): a request without an IAM principal is refused
+    # unless this is true. Only the local stack sets it (its requests are not signed); the
+    # template sets it false, so a deployment fails closed.
+    allow_anonymous_caller: bool = False
+
 
 class SettingsError(RuntimeError):
     """Raised at cold start when the environment does not describe the resources."""

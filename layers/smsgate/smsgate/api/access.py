@@ -1,0 +1,62 @@
+"""Who may act on which location (issue 11): the one place the API asks.
+
+Routes with `{location_id}` in their path are checked by `location_access`, a global middleware,
+before the route runs; the routes naming their location elsewhere (`POST /v1/messages` and
+`…/bulk` in the body, `GET /v1/messages/{id}` through the message) call `require_access`.
+Operator routes add `operators_only`. The carrier webhooks carry no IAM principal (the template
+gives them `Authorizer: NONE`); they verify the carrier's signature instead.
+"""
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+from smsgate.dal import callers
+from smsgate.errors import SmsgateError
+from smsgate.observability import logger
+from smsgate.policy.access import access_refusal, principal_keys
+from smsgate.settings import get_settings
+
+SIGNED_BY_CARRIER_PREFIX = "/v1/webhooks/"
+
+
+def principal_of(event: APIGatewayProxyEventV2) -> str | None:
+    """The IAM principal API Gateway's IAM authorizer verified; None on an unsigned request."""
+    iam = event.request_context.authorizer.iam
+    return iam.user_arn or iam.caller_id or None
+
+
+def require_access(event: APIGatewayProxyEventV2, location_id: str | None, *, operator: bool = False) -> None:
+    """Raise the 403 when the request's caller may not act on `location_id` (or, for an operator
+    route, is not an operator)."""
+    principal = principal_of(event)
+    grants = callers.grants_of(principal_keys(principal)) if principal else set()
+    refusal = access_refusal(
+        principal,
+        grants,
+        location_id,
+        operator=operator,
+        anonymous_allowed=get_settings().allow_anonymous_caller,
+    )
+    if refusal is not None:
+        code, message = refusal
+        logger.warning(
+            "access refused", extra={"reason": str(code), "principal": principal, "location_id": location_id}
+        )
+        raise SmsgateError(code, message)
+
+
+def location_access(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[str]:
+    """Global middleware: every route but the carrier webhooks needs a caller, and one allowed
+    the `{location_id}` of its path when it has one."""
+    event = app.current_event
+    if not event.raw_path.startswith(SIGNED_BY_CARRIER_PREFIX):
+        require_access(event, (event.path_parameters or {}).get("location_id"))
+    return next_middleware(app)
+
+
+def operators_only(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[str]:
+    """Route middleware of the operator routes (the carriers' decisions, lifting a suspension)."""
+    event = app.current_event
+    require_access(event, (event.path_parameters or {}).get("location_id"), operator=True)
+    return next_middleware(app)
