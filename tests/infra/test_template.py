@@ -242,3 +242,180 @@ def test_the_created_topics_are_encrypted_with_the_key_and_still_reach_their_que
         sns.publish(TopicArn=stack.outputs[topic], Message=json.dumps({"probe": topic}))
         [received] = sqs.receive_message(QueueUrl=stack.outputs[queue])["Messages"]
         assert json.loads(json.loads(received["Body"])["Message"]) == {"probe": topic}
+
+
+# --- hardening (issue 11) ---------------------------------------------------------------------------
+
+CFN_LINT = Path(sys.executable).parent / "cfn-lint"
+# AWS managed policies SAM attaches. Their statements are AWS's, not ours:
+# - AWSLambdaBasicExecutionRole: logs:CreateLogGroup/CreateLogStream/PutLogEvents on "*" (the
+#   function's own log group is created by this template with its retention);
+# - AWSXrayWriteOnlyAccess: X-Ray's PutTraceSegments/PutTelemetryRecords/GetSampling* have no
+#   resource-level permissions at all (Resource must be "*");
+# - AWSLambdaSQSQueueExecutionRole: added by SAM for every SQS event source, without an opt-out
+#   (samtranslator's SQS.get_policy_arn); README "Guarantees" states this gap.
+ALLOWED_MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+}
+# Inline statements that may name every resource because the action has no resource-level
+# permission (none today: X-Ray and CloudWatch metrics come through the managed policy / EMF logs).
+RESOURCE_STAR_ACTIONS = {"cloudwatch:PutMetricData", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+# Invoked by SQS event source mappings (synchronous polling: retries and the queue's DLQ) or by
+# API Gateway (synchronous: the caller sees the error). Anything else is asynchronous.
+SYNCHRONOUS_EVENTS = {"SQS", "HttpApi"}
+
+
+def _of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: r for name, r in resources.items() if r["Type"] == kind}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def test_cfn_lint_passes() -> None:
+    result = subprocess.run(
+        [str(CFN_LINT), str(ROOT / "template.yaml")], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_policy_grants_every_action_or_every_resource() -> None:
+    """Least privilege on the roles SAM generates: no `*` or `service:*` action, no `*` resource
+    (KMS key policies are exempt: in a key policy "Resource": "*" means this key)."""
+    from tests.conftest import _cloudformation_template
+
+    roles = _of_type(_cloudformation_template()["Resources"], "AWS::IAM::Role")
+    assert len(roles) == len(FUNCTIONS)
+    for name, role in roles.items():
+        assert set(role["Properties"].get("ManagedPolicyArns", [])) <= ALLOWED_MANAGED_POLICIES, name
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                actions = _as_list(statement["Action"])
+                assert not [a for a in actions if a == "*" or a.endswith(":*")], (name, statement)
+                if "*" in _as_list(statement["Resource"]):
+                    assert set(actions) <= RESOURCE_STAR_ACTIONS, (name, statement)
+
+
+def test_every_queue_and_topic_is_encrypted_at_rest() -> None:
+    resources = load_template()["Resources"]
+    for name, queue in _of_type(resources, "AWS::SQS::Queue").items():
+        properties = queue["Properties"]
+        assert properties.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in properties, name
+    keys = _of_type(resources, "AWS::KMS::Key")
+    for name, topic in _of_type(resources, "AWS::SNS::Topic").items():
+        # A customer managed key of this template: services publishing to the topic can be let in.
+        assert topic["Properties"]["KmsMasterKeyId"]["Ref"] in keys, name
+    for name, key in keys.items():
+        assert key["Properties"]["EnableKeyRotation"] is True, name
+
+
+def test_the_alarms_topic_key_lets_cloudwatch_publish() -> None:
+    resources = load_template()["Resources"]
+    alarm_topics = {
+        action["Ref"]
+        for alarm in _of_type(resources, "AWS::CloudWatch::Alarm").values()
+        for action in alarm["Properties"]["AlarmActions"]
+    }
+    assert alarm_topics == {"AlertsTopic"}
+    key = resources[resources["AlertsTopic"]["Properties"]["KmsMasterKeyId"]["Ref"]]
+    statements = _statements(key["Properties"]["KeyPolicy"])
+    cloudwatch = statements["CloudWatchAlarmsPublish"]
+    assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert sorted(cloudwatch["Action"]) == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert cloudwatch["Condition"] == ACCOUNT_CONDITION
+    # The audit publishes its notices to the topic: its role may use the key.
+    audit_policies = resources["ThresholdAuditFunction"]["Properties"]["Policies"]
+    assert any(
+        statement.get("Resource") == {"Fn::GetAtt": ["AlertsKey", "Arn"]}
+        for policy in audit_policies
+        if isinstance(policy, dict)
+        for statement in policy.get("Statement", [])
+    )
+
+
+def test_every_asynchronously_invoked_function_has_a_dead_letter_queue() -> None:
+    """Only the threshold audit is invoked asynchronously (its EventBridge schedule); the others
+    are SQS- or API-driven, where the queue's DLQ or the caller takes the failure."""
+    resources = load_template()["Resources"]
+    asynchronous = []
+    for name, function in _of_type(resources, "AWS::Serverless::Function").items():
+        properties = function["Properties"]
+        if {event["Type"] for event in properties.get("Events", {}).values()} <= SYNCHRONOUS_EVENTS:
+            continue
+        asynchronous.append(name)
+        on_failure = properties.get("EventInvokeConfig", {}).get("DestinationConfig", {}).get("OnFailure")
+        dead_letter = properties.get("DeadLetterQueue")
+        assert on_failure or dead_letter, name
+        if dead_letter:
+            assert dead_letter["Type"] == "SQS"
+            assert resources[dead_letter["TargetArn"]["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
+    assert asynchronous == ["ThresholdAuditFunction"]
+
+
+def test_every_dead_letter_queue_and_every_function_has_an_alarm() -> None:
+    resources = load_template()["Resources"]
+    alarms = list(_of_type(resources, "AWS::CloudWatch::Alarm").values())
+
+    def alarmed(namespace: str, metric: str, dimension: str) -> set[str]:
+        """The resources (logical ids) whose `metric` has an alarm that fires on the first one."""
+        return {
+            next(iter(alarm["Properties"]["Dimensions"][0]["Value"].values()))
+            if "Ref" in alarm["Properties"]["Dimensions"][0]["Value"]
+            else alarm["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+            for alarm in alarms
+            if (alarm["Properties"]["Namespace"], alarm["Properties"]["MetricName"]) == (namespace, metric)
+            and alarm["Properties"]["Dimensions"][0]["Name"] == dimension
+            and alarm["Properties"]["Threshold"] == 0
+            and alarm["Properties"]["AlarmActions"]
+        }
+
+    queues = _of_type(resources, "AWS::SQS::Queue")
+    dead_letter_queues = {
+        queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for queue in queues.values()
+        if "RedrivePolicy" in queue["Properties"]
+    } | {
+        f["Properties"]["DeadLetterQueue"]["TargetArn"]["Fn::GetAtt"][0]
+        for f in _of_type(resources, "AWS::Serverless::Function").values()
+        if "DeadLetterQueue" in f["Properties"]
+    }
+    assert dead_letter_queues == {name for name in queues if "DeadLetter" in name}
+    assert dead_letter_queues <= alarmed("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName")
+    functions = set(_of_type(resources, "AWS::Serverless::Function"))
+    assert functions <= alarmed("AWS/Lambda", "Errors", "FunctionName")
+
+
+def test_every_function_log_group_has_a_retention() -> None:
+    resources = load_template()["Resources"]
+    retained = {
+        group["Properties"]["LogGroupName"]["Fn::Sub"]: group["Properties"]["RetentionInDays"]
+        for group in _of_type(resources, "AWS::Logs::LogGroup").values()
+        if "LogGroupName" in group["Properties"]
+    }
+    for name in _of_type(resources, "AWS::Serverless::Function"):
+        assert retained[f"/aws/lambda/${{{name}}}"] == {"Ref": "LogRetentionDays"}, name
+    access_logs = resources["HttpApi"]["Properties"]["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"][0]
+    assert resources[access_logs]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_every_route_but_the_carrier_webhooks_needs_iam() -> None:
+    resources = load_template()["Resources"]
+    assert resources["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"] == "AWS_IAM"
+    unsigned = [
+        event["Properties"]["Path"]
+        for function in _of_type(resources, "AWS::Serverless::Function").values()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "HttpApi" and "Auth" in event["Properties"]
+    ]
+    assert sorted(unsigned) == ["/v1/webhooks/twilio/inbound", "/v1/webhooks/twilio/status"]
+    assert {
+        event["Properties"]["Auth"]["Authorizer"]
+        for function in _of_type(resources, "AWS::Serverless::Function").values()
+        for event in function["Properties"].get("Events", {}).values()
+        if event["Type"] == "HttpApi" and "Auth" in event["Properties"]
+    } == {"NONE"}
+    variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["ALLOW_ANONYMOUS_CALLER"] == "false"
