@@ -1,12 +1,12 @@
 """Routes of the HTTP API. Each is thin: validate, call one service function, shape the answer."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from botocore.exceptions import BotoCoreError, ClientError
 
 from smsgate.api.access import location_access, operators_only, principal_of, require_access
@@ -20,10 +20,17 @@ from smsgate.models.registration import (
     CampaignRequest,
     DecisionRequest,
 )
-from smsgate.models.requests import BulkSendRequest, ConsentRequest, PutLocationRequest, SendMessageRequest
+from smsgate.models.requests import (
+    BulkSendRequest,
+    ConsentBatchRequest,
+    ConsentRequest,
+    PutLocationRequest,
+    SendMessageRequest,
+)
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, registration, sending
 from smsgate.services import audit as audit_service
+from smsgate.services import consent as consent_service
 from smsgate.services.idempotency import Answer, answer_once
 
 LocationId = Annotated[
@@ -183,6 +190,46 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
     @app.delete("/v1/locations/<location_id>/contacts/<phone>/dnd", summary="Clear a temporary DND")
     def delete_dnd(location_id: LocationId, phone: Phone) -> dict[str, Any]:
         return admin.clear_dnd(location_id, phone_param(phone))
+
+    @app.post(
+        "/v1/locations/<location_id>/contacts/consent:batch",
+        summary="Record up to 500 opt-ins, with an answer per row (re-running the same rows changes nothing)",
+    )
+    def post_consent_batch(
+        location_id: LocationId, request: Annotated[ConsentBatchRequest, Body()]
+    ) -> dict[str, Any]:
+        return consent_service.import_consents(location_id, request.rows, caller(), now())
+
+    @app.get(
+        "/v1/locations/<location_id>/consent", summary="The consent ledger for an audit, a page at a time"
+    )
+    def get_consent_ledger(
+        location_id: LocationId,
+        export_format: Annotated[Literal["csv", "jsonl"], Query(alias="format")] = "jsonl",
+        phone: Annotated[str | None, Query(description="Only this contact's ledger (E.164)")] = None,
+        cursor: Annotated[str | None, Query(description="X-Next-Cursor of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    ) -> Response[str]:
+        body, next_cursor = consent_service.export_page(
+            location_id, phone_param(phone) if phone else None, export_format, limit, cursor
+        )
+        return Response(
+            status_code=200,
+            content_type="text/csv; charset=utf-8" if export_format == "csv" else "application/x-ndjson",
+            body=body,
+            headers={"X-Next-Cursor": next_cursor} if next_cursor else {},
+        )
+
+    @app.get(
+        "/v1/locations",
+        summary="Operator: the locations in order of id, a page at a time",
+        middlewares=[operators_only],
+    )
+    def get_locations(
+        cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> dict[str, Any]:
+        return admin.list_locations(limit, cursor, now())
 
     @app.get("/v1/openapi.json", summary="This API's OpenAPI document", include_in_schema=False)
     def openapi() -> Response[str]:

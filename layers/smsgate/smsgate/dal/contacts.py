@@ -282,3 +282,82 @@ def record_outbound(location_id: str, sent: list[tuple[str, datetime, datetime |
                     "introduced_at": iso(introduced_at),
                 }
             )
+
+
+# --- consent import and export (issue 12) ----------------------------------------------------
+
+
+def _ledger_sk(phone: str, at: datetime, entry_id: str) -> str:
+    return f"LEDGER#{phone}#{iso(at)}#{entry_id}"
+
+
+def recorded_ledger_lines(location_id: str, lines: list[tuple[str, ConsentEntry]]) -> set[str]:
+    """The entry ids among `lines` (phone, entry keyed by its capture time) already in the ledger,
+    read with batched gets."""
+    keys = [
+        {"pk": f"LOC#{location_id}", "sk": _ledger_sk(phone, entry.captured_at, entry.entry_id)}
+        for phone, entry in lines
+    ]
+    return {str(item["entry_id"]) for item in _batch_get(keys)}
+
+
+def import_consents(location_id: str, lines: list[tuple[str, ConsentEntry]], consent_state: str) -> None:
+    """Record imported opt-ins: each contact's consent, then the ledger lines (BatchWriteItem, 25
+    a call), keyed by their capture time and a deterministic entry id so that a re-run finds them.
+
+    No transaction: a crash between the two steps leaves a consent whose ledger line is missing
+    until the same rows are imported again, which writes it. Contacts are updated one by one
+    (an UpdateItem never overwrites a DND or a keyword a contact sent meanwhile); a contact with
+    several lines gets the consent of the one captured last.
+    """
+    newest: dict[str, ConsentEntry] = {}
+    for phone, entry in lines:
+        if phone not in newest or entry.captured_at >= newest[phone].captured_at:
+            newest[phone] = entry
+    client = clients.dynamodb().meta.client
+    name = get_settings().contacts_table
+    for phone, entry in newest.items():
+        client.update_item(
+            TableName=name,
+            Key=_contact_key(location_id, phone),
+            UpdateExpression="SET consent = :consent",
+            ExpressionAttributeValues={
+                ":consent": {
+                    "state": consent_state,
+                    "source": entry.source,
+                    "captured_at": iso(entry.captured_at),
+                }
+            },
+        )
+    with _table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+        for phone, entry in lines:
+            batch.put_item(
+                Item={
+                    "pk": f"LOC#{location_id}",
+                    "sk": _ledger_sk(phone, entry.captured_at, entry.entry_id),
+                    "phone": phone,
+                    **plain(entry.model_dump(mode="json")),
+                }
+            )
+
+
+def ledger_page(
+    location_id: str, phone: str | None, limit: int, after: str | None
+) -> tuple[list[tuple[str, ConsentEntry]], str | None]:
+    """One page of the ledger of a location (or of one of its contacts), oldest contact first:
+    (phone, entry) pairs and the sort key to continue after, None on the last page. One Query."""
+    query: dict[str, Any] = {
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+        "ExpressionAttributeValues": {
+            ":pk": f"LOC#{location_id}",
+            ":prefix": f"LEDGER#{phone}#" if phone else "LEDGER#",
+        },
+        "Limit": limit,
+        "ConsistentRead": True,
+    }
+    if after is not None:
+        query["ExclusiveStartKey"] = {"pk": f"LOC#{location_id}", "sk": after}
+    page = _table().query(**query)
+    lines = [(str(item["phone"]), ConsentEntry.model_validate(plain(item))) for item in page["Items"]]
+    last = page.get("LastEvaluatedKey")
+    return lines, str(last["sk"]) if last else None

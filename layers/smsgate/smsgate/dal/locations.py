@@ -11,6 +11,11 @@ from smsgate.dal.codec import iso, plain
 from smsgate.models.entities import Location
 from smsgate.settings import get_settings
 
+# Every location item carries `listing` so that the index LocationsById lists them in order of
+# id, a page at a time, without a scan (`smsgate locations`, issue 12).
+LISTING = "location"
+LOCATIONS_INDEX = "LocationsById"
+
 
 def _table() -> Any:
     return clients.table(get_settings().locations_table)
@@ -50,8 +55,9 @@ def save_location(
         ":numbers": numbers,
         ":created": iso(created_at),
         ":id": location_id,
+        ":listing": LISTING,
     }
-    sets = ["#name = :name", "#numbers = :numbers", "#created = :created", "#id = :id"]
+    sets = ["#name = :name", "#numbers = :numbers", "#created = :created", "#id = :id", "listing = :listing"]
     for field, text in texts.items():
         names[f"#{field}"] = field
         values[f":{field}"] = text
@@ -173,3 +179,20 @@ def lift_suspension(location_id: str, actor: str, now: datetime) -> bool:
             ":actor": actor,
         },
     )
+
+
+def list_locations(limit: int, after: str | None) -> tuple[list[Location], str | None]:
+    """A page of locations in order of id (one Query on LocationsById) and the id to continue
+    after, None on the last page."""
+    query: dict[str, Any] = {
+        "IndexName": LOCATIONS_INDEX,
+        "KeyConditionExpression": "listing = :listing",
+        "ExpressionAttributeValues": {":listing": LISTING},
+        "Limit": limit,
+    }
+    if after is not None:
+        query["ExclusiveStartKey"] = {**_location_key(after), "listing": LISTING, "location_id": after}
+    page = _table().query(**query)
+    found = [_from_item(item) for item in page["Items"]]
+    last = page.get("LastEvaluatedKey")
+    return found, str(last["location_id"]) if last else None

@@ -1,7 +1,7 @@
 """Requests of the HTTP API: strict, unknown fields refused (STYLE rule 6)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -70,3 +70,23 @@ class ConsentRequest(StrictRequest):
     source: str = Field(min_length=1, max_length=100)
     evidence: str | None = Field(default=None, max_length=2000)
     captured_at: datetime | None = None
+
+
+CONSENT_BATCH_MAX_ROWS = 500
+
+
+class ConsentRow(ConsentRequest):
+    """One row of a consent import: the single call's fields and the contact's number. The time of
+    capture is required: with it, importing the same row again finds the same ledger line."""
+
+    phone: E164
+    captured_at: datetime
+
+
+class ConsentBatchRequest(StrictRequest):
+    # Rows are validated one by one (smsgate.services.consent): a bad row is rejected, not the call.
+    rows: list[Any] = Field(
+        min_length=1,
+        max_length=CONSENT_BATCH_MAX_ROWS,
+        description="Up to 500 rows {phone, source, evidence, captured_at}",
+    )

@@ -9,10 +9,10 @@ from smsgate.errors import SmsgateError
 from smsgate.models.entities import ConsentEntry, Contact, Location
 from smsgate.models.requests import ConsentRequest, PutLocationRequest
 from smsgate.policy.audit import location_status
-from smsgate.policy.consent import is_acquired_list
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
+from smsgate.services.consent import refuse_acquired_list
 from smsgate.services.sending import require_location
 
 
@@ -71,6 +71,25 @@ def location_view(location_id: str, now: datetime) -> dict[str, Any]:
     }
 
 
+def list_locations(limit: int, cursor: str | None, now: datetime) -> dict[str, Any]:
+    """`{locations: [{location_id, name, created_at, status, suspended_until, numbers}], next_cursor}`."""
+    found, last = locations.list_locations(limit, cursor)
+    return {
+        "locations": [
+            {
+                "location_id": location.location_id,
+                "name": location.name,
+                "created_at": location.created_at.isoformat(),
+                "status": location_status(location, now),
+                "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
+                "numbers": list(location.numbers),
+            }
+            for location in found
+        ],
+        "next_cursor": last,
+    }
+
+
 def contact_view(contact: Contact) -> dict[str, Any]:
     ledger = contacts.ledger(contact.location_id, contact.phone)
     return {
@@ -94,12 +113,7 @@ def record_consent(
 ) -> dict[str, Any]:
     """Record an opt-in in the ledger (SPEC section 10); bought/sold/exchanged lists never count."""
     require_location(location_id)
-    if is_acquired_list(request.source):
-        raise SmsgateError(
-            ReasonCode.NO_CONSENT,
-            "Consent cannot be bought, sold or exchanged: a purchased or shared list is not an opt-in.",
-            details={"source": request.source},
-        )
+    refuse_acquired_list(request.source)
     entry = ConsentEntry(
         entry_id=str(uuid.uuid4()),
         action="opt_in",
