@@ -38,7 +38,7 @@ format: venv
 	$(BIN)/ruff check --fix .
 
 typecheck: venv
-	$(BIN)/mypy layers/smsgate/smsgate functions local_stack
+	$(BIN)/mypy layers/smsgate/smsgate functions local_stack smsgate_cli
 
 validate: venv
 	$(BIN)/sam validate --lint --template template.yaml --region $(AWS_DEFAULT_REGION)

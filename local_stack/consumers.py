@@ -16,6 +16,8 @@ from local_stack.stack import QueueTrigger, ScheduleTrigger
 # A failed record becomes visible again after this long (Lambda waits the queue's visibility
 # timeout; locally a short wait keeps retries and the redrive to the DLQ quick to watch).
 LOCAL_RETRY_SECONDS = 2
+# How long a consumer waits after finding its queue empty.
+IDLE_POLL_SECONDS = 0.2
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str, region: str) -> dict[str, Any]:
@@ -90,7 +92,10 @@ class QueueConsumer(threading.Thread):
     def run(self) -> None:
         while not self.stop_event.is_set():
             try:
-                self.poll_once()
+                # Short polls, waiting here between them: moto's server applies one request at a
+                # time (moto_server.py), so a long poll would hold every other AWS call back.
+                if not self.poll_once(wait_seconds=0):
+                    self.stop_event.wait(IDLE_POLL_SECONDS)
             except Exception as exc:  # keep consuming; the error is the function's to report
                 print(f"[local] consumer {self.trigger.function}: {type(exc).__name__}: {exc}", flush=True)
                 self.stop_event.wait(1)
