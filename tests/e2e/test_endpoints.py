@@ -17,7 +17,7 @@ import requests
 
 from smsgate.policy.limits import counter_day, next_reset
 from smsgate.twilio_signature import compute_signature
-from tests.e2e.conftest import LocalStack, poll
+from tests.e2e.conftest import LocalStack, poll, register_10dlc
 
 _numbers = itertools.count(2000)
 _contacts = itertools.count(1000)
@@ -76,6 +76,7 @@ def new_location(stack: LocalStack, **extra: Any) -> tuple[str, str]:
         {"name": "Bright Smiles Dental", "numbers": [number], **extra},
     )
     assert answer.status_code == 201, answer.text
+    register_10dlc(stack, location_id, [number])
     return location_id, number
 
 

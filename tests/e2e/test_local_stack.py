@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from tests.e2e.conftest import LocalStack, poll
+from tests.e2e.conftest import LocalStack, poll, register_10dlc
 
 FROM = "+12025550100"
 
@@ -20,6 +20,7 @@ def new_location(stack: LocalStack, **extra: Any) -> str:
         {"name": "Bright Smiles", "numbers": [FROM], "created_at": datetime.now(UTC).isoformat(), **extra},
     )
     assert answer.status_code == 201, answer.text
+    register_10dlc(stack, location_id, [FROM])
     return location_id
 
 

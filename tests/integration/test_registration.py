@@ -401,13 +401,7 @@ def registration_decision() -> Any:
     return DecisionRequest(state="approved")
 
 
-# --- through POST /v1/messages: row 4 and the cap are switched on in services/sending.py by the
-# lead (issue 9, phase 2). Strict xfail: once wired these pass, and pytest says so (XPASS fails)
-# until the marker is removed.
-
-GATE_NOT_WIRED = pytest.mark.xfail(
-    strict=True, reason="row 4 and the low-volume cap are not yet called by services/sending.py"
-)
+# --- through POST /v1/messages: row 4 and the low-volume cap in the live gate.
 
 
 def _opt_in(api: ApiCall, phone: str) -> None:
@@ -435,7 +429,6 @@ def test_a_registered_location_sends_to_us_and_territory_numbers(api: ApiCall) -
         assert status == 202, (to, answer)
 
 
-@GATE_NOT_WIRED
 def test_the_gate_refuses_unregistered_us_and_territory_sends(api: ApiCall) -> None:
     for to in (US, PUERTO_RICO, GUAM, NON_US[0]):
         _opt_in(api, to)
@@ -452,7 +445,6 @@ def test_the_gate_refuses_unregistered_us_and_territory_sends(api: ApiCall) -> N
     assert _send(api, US)[0] == 202
 
 
-@GATE_NOT_WIRED
 def test_the_low_volume_cap_refuses_a_message_whose_segments_do_not_fit(api: ApiCall) -> None:
     register_10dlc(api, "loc-1", [FROM], path="low_volume")
     _opt_in(api, US)
@@ -468,7 +460,6 @@ def test_the_low_volume_cap_refuses_a_message_whose_segments_do_not_fit(api: Api
     assert _send(api, US)[0] == 429
 
 
-@GATE_NOT_WIRED
 def test_a_bulk_sends_what_fits_under_the_cap_and_fails_the_rest(api: ApiCall) -> None:
     register_10dlc(api, "loc-1", [FROM], path="low_volume")
     recipients = [f"+1202555{index:04d}" for index in range(200, 204)]

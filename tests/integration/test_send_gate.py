@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from local_stack.lambdas import LocalContext, load_handler
-from tests.integration.conftest import ApiCall, drain
+from tests.integration.conftest import ApiCall, drain, register_10dlc
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events" / "send_gate"
@@ -19,11 +19,13 @@ TO = "+12025550143"
 def new_location(
     api: ApiCall, location_id: str = "loc-1", created_at: datetime | None = None, **extra: Any
 ) -> None:
+    """A location that may send to US numbers: its 10DLC brand and campaign approved (row 4)."""
     body = {"name": "Bright Smiles", "numbers": [FROM], **extra}
     if created_at:
         body["created_at"] = created_at.isoformat()
     status, answer, _ = api("PUT", f"/v1/locations/{location_id}", body)
     assert status in (200, 201), answer
+    register_10dlc(api, location_id, body["numbers"])
 
 
 def opt_in(api: ApiCall, phone: str = TO, location_id: str = "loc-1", source: str = "web_form") -> None:
@@ -52,10 +54,25 @@ def send(
 def test_the_sample_events_run_through_the_handler(stack: Any) -> None:
     handler = load_handler(ROOT / "functions" / "send_gate", "samples")
     answers = {}
-    for name in ("put_location", "put_consent", "post_message", "post_bulk", "get_usage", "get_message"):
+    for name in (
+        "put_location",
+        "put_brand",
+        "put_brand_decision",
+        "put_campaign",
+        "put_campaign_decision",
+        "put_consent",
+        "post_message",
+        "post_bulk",
+        "get_usage",
+        "get_message",
+    ):
         event = json.loads((EVENTS / f"{name}.json").read_text())
         answers[name] = handler(event, LocalContext(function_name="send_gate"))
     assert answers["put_location"]["statusCode"] == 201
+    assert all(
+        answers[step]["statusCode"] == 200
+        for step in ("put_brand", "put_brand_decision", "put_campaign", "put_campaign_decision")
+    )
     assert answers["put_consent"]["statusCode"] == 200
     assert answers["post_message"]["statusCode"] == 202
     assert answers["post_bulk"]["statusCode"] == 202

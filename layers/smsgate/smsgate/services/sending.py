@@ -18,6 +18,7 @@ from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_
 from smsgate.policy.registration import content_use_case
 from smsgate.policy.segments import count_segments
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
+from smsgate.services import registration
 from smsgate.settings import get_settings
 
 
@@ -60,7 +61,7 @@ def _check_location(location: Location, senders: list[str], now: datetime) -> No
     for sender in senders:
         refuse(gate.check_sender(location, sender))
     refuse(gate.check_suspension(location, now))
-    # Row 4 (10DLC registration) is decided per destination in `_check_recipient`.
+    # Row 4 (10DLC registration) depends on the destination: `_check_recipient` decides it.
 
 
 def _check_recipient(
@@ -75,6 +76,7 @@ def _check_recipient(
     """Rows 4-8 for one recipient; raises SmsgateError with the first refusal. `content` is the
     verdict of rows 7-8 on the request body, decided once for all recipients."""
     settings = get_settings()
+    refuse(registration.gate_refusal(location, sender, contact.phone))
     refuse(gate.check_dnd(contact))
     refuse(gate.check_consent(contact, kind, now, timedelta(hours=settings.responsive_window_hours)))
     refuse(content)
@@ -195,13 +197,20 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     if granted == 0:
         metrics.add_metric(name=f"Refused{ReasonCode.DAILY_LIMIT_REACHED}", unit=MetricUnit.Count, value=1)
         raise _limit_refusal(location, now)
+    volume = registration.reserve_volume(location, [item.segments], now)
+    if volume.accepted == 0:
+        counters.release(key, 1)
+        metrics.add_metric(name=f"Refused{ReasonCode.VOLUME_CAP_REACHED}", unit=MetricUnit.Count, value=1)
+        raise registration.volume_refusal(location, now)
     try:
         queued = _queue(location, [item], request.kind, now)
     except Exception:
         counters.release(key, 1)
+        volume.release()
         raise
     if not queued:
         counters.release(key, 1)
+        volume.release()
         raise StorageUnavailable("The outbound queue did not take the message; nothing was sent.")
     metrics.add_metric(name="Accepted", unit=MetricUnit.Count, value=1)
     logger.info("message accepted", extra={"message_id": queued[0].message_id, "segments": item.segments})
@@ -234,8 +243,22 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
             # DND-marked contacts are skipped, not failed (SPEC section 5).
             target = outcome.skipped if refusal.code == ReasonCode.DND_ACTIVE else outcome.failed
             target.append({"to": phone, "code": str(refusal.code)})
-    # Row 9 for the senders that still have recipients, in the order the request gave them: the
-    # first numbers within the allowed count send, recipients on the others fail (SNOWSHOEING).
+    eligible = _bulk_snowshoeing(location, request, senders, checked, outcome, now)
+    outcome.warnings = gate.content_warnings(request.body)
+    _bulk_limits(location, request, eligible, outcome, now)
+    return outcome
+
+
+def _bulk_snowshoeing(
+    location: Location,
+    request: BulkSendRequest,
+    senders: list[str],
+    checked: list[Outgoing],
+    outcome: BulkOutcome,
+    now: datetime,
+) -> list[Outgoing]:
+    """Row 9 for the senders that still have recipients, in the order the request gave them: the
+    first numbers within the allowed count send, recipients on the others fail (SNOWSHOEING)."""
     with_recipients = {item.from_number for item in checked}
     used_senders = [sender for sender in senders if sender in with_recipients]
     snowshoe_check = _snowshoe_preview if request.preview else _snowshoe_refused
@@ -250,7 +273,18 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
         metrics.add_metric(
             name=f"Refused{ReasonCode.SNOWSHOEING}", unit=MetricUnit.Count, value=len(checked) - len(eligible)
         )
-    outcome.warnings = gate.content_warnings(request.body)
+    return eligible
+
+
+def _bulk_limits(
+    location: Location,
+    request: BulkSendRequest,
+    eligible: list[Outgoing],
+    outcome: BulkOutcome,
+    now: datetime,
+) -> None:
+    """Row 10 for a bulk: one reservation of the daily limit and one of a low-volume brand's
+    segment cap for all recipients; queue what both granted (or, for a preview, only count it)."""
     day = counter_day(now)
     key = counters.daily_key(location.location_id, day)
     limit = daily_limit(location.created_at, now)
@@ -263,17 +297,32 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
     if over:
         outcome.notice = bulk_notice(limit, used_before, len(over))
         outcome.failed += [{"to": item.to, "code": str(ReasonCode.DAILY_LIMIT_REACHED)} for item in over]
+    # A low-volume brand's segment cap (row 10) takes, in order, the messages the limit granted.
+    segments = [item.segments for item in eligible[:granted]]
+    if request.preview:
+        volume = registration.VolumeReservation(accepted=0, reserved=0)
+        fits = registration.preview_volume(location, segments, now)
+    else:
+        volume = registration.reserve_volume(location, segments, now)
+        fits = volume.accepted
+        counters.release(key, granted - fits)
+    outcome.failed += [
+        {"to": item.to, "code": str(ReasonCode.VOLUME_CAP_REACHED)} for item in eligible[fits:granted]
+    ]
+    granted = fits
     if request.preview:
         outcome.accepted = [
             _message(location, item, request.kind, now, "", ()) for item in eligible[:granted]
         ]
-        return outcome
+        return
     try:
         outcome.accepted = _queue(location, eligible[:granted], request.kind, now) if granted else []
     except Exception:
         counters.release(key, granted)
+        volume.release()
         raise
     counters.release(key, granted - len(outcome.accepted))
+    volume.release(volume.reserved - sum(message.segments for message in outcome.accepted))
     metrics.add_metric(name="Accepted", unit=MetricUnit.Count, value=len(outcome.accepted))
     logger.info(
         "bulk gated",
@@ -283,7 +332,6 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
             "failed": len(outcome.failed),
         },
     )
-    return outcome
 
 
 def _message(
