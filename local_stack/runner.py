@@ -98,7 +98,14 @@ def main() -> None:
     started = time.monotonic()
     moto = start_moto_server(host, aws_port)
     base_url = f"http://{host}:{api_port}"
-    parameters = {"PublicBaseUrl": base_url, "Stage": "dev", "Carrier": "simulator"}
+    # The simulated carrier takes any rate; 1 message a second per number (a real 10DLC long
+    # code) would make a demo of a few hundred messages from one number take minutes.
+    parameters = {
+        "PublicBaseUrl": base_url,
+        "Stage": "dev",
+        "Carrier": "simulator",
+        "NumberMessagesPerSecond": "50",
+    }
     if config["audit_min_sample"]:
         parameters["AuditMinSample"] = config["audit_min_sample"]
     stack = create_stack(endpoint, parameters)
