@@ -232,6 +232,17 @@ def test_a_fourth_number_with_a_near_identical_body_is_refused(location: ApiCall
     )
 
 
+def test_short_one_to_one_replies_from_every_number_are_not_snowshoeing(location: ApiCall) -> None:
+    for sender in NUMBERS[:4]:
+        assert send(location, "Ok, see you soon!", sender=sender)[0] == 202
+        assert send(location, "Thanks!", sender=sender)[0] == 202
+    # The same short body in a workflow is still fingerprinted: the fourth number is refused.
+    for sender in NUMBERS[:3]:
+        assert send(location, "Your table is ready.", sender=sender, kind="workflow")[0] == 202
+    status, answer = send(location, "Your table is ready.", sender=NUMBERS[3], kind="workflow")
+    assert (status, answer["error"]["code"]) == (422, "SNOWSHOEING")
+
+
 def test_the_window_slides_over_two_buckets(stack: Any) -> None:
     keys = snowshoe_keys("Our spring sale ends soon: everything in store is 30% off this week")
     start = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from string import Template
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smsgate.policy.fingerprint import BANDS, normalise_for_fingerprint, snowshoe_keys
+from smsgate.policy.fingerprint import BANDS, is_snowshoe_candidate, normalise_for_fingerprint, snowshoe_keys
 
 NEAR_DUPLICATE_FLOOR = 0.95
 UNRELATED_CEILING = 0.01
@@ -211,3 +211,11 @@ def test_case_punctuation_and_numbers_never_change_the_keys(body_words: list[str
     body = " ".join(body_words)
     variant = f"{body.upper()}!!! only ${number}.99".replace(" ", ", ", 1)
     assert snowshoe_keys(f"{body} only $5") == snowshoe_keys(variant)
+
+
+def test_short_one_to_one_replies_and_empty_fingerprints_are_not_snowshoe_candidates() -> None:
+    assert not is_snowshoe_candidate("Ok, see you soon!", "conversation")
+    assert not is_snowshoe_candidate("Thanks!", "bulk")  # nothing left to fingerprint
+    assert is_snowshoe_candidate("Ok, see you soon!", "workflow")
+    long_reply = "Our spring sale ends soon: everything in store is 30% off this week"
+    assert is_snowshoe_candidate(long_reply, "conversation")

@@ -96,6 +96,19 @@ def _mix(value: int) -> int:
     return value ^ (value >> 31)
 
 
+def is_snowshoe_candidate(body: str, kind: str) -> bool:
+    """Whether row 9 looks at this message at all. A body with no words left after
+    normalisation ("Thanks!", "See you at 9") has nothing to fingerprint, and a short one-to-one
+    reply ("Ok, see you soon") is what every number of a busy location writes by hand: counting
+    those would refuse a receptionist's fourth "ok" of the day as snowshoeing. Templates spread
+    over numbers are longer than that, and bulk, workflow and campaign messages are always
+    checked (docs/content-policy.md)."""
+    words = normalise_for_fingerprint(body).split()
+    if not words:
+        return False
+    return kind != "conversation" or len(words) >= SHORT_BODY_WORDS
+
+
 def snowshoe_keys(body: str) -> tuple[str, ...]:
     """At most four short keys; near-identical bodies share at least one with high probability,
     unrelated bodies share none with high probability (figures in docs/content-policy.md)."""

@@ -13,7 +13,7 @@ from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.bulk import bulk_granted, bulk_notice
 from smsgate.policy.decoration import decorate, needs_introduction
-from smsgate.policy.fingerprint import snowshoe_keys
+from smsgate.policy.fingerprint import is_snowshoe_candidate, snowshoe_keys
 from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_until_reset
 from smsgate.policy.registration import content_use_case
 from smsgate.policy.segments import count_segments
@@ -189,8 +189,9 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     contact = contacts.load_contacts(location.location_id, [(request.from_number, request.to)])[request.to]
     content = _content_refusal(location, request.body)
     item = _check_recipient(location, contact, request.body, request.kind, request.from_number, now, content)
-    refused = _snowshoe_refused(location, request.body, [request.from_number], now)
-    refuse(_snowshoe_refusal(request.from_number, refused))
+    if is_snowshoe_candidate(request.body, request.kind):
+        refused = _snowshoe_refused(location, request.body, [request.from_number], now)
+        refuse(_snowshoe_refusal(request.from_number, refused))
     day = counter_day(now)
     key = counters.daily_key(location.location_id, day)
     granted, _ = counters.reserve(key, daily_limit(location.created_at, now), 1, counters.daily_expiry(day))
@@ -259,6 +260,8 @@ def _bulk_snowshoeing(
 ) -> list[Outgoing]:
     """Row 9 for the senders that still have recipients, in the order the request gave them: the
     first numbers within the allowed count send, recipients on the others fail (SNOWSHOEING)."""
+    if not is_snowshoe_candidate(request.body, request.kind):
+        return checked
     with_recipients = {item.from_number for item in checked}
     used_senders = [sender for sender in senders if sender in with_recipients]
     snowshoe_check = _snowshoe_preview if request.preview else _snowshoe_refused
