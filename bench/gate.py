@@ -21,10 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from bench import aws_calls
+from local_stack.moto_server import back_up_transactions_per_item
 
 ROOT = Path(__file__).resolve().parent.parent
 SENDER = "+447400123456"
@@ -106,9 +106,8 @@ class Gate:
         The route also answers the contact's view, whose ledger query moto emulates by scanning
         and sorting the location's whole partition: O(n²) over 5,000 opt-ins under moto (not in
         DynamoDB), longer than the whole benchmark may take."""
-        with _transactions_without_backup():
-            self._opt_in_by_route(location_id, phones[:ROUTE_OPT_INS])
-            self._opt_in_by_transaction(location_id, phones[ROUTE_OPT_INS:])
+        self._opt_in_by_route(location_id, phones[:ROUTE_OPT_INS])
+        self._opt_in_by_transaction(location_id, phones[ROUTE_OPT_INS:])
 
     @staticmethod
     def _opt_in_by_transaction(location_id: str, phones: list[str]) -> None:
@@ -137,22 +136,6 @@ class Gate:
             )
             if answer.status != 200:
                 raise RuntimeError(f"consent not recorded: {answer}")
-
-
-@contextmanager
-def _transactions_without_backup() -> Iterator[None]:
-    """moto backs up every table a transaction touches with a deep copy, to roll back on a
-    failed condition: O(table) per consent recorded, O(n²) for 5,000 opt-ins (hours). While
-    the contacts are seeded — not measured, and every answer checked — the backup is the table
-    itself. The consent route and its transaction run unchanged."""
-    import moto.dynamodb.models as dynamodb_models
-
-    original = vars(dynamodb_models)["copy"]
-    setattr(dynamodb_models, "copy", SimpleNamespace(deepcopy=lambda value, *_: value))  # noqa: B010
-    try:
-        yield
-    finally:
-        setattr(dynamodb_models, "copy", original)  # noqa: B010
 
 
 def _queue_sends_in_constant_time() -> None:
@@ -196,6 +179,7 @@ def gate_stack() -> Iterator[Gate]:
             created = create_stack(None, {"PublicBaseUrl": "http://127.0.0.1:3000"})
             _detach_deleted_event_source_mappings()
             _queue_sends_in_constant_time()
+            back_up_transactions_per_item()  # as the local stack does: O(items), not O(table)
             os.environ.update(created.environment)
             os.environ.update(_ENVIRONMENT)
             get_settings.cache_clear()
