@@ -1,14 +1,17 @@
 """Consent, decoration and the gate's pure checks (SPEC section 3)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from smsgate.models.entities import Consent, Contact, Dnd, Location
 from smsgate.policy import gate
+from smsgate.policy.bulk import bulk_granted
 from smsgate.policy.consent import has_consent, is_acquired_list
 from smsgate.policy.decoration import decorate, mentions_opt_out, needs_introduction
-from smsgate.reasons import DND_MESSAGE, ReasonCode
+from smsgate.policy.registration import check_registration, fitting
+from smsgate.reasons import DND_MESSAGE, HTTP_STATUS, ReasonCode
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)
@@ -109,3 +112,67 @@ def test_opt_out_keywords_are_words_not_fragments() -> None:
     assert mentions_opt_out("reply stop to end")
     assert not mentions_opt_out("Stopover in Denver; weekend sale")
     assert not mentions_opt_out("We will remember you")
+
+
+# --- Every row of SPEC section 3's table: the pure check refuses with its code and status ----
+UNREGISTERED_US = "+12025550143"
+ROWS: list[tuple[int, Callable[[], gate.Refusal | None], ReasonCode, int]] = [
+    (1, lambda: gate.check_segments(11), ReasonCode.VALIDATION_ERROR, 400),
+    (2, lambda: gate.check_sender(LOCATION, "+12025550199"), ReasonCode.NUMBER_NOT_OWNED, 422),
+    (
+        3,
+        lambda: gate.check_suspension(
+            LOCATION.model_copy(update={"status": "suspended", "suspended_until": NOW + DAY}), NOW
+        ),
+        ReasonCode.LOCATION_SUSPENDED,
+        403,
+    ),
+    (
+        4,
+        lambda: check_registration(LOCATION, "+12025550100", UNREGISTERED_US),
+        ReasonCode.NOT_REGISTERED,
+        422,
+    ),
+    (
+        5,
+        lambda: gate.check_dnd(contact(dnd=Dnd(state="temporary", error_code=30003))),
+        ReasonCode.DND_ACTIVE,
+        422,
+    ),
+    (6, lambda: gate.check_consent(contact(), "bulk", NOW, DAY), ReasonCode.NO_CONSENT, 422),
+    (
+        7,
+        lambda: gate.check_content_policy("Online casino bonus, bet now", None),
+        ReasonCode.PROHIBITED_CONTENT,
+        422,
+    ),
+    (
+        8,
+        lambda: gate.check_content_policy("Win big at our c4s1n0 tonight", None),
+        ReasonCode.FILTER_EVASION,
+        422,
+    ),
+    (9, lambda: gate.check_snowshoeing(False, 3, DAY), ReasonCode.SNOWSHOEING, 422),
+]
+
+
+@pytest.mark.parametrize(("row", "check", "code", "status"), ROWS, ids=[f"row {row[0]}" for row in ROWS])
+def test_every_row_of_the_checks_table_refuses_with_its_code(
+    row: int, check: Callable[[], gate.Refusal | None], code: ReasonCode, status: int
+) -> None:
+    refusal = check()
+    assert refusal is not None, f"row {row} let the message through"
+    assert refusal.code == code and HTTP_STATUS[code] == status
+    assert refusal.message
+
+
+def test_row_7_names_the_category() -> None:
+    refusal = gate.check_content_policy("Online casino bonus, bet now", None)
+    assert refusal is not None and refusal.details["category"] == "gambling"
+
+
+def test_row_10_grants_nothing_past_the_daily_limit_or_the_low_volume_cap() -> None:
+    assert bulk_granted(1, 250, 250) == 0 and bulk_granted(5, 250, 248) == 2
+    assert HTTP_STATUS[ReasonCode.DAILY_LIMIT_REACHED] == HTTP_STATUS[ReasonCode.VOLUME_CAP_REACHED] == 429
+    # 6,000 segments a day for a low-volume brand: a 3-segment message does not fit in 2 left.
+    assert fitting([3, 3], 5) == 1 and fitting([3], 2) == 0
