@@ -65,6 +65,21 @@ def validation_response(exc: RequestValidationError) -> Response[str]:
     )
 
 
+def undecodable_body_response(exc: UnicodeDecodeError) -> Response[str]:
+    """A body that is not UTF-8 cannot be JSON: a 400 like any invalid body (SPEC section 10),
+    not a crash of the handler (powertools decodes the body before validating it; found by
+    tests/e2e/test_fuzz.py)."""
+    return json_response(
+        int(HTTP_STATUS[ReasonCode.VALIDATION_ERROR]),
+        {
+            "error": {
+                "code": str(ReasonCode.VALIDATION_ERROR),
+                "message": f"The request body is not valid UTF-8 (byte {exc.start}).",
+            }
+        },
+    )
+
+
 def aws_error_response(exc: ClientError | BotoCoreError) -> Response[str]:
     """AWS throttling or failure: answer 503 with Retry-After and decide nothing (issue 11)."""
     code = (

@@ -10,7 +10,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from botocore.exceptions import BotoCoreError, ClientError
 
 from smsgate.api.access import location_access, operators_only, principal_of, require_access
-from smsgate.api.errors import aws_error_response, error_response, json_response, validation_response
+from smsgate.api.errors import (
+    aws_error_response,
+    error_response,
+    json_response,
+    undecodable_body_response,
+    validation_response,
+)
 from smsgate.api.webhooks import register_webhooks
 from smsgate.errors import SmsgateError
 from smsgate.models.phone import normalise_e164
@@ -69,6 +75,10 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
     @app.exception_handler(RequestValidationError)
     def handle_invalid(exc: RequestValidationError) -> Response[str]:
         return validation_response(exc)
+
+    @app.exception_handler(UnicodeDecodeError)
+    def handle_undecodable(exc: UnicodeDecodeError) -> Response[str]:
+        return undecodable_body_response(exc)
 
     @app.exception_handler([ClientError, BotoCoreError])
     def handle_aws(exc: ClientError | BotoCoreError) -> Response[str]:
