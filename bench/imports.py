@@ -2,7 +2,11 @@
 
 Each measurement is a fresh interpreter: `python -X importtime -c "import app"` in
 functions/<name>/, with the layer on PYTHONPATH (as Lambda puts /opt/python) and the
-environment the settings require (dummy resource names: nothing is called at import). The
+environment the settings require (dummy resource names: nothing is called at import).
+`LAMBDA_TASK_ROOT` is set as Lambda sets it, so the Tracer is on and patches what it traces,
+as in the deployed functions (`Tracing: Active`); without it powertools switches tracing off,
+yet the X-Ray SDK's recorder, built outside Lambda, creates two botocore clients for its
+sampling rules (≈100 ms that no deployed function pays). The
 figure is the cumulative import time of `app` (of `boto3` for the baseline); each is the
 lowest of a few runs, the least disturbed by the other work on the machine.
 
@@ -48,7 +52,11 @@ def _importtime(module: str, cwd: Path) -> dict[str, tuple[int, int]]:
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))
     }
-    environment |= _ENVIRONMENT | {"PYTHONPATH": f"{cwd}{os.pathsep}{LAYER}", "PYTHONDONTWRITEBYTECODE": "1"}
+    environment |= _ENVIRONMENT | {
+        "LAMBDA_TASK_ROOT": str(cwd),
+        "PYTHONPATH": f"{cwd}{os.pathsep}{LAYER}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"],
         cwd=cwd,

@@ -50,7 +50,9 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
 
 
 logger = Logger(service="smsgate", logger_formatter=MaskingFormatter())
-tracer = Tracer(service="smsgate")
+# botocore is the one library the Tracer patches that smsgate uses (what patch_all traced of
+# it too); patch_all would import every other supported driver installed beside it at cold start.
+tracer = Tracer(service="smsgate", patch_modules=("botocore",))
 metrics = Metrics(namespace="smsgate", service="smsgate")
 
 __all__ = ["MetricUnit", "logger", "mask_numbers", "metrics", "tracer"]

@@ -22,7 +22,7 @@ def carrier_for(settings: Settings, clock: Callable[[], datetime]) -> Carrier:
     if settings.carrier == "aws":
         client = eum_client(timeout=settings.carrier_timeout_seconds)
         return AwsEumCarrier(client, settings.eum_configuration_set)
-    return SimulatorCarrier(sns_publisher(clients.sns(), settings.carrier_events_topic_arn), clock)
+    return SimulatorCarrier(sns_publisher(clients.sns, settings.carrier_events_topic_arn), clock)
 
 
 class TwilioFromSecret:

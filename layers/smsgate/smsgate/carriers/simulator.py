@@ -52,8 +52,11 @@ class SimulatorCarrier:
         return SendResult(carrier_message_id=carrier_message_id)
 
 
-def sns_publisher(sns_client: Any, topic_arn: str) -> Callable[[dict[str, Any]], None]:
+def sns_publisher(sns_client: Callable[[], Any], topic_arn: str) -> Callable[[dict[str, Any]], None]:
+    """Publishes receipts to the topic with the client `sns_client()` returns when one is sent
+    (`smsgate.dal.clients.sns`: created at the first, not when the dispatcher is imported)."""
+
     def publish(receipt: dict[str, Any]) -> None:
-        sns_client.publish(TopicArn=topic_arn, Message=json.dumps(receipt))
+        sns_client().publish(TopicArn=topic_arn, Message=json.dumps(receipt))
 
     return publish

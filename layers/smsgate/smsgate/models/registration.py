@@ -16,7 +16,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     HttpUrl,
     PlainSerializer,
@@ -24,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.networks import validate_email
 
 from smsgate.models.phone import E164
 
@@ -101,6 +101,15 @@ LongText = Annotated[str, Field(min_length=40, max_length=4096)]
 SampleMessage = Annotated[str, Field(min_length=20, max_length=1024)]
 
 
+def _email_address(value: str) -> str:
+    return validate_email(value)[1]
+
+
+# pydantic's EmailStr, checked by the same function, except that `email_validator` is loaded at
+# the first address checked rather than when this module is imported (cold start, issue 10).
+EmailAddress = Annotated[str, AfterValidator(_email_address), Field(json_schema_extra={"format": "email"})]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -109,7 +118,7 @@ class BrandContact(_Strict):
     """The brand's point of contact (seed 002: name, e-mail, phone and position)."""
 
     name: Text
-    email: EmailStr
+    email: EmailAddress
     phone: E164
     title: Text | None = None
 

@@ -7,16 +7,18 @@ compatibility forms, invisible characters, accents, homoglyphs, inserted symbols
 leetspeak) and then looks for near-misspellings: a term found only there is ``FILTER_EVASION``.
 Non-standard opt-out wording is ``FILTER_EVASION`` too (the seeds' "non-standard phrases for
 opting out"). See docs/content-policy.md for the design and its measured figures.
+
+The matchers are compiled, and `rapidfuzz` loaded, at the first check rather than at import:
+most functions import this module without checking a body, and the cold start of each handler
+has a budget (README, Performance). The first message checked pays for it instead.
 """
 
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from typing import Final, Literal, get_args
-
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 
 from smsgate.policy.keywords import OPT_OUT_KEYWORDS, normalise_reply
 
@@ -316,13 +318,18 @@ def _fragment(source: str) -> str:
 # One alternation with a named group per category: a single scan finds the first prohibited
 # term anywhere in the body and `lastgroup` names its category.
 _CATEGORY_OF: Final[dict[str | None, Category]] = {category: category for category in CATEGORIES}
-_TERM_MATCHER: Final = re.compile(
-    r"(?<![\w$])(?:"
-    + "|".join(
-        f"(?P<{category}>{'|'.join(map(_fragment, fragments))})" for category, fragments in _TERMS.items()
+
+
+@cache
+def _term_matcher() -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![\w$])(?:"
+        + "|".join(
+            f"(?P<{category}>{'|'.join(map(_fragment, fragments))})" for category, fragments in _TERMS.items()
+        )
+        + r")(?!\w)"
     )
-    + r")(?!\w)"
-)
+
 
 # Misspellings within a small edit distance (OSA: a transposition counts once) of words that
 # are prohibited on their own. Only long, distinctive words: short ones ("vape", "porn") have
@@ -537,7 +544,7 @@ def _term_key(text: str) -> str:
 
 def _matches(text: str) -> list[tuple[Category, str]]:
     found: list[tuple[Category, str]] = []
-    for match in _TERM_MATCHER.finditer(text):
+    for match in _term_matcher().finditer(text):
         found.append((_CATEGORY_OF[match.lastgroup], " ".join(match.group().replace("-", " ").split())))
     return found
 
@@ -549,16 +556,28 @@ def _allowed_edits(token: str, term: str) -> int:
     return 1
 
 
+def _nearest(word: str, choices: tuple[str, ...]) -> tuple[str, int] | None:
+    """The choice fewest OSA edits from `word` and their number, if two or fewer."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    best = process.extractOne(word, choices, scorer=OSA.distance, score_cutoff=2)
+    if best is None:
+        return None
+    choice, distance, _ = best
+    return choice, int(distance)
+
+
 def _misspelling(tokens: list[str]) -> tuple[Category, str] | None:
     for token in tokens:
         if len(token) < 5 or token[0] not in _FUZZY_FIRST_LETTERS or not token.isalpha():
             continue
         if token in _FUZZY_TERMS or token in _REAL_NEIGHBOURS:
             continue
-        best = process.extractOne(token, _FUZZY_CHOICES, scorer=OSA.distance, score_cutoff=2)
+        best = _nearest(token, _FUZZY_CHOICES)
         if best is None:
             continue
-        term, distance, _ = best
+        term, distance = best
         if term[0] == token[0] and distance <= _allowed_edits(token, term):
             return _FUZZY_TERMS[term], term
     return None
@@ -585,15 +604,21 @@ _TARGET_FIRST: Final = (
     r"|no\s+longer\s+(?:wish|want)\s+to\s+(?:receive|get)|be\s+removed|(?:cancel|end)\s+(?:msgs|messages|"
     r"texts|alerts|notifications))"
 )
-_OPT_OUT_WORDING: Final = re.compile(
-    # "Reply NOMORE to quit" (the target is optional: "Reply STPO" is caught by its keyword).
-    rf"\b{_VERB}(?:\s+(?:with|back(?:\s+with)?|us))?\s*[:\-]?\s*(?P<kws>{_ITEMS})"
-    rf"(?P<target>(?:\s+to\s+\+?\d[\d\- ]{{3,14}})?"
-    rf"\s+(?:to|and\s+you(?:'ll|\s+will)|if\s+you\s+(?:want|wish)\s+to)\s+{_TARGET})?"
-    # "To opt out, reply NOMORE" / "You can unsubscribe any time by texting NOMORE".
-    rf"|\b{_TARGET_FIRST}[^.!?;\n]{{0,40}}?[,:\-]?\s*(?:just\s+|simply\s+|please\s+|by\s+)?{_VERB}"
-    rf"(?:\s+(?:with|back(?:\s+with)?|us))?\s*[:\-]?\s*(?P<kws2>{_ITEMS})(?!\s+(?:to|for)\s+(?!opt|unsub|stop|quit|end)\w)"
-)
+
+
+@cache
+def _opt_out_wording_matcher() -> re.Pattern[str]:
+    return re.compile(
+        # "Reply NOMORE to quit" (the target is optional: "Reply STPO" is caught by its keyword).
+        rf"\b{_VERB}(?:\s+(?:with|back(?:\s+with)?|us))?\s*[:\-]?\s*(?P<kws>{_ITEMS})"
+        rf"(?P<target>(?:\s+to\s+\+?\d[\d\- ]{{3,14}})?"
+        rf"\s+(?:to|and\s+you(?:'ll|\s+will)|if\s+you\s+(?:want|wish)\s+to)\s+{_TARGET})?"
+        # "To opt out, reply NOMORE" / "You can unsubscribe any time by texting NOMORE".
+        rf"|\b{_TARGET_FIRST}[^.!?;\n]{{0,40}}?[,:\-]?\s*(?:just\s+|simply\s+|please\s+|by\s+)?{_VERB}"
+        rf"(?:\s+(?:with|back(?:\s+with)?|us))?\s*[:\-]?\s*(?P<kws2>{_ITEMS})(?!\s+(?:to|for)\s+(?!opt|unsub|stop|quit|end)\w)"
+    )
+
+
 _ITEM_SPLIT: Final = re.compile(rf"({_ITEM})(?:\s*(?:,|/|\bor\b|\band\b)\s*|$)")
 _KEYWORD_KEYS: Final = frozenset(_term_key(keyword) for keyword in OPT_OUT_KEYWORDS)
 _KEYWORD_LOOKALIKES: Final = ("stop", "optout", "unsubscribe")
@@ -616,15 +641,15 @@ def _looks_like_keyword(keyword: str) -> bool:
         return True
     if not plain.isalpha() or plain in _KEYWORD_NEIGHBOURS or len(plain) < 3:
         return False
-    best = process.extractOne(plain, _KEYWORD_LOOKALIKES, scorer=OSA.distance, score_cutoff=2)
+    best = _nearest(plain, _KEYWORD_LOOKALIKES)
     if best is None:
         return False
-    term, distance, _ = best
+    term, distance = best
     return distance <= (2 if len(term) >= 9 else 1)
 
 
 def _opt_out_wording(plain: str) -> str | None:
-    for match in _OPT_OUT_WORDING.finditer(plain):
+    for match in _opt_out_wording_matcher().finditer(plain):
         listing = match.group("kws") or match.group("kws2")
         keywords = [_keyword(item) for item in _keyword_items(listing)]
         if not keywords or any(keyword in OPT_OUT_KEYWORDS for keyword in keywords):
