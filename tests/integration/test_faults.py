@@ -42,7 +42,9 @@ def message(location_id: str) -> dict[str, Any]:
         "from": FROM,
         "to": TO,
         "body": "Your roses are ready.",
-        "kind": "conversation",
+        # A workflow message: its body is fingerprinted for row 9, so a send makes every kind
+        # of storage call (a short conversation reply skips the snowshoeing transaction).
+        "kind": "workflow",
     }
 
 
