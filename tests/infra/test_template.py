@@ -64,10 +64,17 @@ def test_every_queue_has_a_dead_letter_queue_and_every_consumer_reports_partial_
         targets.add(redrive["deadLetterTargetArn"]["Fn::GetAtt"][0])
         assert redrive["maxReceiveCount"] >= 3
     assert targets <= set(queues)
-    for resource in resources.values():
-        for event in resource.get("Properties", {}).get("Events", {}).values():
-            if event["Type"] == "SQS":
-                assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    mappings = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    consumed = sorted(mapping["EventSourceArn"]["Fn::GetAtt"][0] for mapping in mappings)
+    assert consumed == sorted(name for name in queues if "DeadLetter" not in name)
+    assert all(mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"] for mapping in mappings)
+    # Declared as resources, not SAM `SQS` events (which would add a policy naming every queue).
+    assert not [
+        event
+        for resource in resources.values()
+        for event in resource.get("Properties", {}).get("Events", {}).values()
+        if event["Type"] == "SQS"
+    ]
 
 
 def test_the_created_stack_holds_what_the_code_expects(stack: Any) -> None:
@@ -252,12 +259,12 @@ CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 #   function's own log group is created by this template with its retention);
 # - AWSXrayWriteOnlyAccess: X-Ray's PutTraceSegments/PutTelemetryRecords/GetSampling* have no
 #   resource-level permissions at all (Resource must be "*");
-# - AWSLambdaSQSQueueExecutionRole: added by SAM for every SQS event source, without an opt-out
-#   (samtranslator's SQS.get_policy_arn); README "Guarantees" states this gap.
+# (AWSLambdaSQSQueueExecutionRole, which SAM adds for an SQS event and which names every queue,
+# is not among them: the template declares its event source mappings itself, and each consumer
+# gets SQSPollerPolicy on its own queue.)
 ALLOWED_MANAGED_POLICIES = {
     "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
 }
 # Inline statements that may name every resource because the action has no resource-level
 # permission (none today: X-Ray and CloudWatch metrics come through the managed policy / EMF logs).
