@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict
 class OutboundSms(BaseModel):
     """What the dispatcher hands an adapter: the final, already decorated message."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: pydantic builds the validator at the first use, not at import (cold start).
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     message_id: str
     location_id: str
@@ -18,7 +20,7 @@ class OutboundSms(BaseModel):
 
 
 class SendResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     carrier_message_id: str
 

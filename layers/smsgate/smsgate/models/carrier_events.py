@@ -56,7 +56,8 @@ def _utc(moment: datetime) -> datetime:
 
 
 class _CarrierPayload(BaseModel):
-    model_config = ConfigDict(strict=True, extra="allow", frozen=True)
+    # defer_build: pydantic builds the validator at the first use, not at import (cold start).
+    model_config = ConfigDict(strict=True, extra="allow", frozen=True, defer_build=True)
 
 
 class AwsSmsEvent(_CarrierPayload):
@@ -165,7 +166,7 @@ class TwilioInboundParams(_CarrierPayload):
 
 class _OwnEnvelope(BaseModel):
     # Written by our own API and simulator: an unexpected field is a bug worth a DLQ.
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, defer_build=True)
 
 
 class TwilioStatusEnvelope(_OwnEnvelope):

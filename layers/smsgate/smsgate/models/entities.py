@@ -18,7 +18,8 @@ DEFAULT_SENDER_TEXT = "Thanks, {name}"
 
 
 class Location(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    # defer_build: pydantic builds the validator at the first use, not at import (cold start).
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     location_id: str
     name: str
@@ -38,7 +39,7 @@ class Location(BaseModel):
 class ConsentEntry(BaseModel):
     """One line of a contact's append-only consent ledger."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     entry_id: str
     action: Literal["opt_in", "opt_out"]
@@ -50,7 +51,7 @@ class ConsentEntry(BaseModel):
 
 
 class Dnd(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     state: DndState = "none"
     reason: str | None = None
@@ -59,7 +60,7 @@ class Dnd(BaseModel):
 
 
 class Consent(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     state: ConsentState = "none"
     source: str | None = None
@@ -67,7 +68,7 @@ class Consent(BaseModel):
 
 
 class Contact(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     location_id: str
     phone: str
@@ -80,7 +81,7 @@ class Contact(BaseModel):
 
 
 class StatusChange(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     status: MessageStatus
     at: datetime
@@ -88,7 +89,7 @@ class StatusChange(BaseModel):
 
 
 class Message(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     message_id: str
     location_id: str

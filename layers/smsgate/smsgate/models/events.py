@@ -11,7 +11,9 @@ ReceiptStatus = Literal["sent", "delivered", "undelivered", "failed"]
 class Receipt(BaseModel):
     """A delivery receipt in the internal model (SPEC section 7)."""
 
-    model_config = ConfigDict(frozen=True)
+    # defer_build: pydantic builds the validator at the first use, not at import (cold start).
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     receipt_id: str  # unique per carrier event: the key that makes applying it idempotent
     message_id: str | None  # ours, when the carrier echoes it (context / callback URL)
@@ -26,7 +28,7 @@ class Receipt(BaseModel):
 class InboundReply(BaseModel):
     """A contact's message to one of the locations' numbers (SPEC section 6)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     inbound_id: str  # the carrier's id of the inbound message: the idempotency key
     carrier: Literal["simulator", "twilio", "aws"]

@@ -111,7 +111,8 @@ EmailAddress = Annotated[str, AfterValidator(_email_address), Field(json_schema_
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: pydantic builds the validator at the first use, not at import (cold start).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class BrandContact(_Strict):
@@ -203,7 +204,7 @@ class DecisionRequest(_Strict):
 
 
 class StateChange(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     state: RegistrationState
     at: datetime
@@ -213,7 +214,7 @@ class StateChange(BaseModel):
 class Registration(BaseModel):
     """State of one registration. `revision` grows with every write (optimistic concurrency)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     state: RegistrationState
     reasons: tuple[str, ...] = ()
