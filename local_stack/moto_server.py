@@ -9,6 +9,7 @@ read-modify-write would lose to.
 """
 
 import copy
+import json
 import threading
 from contextvars import ContextVar
 from typing import Any, cast
@@ -103,3 +104,24 @@ def _restore(table: Any, hash_key: Any, range_key: Any, item: Any) -> None:
         table.items.pop(hash_key, None)
     else:
         table.items[hash_key] = item
+
+
+def parse_json_templates_as_json() -> None:
+    """moto parses every template body with PyYAML's pure-Python loader first (JSON is YAML),
+    about half a second for ours; the local stack sends JSON, which `json` reads at once to the
+    same document. YAML bodies still go to moto's own parser. Idempotent."""
+    from moto.cloudformation.models import Stack
+
+    yaml_first = Stack.parse_template
+    if getattr(yaml_first, "json_first", False):
+        return
+
+    def parse_template(template: str) -> dict[str, Any]:
+        try:
+            document: dict[str, Any] = json.loads(template)
+        except ValueError:
+            return yaml_first(template)
+        return document if isinstance(document, dict) else yaml_first(template)
+
+    parse_template.json_first = True  # type: ignore[attr-defined]
+    Stack.parse_template = staticmethod(parse_template)  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
 from samcli.yamlhelper import yaml_parse
 from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
 from samtranslator.translator.transform import transform
@@ -128,8 +129,16 @@ def _wait_for_stack(cloudformation: Any) -> dict[str, Any]:
         time.sleep(0.2)
 
 
+# The service models botocore reads for every new session (a few hundred ms): read once.
+_SERVICE_MODELS = botocore.loaders.create_loader()
+
+
 def create_stack(endpoint: str | None, parameters: dict[str, str]) -> LocalStack:
+    from local_stack.moto_server import parse_json_templates_as_json
+
+    parse_json_templates_as_json()
     session = boto3.session.Session()
+    session._session.register_component("data_loader", _SERVICE_MODELS)
 
     def client(service: str) -> Any:
         return session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]
