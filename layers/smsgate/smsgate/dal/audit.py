@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from smsgate.dal import clients
 from smsgate.dal.codec import epoch
 from smsgate.policy.audit import WindowCounts
@@ -204,23 +202,7 @@ def claim_notice(claim: dict[str, Any], location_update: dict[str, Any]) -> bool
     """Claim a notice and change the location's status in one transaction. False (nothing
     written) when the notice was already given in this window or the location's condition
     failed (gone, or suspended meanwhile)."""
-    items = [{"Put": claim}, {"Update": location_update}]
-    client = clients.dynamodb().meta.client
-    for attempt in range(1, _UNPROCESSED_ATTEMPTS + 1):
-        try:
-            client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [str(r.get("Code")) for r in exc.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons:
-                return False
-            if "TransactionConflict" not in reasons or attempt == _UNPROCESSED_ATTEMPTS:
-                raise
-            time.sleep(random.uniform(0, _UNPROCESSED_BACKOFF_SECONDS * 2**attempt))
-        else:
-            return True
-    return False
+    return clients.write_transaction([{"Put": claim}, {"Update": location_update}])
 
 
 def release_notice(location_id: str, now: datetime) -> None:

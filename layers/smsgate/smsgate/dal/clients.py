@@ -1,11 +1,14 @@
 """AWS clients, created once per thread (Lambda runs one thread; the local stack runs several, and
 boto3 resources must not be shared between threads)."""
 
+import random
 import threading
+import time
 from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 # Standard retry mode with a small budget: a throttled call is retried a few times, then the
 # request is answered 503 rather than left hanging (issue 11).
@@ -56,3 +59,29 @@ def reset() -> None:
     """Forget every client in every thread (tests start a fresh moto backend per test)."""
     global _generation  # noqa: PLW0603 - one counter shared by every thread
     _generation += 1
+
+
+# Another transaction on the same items cancels ours with TransactionConflict: retried a few
+# times with jittered exponential backoff (about 0.05, 0.1, 0.2… s), then raised.
+TRANSACTION_ATTEMPTS = 6
+TRANSACTION_BACKOFF_SECONDS = 0.025
+
+
+def write_transaction(items: list[dict[str, Any]]) -> bool:
+    """TransactWriteItems of `items`: True when written, False (nothing written) when one of
+    their conditions failed. The one place a transaction is retried on conflict."""
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            dynamodb().meta.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [str(reason.get("Code")) for reason in exc.response.get("CancellationReasons", [])]
+            if "ConditionalCheckFailed" in reasons:
+                return False
+            if "TransactionConflict" not in reasons or attempt == TRANSACTION_ATTEMPTS:
+                raise
+            time.sleep(random.uniform(0, TRANSACTION_BACKOFF_SECONDS * 2**attempt))
+        else:
+            return True
+    return False

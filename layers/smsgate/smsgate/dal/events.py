@@ -1,7 +1,5 @@
 """Processed-event marks (IdempotencyTable): each receipt, reply and send is applied once."""
 
-import random
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -12,11 +10,6 @@ from smsgate.dal.codec import epoch
 from smsgate.settings import get_settings
 
 EVENT_RETENTION = timedelta(days=7)
-# Concurrent events of one location update the same audit counter item; DynamoDB cancels a
-# transaction that meets another one on an item (TransactionConflict). A few quick retries
-# with jitter settle most races before the queue's redelivery has to.
-CONFLICT_ATTEMPTS = 5
-CONFLICT_BACKOFF_SECONDS = 0.05
 
 
 def _table() -> Any:
@@ -62,27 +55,7 @@ def claim_with(event_key: str, now: datetime, updates: list[dict[str, Any]]) -> 
         },
         *({"Update": update} for update in updates),
     ]
-    client = clients.dynamodb().meta.client
-    attempt = 1
-    while True:
-        try:
-            client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            reasons = _cancellation_reasons(exc)
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                return False
-            if "TransactionConflict" not in reasons or attempt == CONFLICT_ATTEMPTS:
-                raise
-        else:
-            return True
-        time.sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * 2**attempt))
-        attempt += 1
-
-
-def _cancellation_reasons(exc: ClientError) -> list[str]:
-    if exc.response["Error"]["Code"] != "TransactionCanceledException":
-        return []
-    return [str(reason.get("Code")) for reason in exc.response.get("CancellationReasons", [])]
+    return clients.write_transaction(items)
 
 
 def release(event_key: str) -> None:

@@ -13,22 +13,13 @@ of the body, are one transaction: a number is recorded exactly when it is allowe
 requests race, and a refused number is never recorded.
 """
 
-import random
-import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from smsgate.dal import clients
 from smsgate.dal.codec import epoch
 from smsgate.settings import get_settings
-
-# Requests of one location with the same body meet on the same items; DynamoDB cancels a
-# transaction that meets another one (TransactionConflict). A few quick retries settle them.
-CONFLICT_ATTEMPTS = 5
-CONFLICT_BACKOFF_SECONDS = 0.02
 
 
 def bucket_start(now: datetime, window: timedelta) -> datetime:
@@ -68,22 +59,7 @@ def record_sender(
             {"Update": checked},
             {"Update": _update(location_id, current + window, key, number, window)},
         ]
-    client = clients.dynamodb().meta.client
-    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
-        try:
-            client.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
-            reasons = [str(reason.get("Code")) for reason in exc.response.get("CancellationReasons", [])]
-            if "ConditionalCheckFailed" in reasons:
-                return False
-            if "TransactionConflict" not in reasons or attempt == CONFLICT_ATTEMPTS:
-                raise
-            time.sleep(random.uniform(0, CONFLICT_BACKOFF_SECONDS * 2**attempt))
-        else:
-            return True
-    return False
+    return clients.write_transaction(items)
 
 
 def senders(location_id: str, keys: Sequence[str], now: datetime, window: timedelta) -> list[set[str]]:
