@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -15,6 +17,15 @@ from botocore.exceptions import ClientError
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 _local = threading.local()
 _generation = 0
+# The service models every session reads from disk, read once per process and shared by the
+# threads' sessions (a Lambda has one thread; the local stack and the tests make many sessions).
+_SERVICE_MODELS = botocore.loaders.create_loader()
+
+
+def _session() -> boto3.session.Session:
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _SERVICE_MODELS)
+    return boto3.session.Session(botocore_session=session)
 
 
 def _cache() -> dict[str, Any]:
@@ -28,7 +39,7 @@ def _cache() -> dict[str, Any]:
 def dynamodb() -> Any:
     cache = _cache()
     if "dynamodb" not in cache:
-        cache["dynamodb"] = boto3.session.Session().resource("dynamodb", config=_CONFIG)
+        cache["dynamodb"] = _session().resource("dynamodb", config=_CONFIG)
     return cache["dynamodb"]
 
 
@@ -43,7 +54,7 @@ def table(name: str) -> Any:
 def client(service: str) -> Any:
     cache = _cache()
     if service not in cache:
-        cache[service] = boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+        cache[service] = _session().client(service, config=_CONFIG)  # type: ignore[call-overload]
     return cache[service]
 
 
