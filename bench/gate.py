@@ -138,19 +138,29 @@ class Gate:
                 raise RuntimeError(f"consent not recorded: {answer}")
 
 
-def _queue_sends_in_constant_time() -> None:
+@contextmanager
+def _queue_sends_in_constant_time() -> Iterator[None]:
     """moto's SendMessage reads the queue's attributes, which count every message in the queue
     (three list comprehensions over it): O(queue length) per message, O(n²) for a 5,000-message
-    bulk (minutes), where SQS takes constant time. The counts are answered as 0 here, which only
-    GetQueueAttributes would show; the messages themselves are kept and sent unchanged."""
+    bulk (minutes), where SQS takes constant time. While the bench runs the counts are answered
+    as 0, which only GetQueueAttributes would show; the messages themselves are kept and sent
+    unchanged. moto's own counts are back afterwards (the bench's smoke test shares a process
+    with the other tests)."""
     from moto.sqs.models import Queue
 
-    for name in (
+    names = (
         "approximate_number_of_messages",
         "approximate_number_of_messages_delayed",
         "approximate_number_of_messages_not_visible",
-    ):
+    )
+    counting = {name: vars(Queue)[name] for name in names}
+    for name in names:
         setattr(Queue, name, property(lambda _queue: 0))
+    try:
+        yield
+    finally:
+        for name, counted in counting.items():
+            setattr(Queue, name, counted)
 
 
 @contextmanager
@@ -175,10 +185,9 @@ def gate_stack() -> Iterator[Gate]:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     aws_calls.install()
     try:
-        with mock_aws():
+        with mock_aws(), _queue_sends_in_constant_time():
             created = create_stack(None, {"PublicBaseUrl": "http://127.0.0.1:3000"})
             _detach_deleted_event_source_mappings()
-            _queue_sends_in_constant_time()
             back_up_transactions_per_item()  # as the local stack does: O(items), not O(table)
             os.environ.update(created.environment)
             os.environ.update(_ENVIRONMENT)
