@@ -4,6 +4,7 @@ boto3 resources must not be shared between threads)."""
 import random
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -70,6 +71,18 @@ def reset() -> None:
     """Forget every client in every thread (tests start a fresh moto backend per test)."""
     global _generation  # noqa: PLW0603 - one counter shared by every thread
     _generation += 1
+
+
+def conditional_write(write: Callable[..., Any], **request: Any) -> bool:
+    """One conditional PutItem, UpdateItem or DeleteItem (`write`: the table's method, with its
+    request): True when written, False (nothing written) when its condition did not hold."""
+    try:
+        write(**request)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 # Another transaction on the same items cancels ours with TransactionConflict: retried a few

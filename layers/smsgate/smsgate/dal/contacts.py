@@ -13,8 +13,6 @@ redelivered late never overturns a newer one (a STOP retried after the contact's
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from smsgate.dal import clients
 from smsgate.dal.codec import iso, plain
 from smsgate.models.entities import Consent, ConsentEntry, Contact, Dnd
@@ -155,57 +153,45 @@ def _ledger(pk: str, phone: str) -> list[ConsentEntry]:
 def set_dnd(location_id: str, phone: str, dnd: Dnd, *, only_if_not_permanent: bool = False) -> bool:
     """Set the contact's DND; with `only_if_not_permanent`, a permanent DND is left alone."""
     condition = "attribute_not_exists(dnd) OR dnd.#state <> :permanent"
-    try:
-        _table().update_item(
-            Key=_contact_key(location_id, phone),
-            UpdateExpression="SET dnd = :dnd",
-            ExpressionAttributeValues={
-                ":dnd": plain(dnd.model_dump(mode="json")),
-                **({":permanent": "permanent"} if only_if_not_permanent else {}),
-            },
-            **(
-                {"ConditionExpression": condition, "ExpressionAttributeNames": {"#state": "state"}}
-                if only_if_not_permanent
-                else {}
-            ),
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return clients.conditional_write(
+        _table().update_item,
+        Key=_contact_key(location_id, phone),
+        UpdateExpression="SET dnd = :dnd",
+        ExpressionAttributeValues={
+            ":dnd": plain(dnd.model_dump(mode="json")),
+            **({":permanent": "permanent"} if only_if_not_permanent else {}),
+        },
+        **(
+            {"ConditionExpression": condition, "ExpressionAttributeNames": {"#state": "state"}}
+            if only_if_not_permanent
+            else {}
+        ),
+    )
 
 
 def clear_temporary_dnd(location_id: str, phone: str) -> str:
     """Clear a temporary DND. Returns the state found: 'temporary' (cleared), 'permanent'
     (left in place) or 'none'."""
-    try:
-        _table().update_item(
-            Key=_contact_key(location_id, phone),
-            UpdateExpression="SET dnd = :none",
-            ConditionExpression="dnd.#state = :temporary",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues={":none": {"state": "none"}, ":temporary": "temporary"},
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        return get_contact(location_id, phone).dnd.state
-    return "temporary"
+    cleared = clients.conditional_write(
+        _table().update_item,
+        Key=_contact_key(location_id, phone),
+        UpdateExpression="SET dnd = :none",
+        ConditionExpression="dnd.#state = :temporary",
+        ExpressionAttributeNames={"#state": "state"},
+        ExpressionAttributeValues={":none": {"state": "none"}, ":temporary": "temporary"},
+    )
+    return "temporary" if cleared else get_contact(location_id, phone).dnd.state
 
 
 def record_inbound(location_id: str, phone: str, at: datetime) -> None:
     """Record the contact's latest reply time; an older reply delivered late changes nothing."""
-    try:
-        _table().update_item(
-            Key=_contact_key(location_id, phone),
-            UpdateExpression="SET last_inbound_at = :at",
-            ConditionExpression="attribute_not_exists(last_inbound_at) OR last_inbound_at < :at",
-            ExpressionAttributeValues={":at": iso(at)},
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    clients.conditional_write(
+        _table().update_item,
+        Key=_contact_key(location_id, phone),
+        UpdateExpression="SET last_inbound_at = :at",
+        ConditionExpression="attribute_not_exists(last_inbound_at) OR last_inbound_at < :at",
+        ExpressionAttributeValues={":at": iso(at)},
+    )
 
 
 def _keyword_scope(location_id: str | None, number: str) -> str:
@@ -221,13 +207,9 @@ def append_keyword_ledger(location_id: str | None, number: str, phone: str, entr
         "phone": phone,
         **plain(entry.model_dump(mode="json")),
     }
-    try:
-        _table().put_item(Item=item, ConditionExpression="attribute_not_exists(sk)")
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return clients.conditional_write(
+        _table().put_item, Item=item, ConditionExpression="attribute_not_exists(sk)"
+    )
 
 
 def apply_keyword(
@@ -244,20 +226,16 @@ def apply_keyword(
     keys = [_number_contact_key(number, phone)]
     if location_id is not None:
         keys.insert(0, _contact_key(location_id, phone))
-    applied: list[bool] = []
-    for key in keys:
-        try:
-            _table().update_item(
-                Key=key,
-                UpdateExpression="SET consent = :consent, dnd = :dnd, keyword_at = :at",
-                ConditionExpression="attribute_not_exists(keyword_at) OR keyword_at <= :at",
-                ExpressionAttributeValues=values,
-            )
-            applied.append(True)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            applied.append(False)
+    applied = [
+        clients.conditional_write(
+            _table().update_item,
+            Key=key,
+            UpdateExpression="SET consent = :consent, dnd = :dnd, keyword_at = :at",
+            ConditionExpression="attribute_not_exists(keyword_at) OR keyword_at <= :at",
+            ExpressionAttributeValues=values,
+        )
+        for key in keys
+    ]
     return applied[0]
 
 

@@ -3,8 +3,6 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from smsgate.dal import clients
 from smsgate.dal.codec import epoch
 from smsgate.settings import get_settings
@@ -27,13 +25,9 @@ def is_applied(event_key: str) -> bool:
 
 def claim(event_key: str, now: datetime) -> bool:
     """Mark an event applied; False when it already was (a duplicate delivery)."""
-    try:
-        _table().put_item(Item=_claim_item(event_key, now), ConditionExpression="attribute_not_exists(id)")
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return clients.conditional_write(
+        _table().put_item, Item=_claim_item(event_key, now), ConditionExpression="attribute_not_exists(id)"
+    )
 
 
 def claim_with(event_key: str, now: datetime, updates: list[dict[str, Any]]) -> bool:

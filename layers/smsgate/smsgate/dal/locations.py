@@ -3,8 +3,6 @@
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from smsgate.dal import clients
 from smsgate.dal.audit import batch_get
 from smsgate.dal.codec import iso, plain
@@ -136,13 +134,7 @@ def warning_update(location_id: str, now: datetime) -> dict[str, Any]:
 
 def _update_if(location_id: str, **update: Any) -> bool:
     """A conditional update of the location; False when its condition did not hold."""
-    try:
-        _table().update_item(Key=_location_key(location_id), **update)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return clients.conditional_write(_table().update_item, Key=_location_key(location_id), **update)
 
 
 def restore_active(location_id: str, from_status: str, now: datetime) -> bool:

@@ -5,8 +5,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from smsgate.dal import clients
 from smsgate.dal.codec import epoch, iso, plain
 from smsgate.models.entities import Message, StatusChange
@@ -78,19 +76,14 @@ def advance_status(
         expression += ", carrier_message_id = if_not_exists(carrier_message_id, :carrier_id)"
         values[":carrier_id"] = carrier_message_id
     allowed = ", ".join(f":from{index}" for index in range(len(allowed_from)))
-    try:
-        _table().update_item(
-            Key=_key(message_id),
-            UpdateExpression=expression,
-            ConditionExpression=f"attribute_exists(pk) AND #status IN ({allowed})",
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return clients.conditional_write(
+        _table().update_item,
+        Key=_key(message_id),
+        UpdateExpression=expression,
+        ConditionExpression=f"attribute_exists(pk) AND #status IN ({allowed})",
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    )
 
 
 def append_history(message_id: str, change: StatusChange) -> None:
@@ -117,21 +110,18 @@ def _idempotency_key(location_id: str, key: str) -> dict[str, str]:
 def claim_idempotency_key(location_id: str, key: str, now: datetime) -> dict[str, Any] | None:
     """Claim a caller's idempotency key. Returns None when this call owns it now, else the
     stored record ({'state': 'pending'} or {'state': 'done', 'status', 'body', 'headers'})."""
-    try:
-        _table().put_item(
-            Item={
-                **_idempotency_key(location_id, key),
-                "state": "pending",
-                "expires_at": epoch(now + IDEMPOTENCY_RETENTION),
-            },
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        item = _table().get_item(Key=_idempotency_key(location_id, key), ConsistentRead=True).get("Item")
-        return plain(item) if item else {"state": "pending"}
-    return None
+    if clients.conditional_write(
+        _table().put_item,
+        Item={
+            **_idempotency_key(location_id, key),
+            "state": "pending",
+            "expires_at": epoch(now + IDEMPOTENCY_RETENTION),
+        },
+        ConditionExpression="attribute_not_exists(pk)",
+    ):
+        return None
+    item = _table().get_item(Key=_idempotency_key(location_id, key), ConsistentRead=True).get("Item")
+    return plain(item) if item else {"state": "pending"}
 
 
 def complete_idempotency_key(

@@ -14,8 +14,6 @@ with one query, never a scan (SPEC section 8, issue 6).
 from collections.abc import Iterable
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from smsgate.dal import clients
 from smsgate.models.registration import Brand, Campaign, RegistrationState
 from smsgate.policy.registration import DECIDABLE_STATES, EDITABLE_STATES, is_without_numbers
@@ -64,19 +62,14 @@ def _write(
             values[":mark"] = _MARK
         else:
             update += " REMOVE #unused"
-    try:
-        _table().update_item(
-            Key=_location_key(location_id),
-            UpdateExpression=update,
-            ConditionExpression=condition,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return clients.conditional_write(
+        _table().update_item,
+        Key=_location_key(location_id),
+        UpdateExpression=update,
+        ConditionExpression=condition,
+        ExpressionAttributeNames=names,
+        ExpressionAttributeValues=values,
+    )
 
 
 def submit_brand(location_id: str, brand: Brand, previous: Brand | None) -> bool:
