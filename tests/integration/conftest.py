@@ -1,9 +1,10 @@
 """Fixtures for handler tests: real handlers, moto's AWS, events shaped as Lambda receives them."""
 
+import io
 import json
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from local_stack.stack import Route, http_routes, load_template
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location
 from smsgate.models.requests import PutLocationRequest
+from smsgate.observability import logger
 from smsgate.policy.revocation import RevocationMode
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin
@@ -216,3 +218,15 @@ def register_10dlc(
     status, location, _ = api("GET", base)
     assert status == 200, location
     return location
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    """What the service logs (powertools' JSON lines), captured from its handler."""
+    buffer = io.StringIO()
+    handler: Any = logger.registered_handler
+    previous = handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        handler.setStream(previous)

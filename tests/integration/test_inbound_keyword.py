@@ -18,7 +18,6 @@ from local_stack.lambdas import Handler, LocalContext
 from smsgate.dal import clients, contacts, counters, messages
 from smsgate.dal.outbound import OutboundRecord
 from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessageRequest
-from smsgate.observability import logger
 from smsgate.policy.limits import counter_day, daily_limit
 from smsgate.policy.replies import reply_text
 from smsgate.reasons import ReasonCode
@@ -590,18 +589,6 @@ def test_the_confirmation_is_sent_by_the_dispatcher(
 
 
 # --- logs ---------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    """What the service logs (powertools' JSON lines), captured from its handler."""
-    buffer = io.StringIO()
-    handler: Any = logger.registered_handler
-    previous = handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        handler.setStream(previous)
 
 
 def test_logs_show_neither_the_numbers_nor_the_body(

@@ -20,7 +20,6 @@ import pytest
 from local_stack.consumers import sqs_event
 from local_stack.lambdas import LocalContext, load_handler
 from smsgate.dal import audit
-from smsgate.observability import logger
 from smsgate.services.dispatch import Dispatcher
 from smsgate.settings import get_settings
 from tests.integration.conftest import ApiCall, drain, register_10dlc
@@ -72,18 +71,6 @@ def min_sample(monkeypatch: pytest.MonkeyPatch, stack: Any) -> Iterator[Callable
 
     yield set_to
     get_settings.cache_clear()
-
-
-@pytest.fixture
-def log_lines() -> Iterator[io.StringIO]:
-    """What the audit logs (powertools' JSON lines), captured from its handler."""
-    buffer = io.StringIO()
-    handler: Any = logger.registered_handler
-    previous = handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        handler.setStream(previous)
 
 
 def logged(buffer: io.StringIO) -> list[dict[str, Any]]:
