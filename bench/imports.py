@@ -1,14 +1,15 @@
 """Cold import time of each function's handler module, against a bare `import boto3`.
 
 Each measurement is a fresh interpreter: `python -X importtime -c "import app"` in
-functions/<name>/, with the layer on PYTHONPATH (as Lambda puts /opt/python) and the
-environment the settings require (dummy resource names: nothing is called at import).
+functions/<name>/, with the layer on PYTHONPATH (as Lambda puts /opt/python), the literal
+variables of template.yaml's Globals (as deployed) and dummy names for the resources the
+template references (nothing is called at import).
 `LAMBDA_TASK_ROOT` is set as Lambda sets it, so the Tracer is on and patches what it traces,
 as in the deployed functions (`Tracing: Active`); without it powertools switches tracing off,
 yet the X-Ray SDK's recorder, built outside Lambda, creates two botocore clients for its
 sampling rules (≈100 ms that no deployed function pays). The
 figure is the cumulative import time of `app` (of `boto3` for the baseline); each is the
-lowest of a few runs, the least disturbed by the other work on the machine.
+lowest of a few rounds, the least disturbed by the other work on the machine.
 
     python -m bench.imports
 """
@@ -17,8 +18,11 @@ import json
 import os
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from local_stack.stack import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
@@ -41,10 +45,15 @@ _ENVIRONMENT = {
     "CARRIER_EVENTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:carrier-events",
     "INBOUND_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:inbound",
     "ALERTS_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:alerts",
-    "POWERTOOLS_SERVICE_NAME": "smsgate",
-    "POWERTOOLS_METRICS_NAMESPACE": "smsgate",
     "TWILIO_AUTH_TOKEN": "local-dev-token",
 }
+
+
+@cache
+def _template_environment() -> dict[str, str]:
+    """The variables template.yaml's Globals give every function as literal strings."""
+    variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
+    return {name: value for name, value in variables.items() if isinstance(value, str)}
 
 
 def _importtime(module: str, cwd: Path) -> dict[str, tuple[int, int]]:
@@ -52,11 +61,15 @@ def _importtime(module: str, cwd: Path) -> dict[str, tuple[int, int]]:
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))
     }
-    environment |= _ENVIRONMENT | {
-        "LAMBDA_TASK_ROOT": str(cwd),
-        "PYTHONPATH": f"{cwd}{os.pathsep}{LAYER}",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
+    environment |= (
+        _template_environment()
+        | _ENVIRONMENT
+        | {
+            "LAMBDA_TASK_ROOT": str(cwd),
+            "PYTHONPATH": f"{cwd}{os.pathsep}{LAYER}",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", f"import {module}"],
         cwd=cwd,
@@ -76,11 +89,6 @@ def _importtime(module: str, cwd: Path) -> dict[str, tuple[int, int]]:
     return times
 
 
-def _fastest(module: str, cwd: Path, runs: int) -> dict[str, tuple[int, int]]:
-    samples = [_importtime(module, cwd) for _ in range(runs)]
-    return min(samples, key=lambda times: times[module][1])
-
-
 def _heaviest(times: dict[str, tuple[int, int]], baseline: dict[str, Any]) -> list[dict[str, Any]]:
     """Packages by the import time of their own modules that `import boto3` does not load (self
     times summed per top-level package), the heaviest first: what a lazy import could take off."""
@@ -97,14 +105,26 @@ def _heaviest(times: dict[str, tuple[int, int]], baseline: dict[str, Any]) -> li
 
 
 def measure(runs: int = RUNS) -> dict[str, Any]:
-    baseline = _fastest("boto3", ROOT, runs)
+    # Rounds interleave the baseline with every handler, so that a busy spell on the machine
+    # slows one round of each rather than the handlers measured after a quiet baseline.
+    targets = {"boto3": ("boto3", ROOT)} | {
+        folder.name: ("app", folder)
+        for folder in sorted(path for path in FUNCTIONS.iterdir() if (path / "app.py").is_file())
+    }
+    samples: dict[str, list[dict[str, tuple[int, int]]]] = {name: [] for name in targets}
+    for _ in range(runs):
+        for name, (module, cwd) in targets.items():
+            samples[name].append(_importtime(module, cwd))
+    fastest = {
+        name: min(samples[name], key=lambda times: times[module][1]) for name, (module, _) in targets.items()
+    }
+    baseline = fastest.pop("boto3")
     boto3_ms = baseline["boto3"][1] / 1000
     handlers: dict[str, Any] = {}
-    for folder in sorted(path for path in FUNCTIONS.iterdir() if (path / "app.py").is_file()):
-        times = _fastest("app", folder, runs)
+    for name, times in fastest.items():
         total_ms = times["app"][1] / 1000
         added_ms = total_ms - boto3_ms
-        handlers[folder.name] = {
+        handlers[name] = {
             "import_ms": total_ms,
             "added_over_boto3_ms": added_ms,
             "within_budget": added_ms < BUDGET_MS,

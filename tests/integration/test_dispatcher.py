@@ -21,7 +21,7 @@ from botocore.stub import Stubber
 from local_stack.consumers import sqs_event
 from local_stack.lambdas import Handler, LocalContext, load_handler
 from smsgate.carriers.aws_eum import AwsEumCarrier
-from smsgate.carriers.factory import TwilioFromSecret, carrier_for
+from smsgate.carriers.factory import AwsEumOnFirstSend, TwilioFromSecret, carrier_for
 from smsgate.carriers.throughput import NumberThrottle
 from smsgate.dal import contacts, events, messages, outbound
 from smsgate.models.entities import Message, StatusChange
@@ -501,7 +501,10 @@ def test_the_adapter_is_chosen_per_deployment_without_reading_a_secret(
     base = get_settings().model_dump()
     # No secret exists in this stack: building the Twilio adapter must not read one.
     assert isinstance(carrier_for(Settings(**{**base, "carrier": "twilio"}), clock), TwilioFromSecret)
-    assert isinstance(carrier_for(Settings(**{**base, "carrier": "aws"}), clock), AwsEumCarrier)
+    aws = carrier_for(Settings(**{**base, "carrier": "aws"}), clock)
+    assert isinstance(aws, AwsEumOnFirstSend)
+    # Its client is created by the first send, not at cold start.
+    assert "adapter" not in vars(aws) and isinstance(aws.adapter, AwsEumCarrier)
     assert carrier_for(Settings(**base), clock).name == "simulator"
     with pytest.raises(ValueError, match="configuration"):
         carrier_for(Settings(**{**base, "carrier": "aws", "eum_configuration_set": ""}), clock)

@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 from smsgate.dal import counters
+from smsgate.dal.locations import require_location
 from smsgate.errors import SmsgateError
 from smsgate.policy.limits import counter_day
 from smsgate.policy.segments import count_segments
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
-from smsgate.services.sending import require_location
 from tests.integration.conftest import ApiCall, brand_body, campaign_body, register_10dlc
 
 FROM = "+12025550100"

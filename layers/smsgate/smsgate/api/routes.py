@@ -60,7 +60,6 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
     """A resolver with every route. One per Lambda instance (the local stack runs several
     side by side, and a resolver holds the event it is answering)."""
     app = APIGatewayHttpResolver(enable_validation=True)
-    app.enable_swagger(path="/v1/docs", title="smsgate", version="0.1.0", openapi_version="3.1.0")
     # Who may act on which location: one check before every route (smsgate.api.access).
     app.use(middlewares=[location_access])
 
@@ -173,7 +172,7 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
 
     @app.get("/v1/locations/<location_id>/usage", summary="Today's usage against the daily limit")
     def get_usage(location_id: LocationId) -> dict[str, Any]:
-        return admin.usage(sending.require_location(location_id), now())
+        return admin.location_usage(location_id, now())
 
     @app.get("/v1/locations/<location_id>/health", summary="Audit-window counts, rates, thresholds, status")
     def get_health(location_id: LocationId) -> dict[str, Any]:
@@ -185,7 +184,7 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
         middlewares=[operators_only],
     )
     def delete_suspension(location_id: LocationId) -> dict[str, Any]:
-        return audit_service.lift_suspension(location_id, caller(), now())
+        return admin.lift_suspension(location_id, caller(), now())
 
     @app.put("/v1/locations/<location_id>/contacts/<phone>/consent", summary="Record a contact's opt-in")
     def put_consent(

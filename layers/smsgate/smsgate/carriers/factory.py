@@ -2,26 +2,31 @@
 
 Building an adapter reads no secret and opens no connection, so importing the dispatcher stays
 cheap; what the settings alone can tell (an empty secret name or configuration set) still fails
-at cold start (STYLE rule 4).
+at cold start (STYLE rule 4). Only the module of the configured adapter is imported: a
+deployment runs one carrier, and the others' modules would only lengthen its cold start.
 """
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
-from smsgate.carriers.aws_eum import AwsEumCarrier, eum_client
 from smsgate.carriers.base import Carrier, OutboundSms, SendResult
-from smsgate.carriers.simulator import SimulatorCarrier, sns_publisher
-from smsgate.carriers.twilio import TwilioCarrier, twilio_from_secret
 from smsgate.dal import clients
 from smsgate.settings import Settings
+
+if TYPE_CHECKING:
+    from smsgate.carriers.aws_eum import AwsEumCarrier
+    from smsgate.carriers.twilio import TwilioCarrier
 
 
 def carrier_for(settings: Settings, clock: Callable[[], datetime]) -> Carrier:
     if settings.carrier == "twilio":
         return TwilioFromSecret(settings)
     if settings.carrier == "aws":
-        client = eum_client(timeout=settings.carrier_timeout_seconds)
-        return AwsEumCarrier(client, settings.eum_configuration_set)
+        return AwsEumOnFirstSend(settings)
+    from smsgate.carriers.simulator import SimulatorCarrier, sns_publisher
+
     return SimulatorCarrier(sns_publisher(clients.sns, settings.carrier_events_topic_arn), clock)
 
 
@@ -48,10 +53,40 @@ class TwilioFromSecret:
     def __repr__(self) -> str:
         return f"TwilioFromSecret(secret={self._secret_name!r})"
 
-    def adapter(self) -> TwilioCarrier:
+    def adapter(self) -> "TwilioCarrier":
+        from smsgate.carriers.twilio import twilio_from_secret
+
         return twilio_from_secret(
             self._secret_name, self._public_base_url, base_url=self._api_base_url, timeout=self._timeout
         )
 
     def send(self, sms: OutboundSms) -> SendResult:
         return self.adapter().send(sms)
+
+
+class AwsEumOnFirstSend:
+    """The AWS End User Messaging SMS adapter, its boto3 client created by the first send rather
+    than at cold start (issue 10: no work at import beyond the settings). A missing
+    configuration set still fails at cold start."""
+
+    name = "aws"
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.eum_configuration_set:
+            raise ValueError(
+                "EUM_CONFIGURATION_SET must name the configuration set that publishes to CarrierEvents"
+            )
+        self._configuration_set = settings.eum_configuration_set
+        self._timeout = settings.carrier_timeout_seconds
+
+    def __repr__(self) -> str:
+        return f"AwsEumOnFirstSend(configuration_set={self._configuration_set!r})"
+
+    @cached_property
+    def adapter(self) -> "AwsEumCarrier":
+        from smsgate.carriers.aws_eum import AwsEumCarrier, eum_client
+
+        return AwsEumCarrier(eum_client(timeout=self._timeout), self._configuration_set)
+
+    def send(self, sms: OutboundSms) -> SendResult:
+        return self.adapter.send(sms)

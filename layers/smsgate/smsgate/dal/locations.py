@@ -6,7 +6,9 @@ from typing import Any
 from smsgate.dal import clients
 from smsgate.dal.audit import batch_get
 from smsgate.dal.codec import iso, plain
+from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location
+from smsgate.reasons import ReasonCode
 from smsgate.settings import get_settings
 
 # Every location item carries `listing` so that the index LocationsById lists them in order of
@@ -36,6 +38,14 @@ def _from_item(item: dict[str, Any]) -> Location:
 def get_location(location_id: str) -> Location | None:
     item = _table().get_item(Key=_location_key(location_id), ConsistentRead=True).get("Item")
     return _from_item(item) if item else None
+
+
+def require_location(location_id: str) -> Location:
+    """The location, or LOCATION_NOT_FOUND (404) for a request that names one that does not exist."""
+    location = get_location(location_id)
+    if location is None:
+        raise SmsgateError(ReasonCode.LOCATION_NOT_FOUND, f"Location '{location_id}' does not exist.")
+    return location
 
 
 def save_location(

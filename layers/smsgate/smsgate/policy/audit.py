@@ -12,7 +12,6 @@ from enum import IntEnum
 from fractions import Fraction
 
 from smsgate.models.entities import Location
-from smsgate.policy.gate import is_suspended
 from smsgate.policy.limits import as_utc
 
 HOUR = timedelta(hours=1)
@@ -96,6 +95,13 @@ class AuditWindow:
     start: datetime
     end: datetime
     hours: tuple[datetime, ...]
+
+
+def is_suspended(location: Location, now: datetime) -> bool:
+    """A suspension holds until its end (`suspended_until`), or until an operator lifts it."""
+    if location.status != "suspended":
+        return False
+    return location.suspended_until is None or as_utc(now) < as_utc(location.suspended_until)
 
 
 def audit_window(now: datetime, hours: int) -> AuditWindow:

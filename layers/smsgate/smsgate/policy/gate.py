@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from smsgate.models.entities import Contact, Location
+from smsgate.policy.audit import is_suspended
 from smsgate.policy.consent import has_consent, is_acquired_list
 from smsgate.policy.content import check_content, public_shorteners, relaxed_categories
-from smsgate.policy.limits import as_utc
 from smsgate.reasons import DND_MESSAGE, ReasonCode, WarningCode
 
 MAX_SEGMENTS = 10
@@ -37,12 +37,6 @@ def check_sender(location: Location, from_number: str) -> Refusal | None:
     if from_number not in location.numbers:
         return Refusal(ReasonCode.NUMBER_NOT_OWNED, "The 'from' number is not one of the location's numbers.")
     return None
-
-
-def is_suspended(location: Location, now: datetime) -> bool:
-    if location.status != "suspended":
-        return False
-    return location.suspended_until is None or as_utc(now) < as_utc(location.suspended_until)
 
 
 def check_suspension(location: Location, now: datetime) -> Refusal | None:

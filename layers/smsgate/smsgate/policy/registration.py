@@ -6,13 +6,10 @@ submitted once: after submission nothing the carriers vetted can be edited, exce
 shows its reasons and is sent again). The carriers' decision is recorded on a pending one only.
 """
 
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import accumulate
 from typing import Literal, TypeVar
-
-import phonenumbers
 
 from smsgate.models.entities import Location
 from smsgate.models.phone import region_of
@@ -41,30 +38,14 @@ R = TypeVar("R", bound=Registration)
 
 
 def destination_region(to: str) -> str | None:
-    """The region of a destination by `phonenumbers`. A +1 number no region claims as valid
-    (an unassigned exchange, a fictional 555 number) is placed by its area code, and falls to
-    the US, the main country of the North American Numbering Plan: 10DLC applies unless the
-    number clearly belongs elsewhere (a fail-closed choice, documented in the README)."""
+    """The region of a destination (`region_of`). A +1 number that neither a region claims nor
+    an area code places (an unassigned exchange) falls to the US, the main country of the North
+    American Numbering Plan: 10DLC applies unless the number clearly belongs elsewhere (a
+    fail-closed choice, documented in the README)."""
     region = region_of(to)
-    if region is not None:
-        return region
-    parsed = phonenumbers.parse(to, None)
-    if parsed.country_code != 1:
-        return None
-    national = phonenumbers.national_significant_number(parsed)
-    for candidate in phonenumbers.region_codes_for_country_code(1):
-        metadata = phonenumbers.PhoneMetadata.metadata_for_region(candidate)
-        if (
-            metadata is not None
-            and metadata.leading_digits
-            and _starts_with(national, metadata.leading_digits)
-        ):
-            return candidate
-    return phonenumbers.region_code_for_country_code(1)
-
-
-def _starts_with(national: str, leading_digits: str) -> bool:
-    return re.match(f"(?:{leading_digits})", national) is not None
+    if region is None and to.startswith("+1"):
+        return "US"
+    return region
 
 
 def needs_registration(to: str) -> bool:

@@ -1,4 +1,4 @@
-"""Locations, contacts, consent and usage (SPEC section 10)."""
+"""Locations, contacts, consent and usage (SPEC section 10), and an operator lifting a suspension."""
 
 import uuid
 from datetime import datetime
@@ -8,12 +8,12 @@ from smsgate.dal import contacts, counters, locations, messages
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import ConsentEntry, Contact, Location
 from smsgate.models.requests import ConsentRequest, PutLocationRequest
+from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.audit import location_status
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
 from smsgate.services.consent import refuse_acquired_list
-from smsgate.services.sending import require_location
 
 
 def save_location(location_id: str, request: PutLocationRequest, now: datetime) -> tuple[Location, bool]:
@@ -37,6 +37,11 @@ def save_location(location_id: str, request: PutLocationRequest, now: datetime) 
     )
 
 
+def location_usage(location_id: str, now: datetime) -> dict[str, Any]:
+    """`GET /v1/locations/{id}/usage`."""
+    return usage(locations.require_location(location_id), now)
+
+
 def usage(location: Location, now: datetime) -> dict[str, Any]:
     """`{day, limit, sent_today, remaining, resets_at}` (SPEC section 10)."""
     day = counter_day(now)
@@ -52,7 +57,7 @@ def usage(location: Location, now: datetime) -> dict[str, Any]:
 
 
 def location_view(location_id: str, now: datetime) -> dict[str, Any]:
-    location = require_location(location_id)
+    location = locations.require_location(location_id)
     return {
         "location_id": location.location_id,
         "name": location.name,
@@ -104,7 +109,7 @@ def contact_view(contact: Contact) -> dict[str, Any]:
 
 
 def get_contact(location_id: str, phone: str) -> dict[str, Any]:
-    require_location(location_id)
+    locations.require_location(location_id)
     return contact_view(contacts.get_contact(location_id, phone))
 
 
@@ -112,7 +117,7 @@ def record_consent(
     location_id: str, phone: str, request: ConsentRequest, actor: str, now: datetime
 ) -> dict[str, Any]:
     """Record an opt-in in the ledger (SPEC section 10); bought/sold/exchanged lists never count."""
-    require_location(location_id)
+    locations.require_location(location_id)
     refuse_acquired_list(request.source)
     entry = ConsentEntry(
         entry_id=str(uuid.uuid4()),
@@ -129,7 +134,7 @@ def record_consent(
 
 def clear_dnd(location_id: str, phone: str) -> dict[str, Any]:
     """Clear a temporary DND; a permanent one only lifts by the contact's own opt-in (SPEC section 6)."""
-    require_location(location_id)
+    locations.require_location(location_id)
     found = contacts.clear_temporary_dnd(location_id, phone)
     if found == "permanent":
         raise SmsgateError(
@@ -144,3 +149,21 @@ def get_message(message_id: str) -> dict[str, Any]:
     if message is None:
         raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
     return message.to_api()
+
+
+def lift_suspension(location_id: str, actor: str, now: datetime) -> dict[str, Any]:
+    """An operator ends a suspension now (`DELETE /v1/locations/{id}/suspension`). The audit
+    does not suspend the location again for the same window: its notice claim still runs."""
+    location = locations.require_location(location_id)
+    if locations.lift_suspension(location_id, actor, now):
+        metrics.add_metric(name="SuspensionsLifted", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "audit action: suspension lifted",
+            extra={
+                "action": "lifted",
+                "location_id": location_id,
+                "actor": actor,
+                "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
+            },
+        )
+    return location_view(location_id, now)

@@ -30,15 +30,13 @@ from smsgate.policy.audit import (
     action_to_take,
     audit_verdict,
     audit_window,
+    is_suspended,
     location_status,
     notice_until,
     status_to_restore,
     suspension_end,
 )
-from smsgate.policy.gate import is_suspended
 from smsgate.policy.limits import as_utc
-from smsgate.services import admin
-from smsgate.services.sending import require_location
 from smsgate.settings import get_settings
 
 # A long run says how far it has got every this many locations.
@@ -277,7 +275,7 @@ def campaigns_without_numbers() -> list[str]:
 
 def location_health(location_id: str, now: datetime) -> dict[str, Any]:
     """`GET /v1/locations/{id}/health` (SPEC section 10): what the audit sees for the location now."""
-    location = require_location(location_id)
+    location = locations.require_location(location_id)
     window = window_at(now)
     counts = audit.window_counts([location_id], window.hours).get(location_id, WindowCounts())
     limits = thresholds()
@@ -294,21 +292,3 @@ def location_health(location_id: str, now: datetime) -> dict[str, Any]:
         "verdict": verdict.action.name.lower(),
         "below_min_sample": verdict.below_min_sample,
     }
-
-
-def lift_suspension(location_id: str, actor: str, now: datetime) -> dict[str, Any]:
-    """An operator ends a suspension now (`DELETE /v1/locations/{id}/suspension`). The audit
-    does not suspend the location again for the same window: its notice claim still runs."""
-    location = require_location(location_id)
-    if locations.lift_suspension(location_id, actor, now):
-        metrics.add_metric(name="SuspensionsLifted", unit=MetricUnit.Count, value=1)
-        logger.info(
-            "audit action: suspension lifted",
-            extra={
-                "action": "lifted",
-                "location_id": location_id,
-                "actor": actor,
-                "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
-            },
-        )
-    return admin.location_view(location_id, now)

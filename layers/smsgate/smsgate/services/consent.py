@@ -13,14 +13,13 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from smsgate.dal import contacts
+from smsgate.dal import contacts, locations
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import ConsentEntry
 from smsgate.models.requests import ConsentRow
 from smsgate.policy.consent import is_acquired_list
 from smsgate.policy.limits import as_utc
 from smsgate.reasons import ReasonCode
-from smsgate.services.sending import require_location
 
 ExportFormat = Literal["csv", "jsonl"]
 EXPORT_FIELDS = (
@@ -68,7 +67,7 @@ def import_consents(location_id: str, rows: list[Any], actor: str, now: datetime
     """Validate each row as the single consent call does and record the new ones; answer
     `{results: [{row, phone, status, code?, message?}], recorded, unchanged, rejected}` where
     `row` is the row's index in the request."""
-    require_location(location_id)
+    locations.require_location(location_id)
     results: list[dict[str, Any]] = []
     lines: dict[str, tuple[int, str, ConsentEntry]] = {}
     for index, raw in enumerate(rows):
@@ -159,7 +158,7 @@ def export_page(
 ) -> tuple[str, str | None]:
     """One page of the ledger rendered as `export_format`, and the cursor of the next page
     (None on the last one). One DynamoDB Query per page, never the whole ledger at once."""
-    require_location(location_id)
+    locations.require_location(location_id)
     after = decode_cursor(location_id, phone, cursor) if cursor else None
     lines, last = contacts.ledger_page(location_id, phone, limit, after)
     next_cursor = encode_cursor(location_id, last) if last else None

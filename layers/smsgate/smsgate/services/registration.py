@@ -31,13 +31,6 @@ from smsgate.settings import get_settings
 _CHANGED = "The registration changed meanwhile; read the location and try again."
 
 
-def _require_location(location_id: str) -> Location:
-    location = locations.get_location(location_id)
-    if location is None:
-        raise SmsgateError(ReasonCode.LOCATION_NOT_FOUND, f"Location '{location_id}' does not exist.")
-    return location
-
-
 def _raise(refusal: Refusal | None) -> None:
     if refusal is not None:
         raise SmsgateError(refusal.code, refusal.message, details=refusal.details)
@@ -45,7 +38,7 @@ def _raise(refusal: Refusal | None) -> None:
 
 def _conflict(location_id: str, kind: policy.RegistrationKind) -> SmsgateError:
     """Why a conditional write failed: the state another request just put, or a lost race."""
-    location = _require_location(location_id)
+    location = locations.require_location(location_id)
     record = location.brand if kind == "brand" else location.campaign
     return SmsgateError(
         ReasonCode.REGISTRATION_LOCKED, _CHANGED, details={"state": record.state if record else None}
@@ -66,7 +59,7 @@ def _view(record: Brand | Campaign) -> dict[str, Any]:
 def submit_brand(location_id: str, request: BrandRequest, now: datetime) -> dict[str, Any]:
     """Save (`submit: false`) or submit the brand; 409 `REGISTRATION_LOCKED` once submitted,
     unless it failed."""
-    location = _require_location(location_id)
+    location = locations.require_location(location_id)
     current = location.brand
     _raise(policy.check_editable("brand", current.state if current else None))
     details = BrandDetails.model_validate(request.model_dump(exclude={"submit"}))
@@ -81,7 +74,7 @@ def submit_brand(location_id: str, request: BrandRequest, now: datetime) -> dict
 def submit_campaign(location_id: str, request: CampaignRequest, now: datetime) -> dict[str, Any]:
     """Save or submit the campaign with its numbers (the location's own); the brand is
     submitted first."""
-    location = _require_location(location_id)
+    location = locations.require_location(location_id)
     current = location.campaign
     _raise(policy.check_editable("campaign", current.state if current else None))
     if request.submit:
@@ -98,7 +91,7 @@ def submit_campaign(location_id: str, request: CampaignRequest, now: datetime) -
 
 def assign_numbers(location_id: str, request: CampaignNumbersRequest, now: datetime) -> dict[str, Any]:
     """Assign the campaign's numbers, in any state (numbers are not what the carriers vet)."""
-    location = _require_location(location_id)
+    location = locations.require_location(location_id)
     current = location.campaign
     if current is None:
         raise SmsgateError(
@@ -117,7 +110,7 @@ def decide(
     location_id: str, kind: policy.RegistrationKind, request: DecisionRequest, now: datetime
 ) -> dict[str, Any]:
     """Record the carriers' decision on a pending brand or campaign (an operator's action)."""
-    location = _require_location(location_id)
+    location = locations.require_location(location_id)
     current = location.brand if kind == "brand" else location.campaign
     _raise(policy.check_decidable(kind, current.state if current else None))
     assert current is not None

@@ -49,13 +49,6 @@ def refuse(refusal: gate.Refusal | None) -> None:
         raise SmsgateError(refusal.code, refusal.message, details=refusal.details)
 
 
-def require_location(location_id: str) -> Location:
-    location = locations.get_location(location_id)
-    if location is None:
-        raise SmsgateError(ReasonCode.LOCATION_NOT_FOUND, f"Location '{location_id}' does not exist.")
-    return location
-
-
 def _check_location(location: Location, senders: list[str], now: datetime) -> None:
     """Rows 2-4: checks that hold for every recipient alike."""
     for sender in senders:
@@ -184,7 +177,7 @@ def _queue(location: Location, outgoing: list[Outgoing], kind: str, now: datetim
 
 def send_message(request: SendMessageRequest, now: datetime) -> Message:
     """Gate one message (SPEC section 3); returns the queued message or raises the refusal."""
-    location = require_location(request.location_id)
+    location = locations.require_location(request.location_id)
     _check_location(location, [request.from_number], now)
     contact = contacts.load_contacts(location.location_id, [(request.from_number, request.to)])[request.to]
     content = _content_refusal(location, request.body)
@@ -225,7 +218,7 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
         raise SmsgateError(
             ReasonCode.VALIDATION_ERROR, "Give 'from' or 'numbers': the number(s) to send from."
         )
-    location = require_location(request.location_id)
+    location = locations.require_location(request.location_id)
     _check_location(location, senders, now)
     outcome = BulkOutcome()
     recipients = list(dict.fromkeys(request.recipients))
