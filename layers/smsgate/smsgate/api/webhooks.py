@@ -26,10 +26,10 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from smsgate import twilio_signature
 from smsgate.dal import clients
 from smsgate.errors import SmsgateError
-from smsgate.models.carrier_events import TWILIO_INBOUND_SOURCE, TWILIO_STATUS_SOURCE
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.reasons import ReasonCode
 from smsgate.settings import Settings, get_settings
+from smsgate.sources import TWILIO_INBOUND_SOURCE, TWILIO_STATUS_SOURCE
 
 STATUS_PATH: Final = "/v1/webhooks/twilio/status"
 INBOUND_PATH: Final = "/v1/webhooks/twilio/inbound"

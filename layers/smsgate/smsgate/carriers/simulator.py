@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from smsgate.carriers.base import OutboundSms, SendResult
+from smsgate.sources import SIMULATOR_SOURCE
 
 UNDELIVERED_SUFFIXES: dict[str, int] = {
     suffix: int("3000" + suffix[-1]) for suffix in ("3003", "3004", "3005", "3006", "3008")
 }
-SIMULATOR_SOURCE = "smsgate.simulator"
 
 
 def simulated_outcome(to: str) -> tuple[str, int | None]:

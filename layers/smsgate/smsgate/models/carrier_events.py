@@ -32,10 +32,7 @@ from smsgate.policy.receipt_mapping import (
     error_code_for,
     twilio_receipt_outcome,
 )
-
-SIMULATOR_SOURCE = "smsgate.simulator"
-TWILIO_STATUS_SOURCE = "twilio.status"
-TWILIO_INBOUND_SOURCE = "twilio.inbound"
+from smsgate.sources import SIMULATOR_SOURCE, TWILIO_INBOUND_SOURCE, TWILIO_STATUS_SOURCE
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_EPOCH_MS = 253_402_300_800_000  # 10000-01-01T00:00:00Z
