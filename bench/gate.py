@@ -10,6 +10,7 @@ territories, so the 10DLC registration row (SPEC section 3, row 4) does not appl
     python -m bench.gate          # SMSGATE_BENCH_RECIPIENTS=200 for a quick look
 """
 
+import io
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,7 +87,10 @@ class Gate:
             found.groupdict(),
             "127.0.0.1",
         )
-        result = self.handler(event, LocalContext(function_name="send_gate"))
+        # Lambda ships a handler's stdout (powertools' EMF metrics: with metrics disabled it still
+        # prints every 100 values of one metric) to CloudWatch; here it would break up the table.
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
+            result = self.handler(event, LocalContext(function_name="send_gate"))
         text = result.get("body") or "{}"
         return Answer(int(result["statusCode"]), json.loads(text) if text.startswith("{") else {"text": text})
 

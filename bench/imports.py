@@ -27,7 +27,7 @@ from local_stack.stack import load_template
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
 LAYER = ROOT / "layers" / "smsgate"
-RUNS = 3
+RUNS = 7
 BUDGET_MS = 150.0
 TOP_MODULES = 8
 
@@ -134,4 +134,4 @@ def measure(runs: int = RUNS) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure(int(os.environ.get("SMSGATE_BENCH_IMPORT_RUNS", "1"))), indent=2))
+    print(json.dumps(measure(int(os.environ.get("SMSGATE_BENCH_IMPORT_RUNS", str(RUNS)))), indent=2))

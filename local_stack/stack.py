@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 import botocore.loaders
 from samcli.yamlhelper import yaml_parse
+from samtranslator.metrics.method_decorator import MetricsMethodWrapperSingleton
 from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
 from samtranslator.translator.transform import transform
 
@@ -101,7 +102,12 @@ def to_cloudformation(template: dict[str, Any], iam_client: Any) -> dict[str, An
             properties["CodeUri"] = f"s3://{ARTIFACT_BUCKET}/{name}.zip"
         elif resource["Type"] == "AWS::Serverless::LayerVersion":
             properties["ContentUri"] = f"s3://{ARTIFACT_BUCKET}/{name}.zip"
-    return dict(transform(template, {}, ManagedPolicyLoader(iam_client)))
+    try:
+        return dict(transform(template, {}, ManagedPolicyLoader(iam_client)))
+    finally:
+        # The translator records timings for its own (dummy, offline) publisher; publishing
+        # empties them, or it warns of "unpublished metrics" when the process exits.
+        MetricsMethodWrapperSingleton.get_instance().publish()
 
 
 def _placeholder_zip() -> bytes:
