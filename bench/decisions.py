@@ -42,6 +42,7 @@ def _policy_chain(now: datetime) -> Any:
     from smsgate.policy.decoration import decorate, needs_introduction
     from smsgate.policy.fingerprint import snowshoe_keys
     from smsgate.policy.limits import counter_day, daily_limit
+    from smsgate.policy.refusal import Refusal
     from smsgate.policy.registration import check_registration, content_use_case
     from smsgate.policy.segments import count_segments
 
@@ -56,7 +57,7 @@ def _policy_chain(now: datetime) -> Any:
     window = timedelta(hours=24)
 
     def decide(body: str, kind: str) -> str:
-        checks: tuple[Callable[[], gate.Refusal | None], ...] = (
+        checks: tuple[Callable[[], Refusal | None], ...] = (
             lambda: gate.check_sender(location, SENDER),
             lambda: gate.check_suspension(location, now),
             lambda: check_registration(location, SENDER, contact.phone),

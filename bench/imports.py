@@ -56,7 +56,7 @@ def _template_environment() -> dict[str, str]:
     return {name: value for name, value in variables.items() if isinstance(value, str)}
 
 
-def _importtime(module: str, cwd: Path) -> dict[str, tuple[int, int]]:
+def import_times(module: str, cwd: Path) -> dict[str, tuple[int, int]]:
     """{module: (self µs, cumulative µs)} of one cold `import module`."""
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))
@@ -114,7 +114,7 @@ def measure(runs: int = RUNS) -> dict[str, Any]:
     samples: dict[str, list[dict[str, tuple[int, int]]]] = {name: [] for name in targets}
     for _ in range(runs):
         for name, (module, cwd) in targets.items():
-            samples[name].append(_importtime(module, cwd))
+            samples[name].append(import_times(module, cwd))
     fastest = {
         name: min(samples[name], key=lambda times: times[module][1]) for name, (module, _) in targets.items()
     }

@@ -10,6 +10,7 @@ from smsgate.policy import gate
 from smsgate.policy.bulk import bulk_granted
 from smsgate.policy.consent import has_consent, is_acquired_list
 from smsgate.policy.decoration import decorate, mentions_opt_out, needs_introduction
+from smsgate.policy.refusal import Refusal
 from smsgate.policy.registration import check_registration, fitting
 from smsgate.reasons import DND_MESSAGE, HTTP_STATUS, ReasonCode
 
@@ -116,7 +117,7 @@ def test_opt_out_keywords_are_words_not_fragments() -> None:
 
 # --- Every row of SPEC section 3's table: the pure check refuses with its code and status ----
 UNREGISTERED_US = "+12025550143"
-ROWS: list[tuple[int, Callable[[], gate.Refusal | None], ReasonCode, int]] = [
+ROWS: list[tuple[int, Callable[[], Refusal | None], ReasonCode, int]] = [
     (1, lambda: gate.check_segments(11), ReasonCode.VALIDATION_ERROR, 400),
     (2, lambda: gate.check_sender(LOCATION, "+12025550199"), ReasonCode.NUMBER_NOT_OWNED, 422),
     (
@@ -158,7 +159,7 @@ ROWS: list[tuple[int, Callable[[], gate.Refusal | None], ReasonCode, int]] = [
 
 @pytest.mark.parametrize(("row", "check", "code", "status"), ROWS, ids=[f"row {row[0]}" for row in ROWS])
 def test_every_row_of_the_checks_table_refuses_with_its_code(
-    row: int, check: Callable[[], gate.Refusal | None], code: ReasonCode, status: int
+    row: int, check: Callable[[], Refusal | None], code: ReasonCode, status: int
 ) -> None:
     refusal = check()
     assert refusal is not None, f"row {row} let the message through"

@@ -3,24 +3,16 @@
 Each returns a `Refusal` or None. The service runs them in order; the first refusal decides.
 """
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from smsgate.models.entities import Contact, Location
 from smsgate.policy.audit import is_suspended
 from smsgate.policy.consent import has_consent, is_acquired_list
 from smsgate.policy.content import check_content, public_shorteners, relaxed_categories
+from smsgate.policy.refusal import Refusal
 from smsgate.reasons import DND_MESSAGE, ReasonCode, WarningCode
 
 MAX_SEGMENTS = 10
-
-
-@dataclass(frozen=True)
-class Refusal:
-    code: ReasonCode
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 def check_segments(segments: int) -> Refusal | None:

@@ -14,7 +14,7 @@ from typing import Literal, TypeVar
 from smsgate.models.entities import Location
 from smsgate.models.phone import region_of
 from smsgate.models.registration import Brand, Campaign, Registration, RegistrationState, StateChange
-from smsgate.policy.gate import Refusal
+from smsgate.policy.refusal import Refusal
 from smsgate.reasons import ReasonCode
 
 RegistrationKind = Literal["brand", "campaign"]

@@ -23,8 +23,8 @@ from smsgate.models.registration import (
 )
 from smsgate.observability import logger
 from smsgate.policy import registration as policy
-from smsgate.policy.gate import Refusal
 from smsgate.policy.limits import counter_day, next_reset, seconds_until_reset
+from smsgate.policy.refusal import Refusal
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
 from smsgate.settings import get_settings
 

@@ -15,6 +15,7 @@ from smsgate.policy.bulk import bulk_granted, bulk_notice
 from smsgate.policy.decoration import decorate, needs_introduction
 from smsgate.policy.fingerprint import is_snowshoe_candidate, snowshoe_keys
 from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_until_reset
+from smsgate.policy.refusal import Refusal
 from smsgate.policy.registration import content_use_case
 from smsgate.policy.segments import count_segments
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
@@ -43,7 +44,7 @@ class BulkOutcome:
     warnings: list[dict[str, str]] = field(default_factory=list)
 
 
-def refuse(refusal: gate.Refusal | None) -> None:
+def refuse(refusal: Refusal | None) -> None:
     if refusal is not None:
         metrics.add_metric(name=f"Refused{refusal.code}", unit=MetricUnit.Count, value=1)
         raise SmsgateError(refusal.code, refusal.message, details=refusal.details)
@@ -64,7 +65,7 @@ def _check_recipient(
     kind: str,
     sender: str,
     now: datetime,
-    content: gate.Refusal | None,
+    content: Refusal | None,
 ) -> Outgoing:
     """Rows 4-8 for one recipient; raises SmsgateError with the first refusal. `content` is the
     verdict of rows 7-8 on the request body, decided once for all recipients."""
@@ -87,7 +88,7 @@ def _check_recipient(
     )
 
 
-def _content_refusal(location: Location, body: str) -> gate.Refusal | None:
+def _content_refusal(location: Location, body: str) -> Refusal | None:
     """Rows 7-8; an approved age-gated campaign relaxes alcohol (docs/content-policy.md)."""
     return gate.check_content_policy(body, content_use_case(location.campaign))
 
@@ -124,7 +125,7 @@ def _snowshoe_preview(location: Location, body: str, senders: list[str], now: da
     return refused
 
 
-def _snowshoe_refusal(sender: str, refused: set[str]) -> gate.Refusal | None:
+def _snowshoe_refusal(sender: str, refused: set[str]) -> Refusal | None:
     settings = get_settings()
     window = timedelta(hours=settings.snowshoe_window_hours)
     return gate.check_snowshoeing(sender not in refused, settings.snowshoe_max_numbers, window)

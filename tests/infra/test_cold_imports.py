@@ -1,0 +1,55 @@
+"""What each handler imports at cold start (issue 10), as its module names, not as timings.
+
+The time is measured by `make bench` (bench/imports.py), never asserted here. These tests keep
+out of each handler's import path what it does not use, each a regression that once cost tens
+of milliseconds of cold start (README, Performance).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from bench.imports import import_times
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
+CONSUMERS = ("dispatcher", "inbound_keyword", "status_callback", "threshold_audit")
+
+
+def imported_by(function: str) -> set[str]:
+    return set(import_times("app", FUNCTIONS / function))
+
+
+@pytest.fixture(scope="module")
+def imported() -> dict[str, set[str]]:
+    return {function: imported_by(function) for function in (*CONSUMERS, "send_gate")}
+
+
+def test_the_api_does_not_build_openapi_document_models_at_cold_start(imported: dict[str, set[str]]) -> None:
+    # Swagger UI imported them; /v1/openapi.json builds the document on request.
+    assert "aws_lambda_powertools.event_handler.openapi.models" not in imported["send_gate"]
+
+
+@pytest.mark.parametrize("function", CONSUMERS)
+def test_queue_consumers_do_not_import_the_content_policy_or_the_api(
+    function: str, imported: dict[str, set[str]]
+) -> None:
+    assert {"smsgate.policy.content", "smsgate.services.sending", "smsgate.api.routes"}.isdisjoint(
+        imported[function]
+    )
+
+
+@pytest.mark.parametrize("function", ["dispatcher", "threshold_audit"])
+def test_handlers_that_parse_no_number_do_not_import_phonenumbers(
+    function: str, imported: dict[str, set[str]]
+) -> None:
+    assert "phonenumbers" not in imported[function]
+
+
+def test_the_dispatcher_imports_only_the_configured_carrier(imported: dict[str, set[str]]) -> None:
+    # The bench environment, like the local stack, runs the simulator.
+    assert "smsgate.carriers.simulator" in imported["dispatcher"]
+    assert {"smsgate.carriers.twilio", "smsgate.carriers.aws_eum"}.isdisjoint(imported["dispatcher"])
+
+
+def test_the_audit_does_not_import_the_admin_services(imported: dict[str, set[str]]) -> None:
+    assert {"smsgate.services.admin", "smsgate.services.consent"}.isdisjoint(imported["threshold_audit"])
