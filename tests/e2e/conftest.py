@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import Any, TypeVar
 
 import pytest
 import requests
+
+from tests.registration_bodies import registration_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -102,8 +105,6 @@ def register_10dlc(
 ) -> dict[str, Any]:
     """Submit and approve the location's 10DLC brand and campaign with `numbers` assigned, over
     HTTP (the operator's decision routes): US destinations then pass row 4 of the gate."""
-    from tests.integration.conftest import registration_steps
-
     for path_, body in registration_steps(location_id, numbers, path):
         answer = stack.call("PUT", path_, body)
         assert answer.status_code == 200, (path_, answer.text)
@@ -111,3 +112,30 @@ def register_10dlc(
     assert shown.status_code == 200, shown.text
     location: dict[str, Any] = shown.json()
     return location
+
+
+def path_phone(phone: str) -> str:
+    """A number as a path segment (the '+' URL-encoded)."""
+    return phone.replace("+", "%2B")
+
+
+def create_location(stack: LocalStack, numbers: list[str], **fields: Any) -> str:
+    """A new location named Bright Smiles with `numbers` (and any other `fields`); its id."""
+    location_id = f"loc-{uuid.uuid4().hex[:8]}"
+    answer = stack.call(
+        "PUT", f"/v1/locations/{location_id}", {"name": "Bright Smiles", "numbers": numbers, **fields}
+    )
+    assert answer.status_code == 201, answer.text
+    return location_id
+
+
+def opt_in(stack: LocalStack, location_id: str, phone: str, **consent: Any) -> dict[str, Any]:
+    """Record the contact's opt-in (web form, unless `consent` says otherwise); the contact."""
+    answer = stack.call(
+        "PUT",
+        f"/v1/locations/{location_id}/contacts/{path_phone(phone)}/consent",
+        {"source": "web_form", "evidence": "checkbox", **consent},
+    )
+    assert answer.status_code == 200, answer.text
+    contact: dict[str, Any] = answer.json()
+    return contact

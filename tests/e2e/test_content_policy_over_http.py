@@ -3,36 +3,20 @@ appears, and a message with a public shortener link is accepted with a warning a
 
 Destinations are UK numbers, which need no 10DLC registration (row 4)."""
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from tests.e2e.conftest import LocalStack, poll
+from tests.e2e.conftest import LocalStack, create_location, opt_in, poll
 
 NUMBERS = ["+12025550111", "+12025550112", "+12025550113", "+12025550114"]
 TO = "+447700900101"
 
 
 def new_location(stack: LocalStack) -> str:
-    location_id = f"loc-{uuid.uuid4().hex[:8]}"
-    answer = stack.call(
-        "PUT",
-        f"/v1/locations/{location_id}",
-        {
-            "name": "Bright Smiles",
-            "numbers": NUMBERS,
-            "created_at": datetime(2021, 1, 1, tzinfo=UTC).isoformat(),
-        },
-    )
-    assert answer.status_code == 201, answer.text
-    consent = stack.call(
-        "PUT",
-        f"/v1/locations/{location_id}/contacts/{TO.replace('+', '%2B')}/consent",
-        {"source": "web_form", "evidence": "checkbox"},
-    )
-    assert consent.status_code == 200, consent.text
+    location_id = create_location(stack, NUMBERS, created_at=datetime(2021, 1, 1, tzinfo=UTC).isoformat())
+    opt_in(stack, location_id, TO)
     return location_id
 
 

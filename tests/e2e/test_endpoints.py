@@ -17,7 +17,8 @@ import requests
 
 from smsgate.policy.limits import counter_day, next_reset
 from smsgate.twilio_signature import compute_signature
-from tests.e2e.conftest import LocalStack, poll, register_10dlc
+from tests.e2e.conftest import LocalStack, create_location, path_phone, poll, register_10dlc
+from tests.e2e.conftest import opt_in as record_opt_in
 
 _numbers = itertools.count(2000)
 _contacts = itertools.count(1000)
@@ -63,32 +64,18 @@ def contact() -> str:
     return f"+1202556{next(_contacts):04d}"
 
 
-def path_phone(phone: str) -> str:
-    return phone.replace("+", "%2B")
-
-
 def new_location(stack: LocalStack, **extra: Any) -> tuple[str, str]:
     """A location created now (day 1: limit 250) with a number of its own; (id, number)."""
-    location_id, number = f"loc-{uuid.uuid4().hex[:8]}", sending_number()
-    answer = stack.call(
-        "PUT",
-        f"/v1/locations/{location_id}",
-        {"name": "Bright Smiles Dental", "numbers": [number], **extra},
-    )
-    assert answer.status_code == 201, answer.text
+    number = sending_number()
+    location_id = create_location(stack, [number], **{"name": "Bright Smiles Dental", **extra})
     register_10dlc(stack, location_id, [number])
     return location_id, number
 
 
 def opt_in(stack: LocalStack, location_id: str, phone: str) -> dict[str, Any]:
-    answer = stack.call(
-        "PUT",
-        f"/v1/locations/{location_id}/contacts/{path_phone(phone)}/consent",
-        {"source": "web_form", "evidence": "booking form checkbox", "captured_at": "2024-05-01T10:00:00Z"},
+    return record_opt_in(
+        stack, location_id, phone, evidence="booking form checkbox", captured_at="2024-05-01T10:00:00Z"
     )
-    assert answer.status_code == 200, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
 
 
 def send(stack: LocalStack, location_id: str, number: str, to: str, **fields: Any) -> requests.Response:

@@ -1,36 +1,20 @@
 """The whole system over HTTP on the local stack (issue 2's 'done when')."""
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from tests.e2e.conftest import LocalStack, poll, register_10dlc
+from tests.e2e.conftest import LocalStack, create_location, opt_in, poll, register_10dlc
 
 FROM = "+12025550100"
 
 
 def new_location(stack: LocalStack, **extra: Any) -> str:
-    location_id = f"loc-{uuid.uuid4().hex[:8]}"
-    answer = stack.call(
-        "PUT",
-        f"/v1/locations/{location_id}",
-        {"name": "Bright Smiles", "numbers": [FROM], "created_at": datetime.now(UTC).isoformat(), **extra},
-    )
-    assert answer.status_code == 201, answer.text
+    location_id = create_location(stack, [FROM], created_at=datetime.now(UTC).isoformat(), **extra)
     register_10dlc(stack, location_id, [FROM])
     return location_id
-
-
-def opt_in(stack: LocalStack, location_id: str, phone: str) -> None:
-    answer = stack.call(
-        "PUT",
-        f"/v1/locations/{location_id}/contacts/{phone.replace('+', '%2B')}/consent",
-        {"source": "web_form", "evidence": "checkbox"},
-    )
-    assert answer.status_code == 200, answer.text
 
 
 def send(

@@ -1,24 +1,16 @@
 """10DLC registration over HTTP on the local stack (SPEC sections 9, 10; issue 9): register,
 fail and correct, approve, assign numbers, and read it all back from GET location."""
 
-import uuid
 from datetime import UTC, datetime
 
-from tests.e2e.conftest import LocalStack, poll, register_10dlc
-from tests.integration.conftest import brand_body, campaign_body
+from tests.e2e.conftest import LocalStack, create_location, poll, register_10dlc
+from tests.registration_bodies import brand_body, campaign_body
 
 FROM = "+12025550100"
 
 
 def new_location(stack: LocalStack) -> str:
-    location_id = f"loc-{uuid.uuid4().hex[:8]}"
-    answer = stack.call(
-        "PUT",
-        f"/v1/locations/{location_id}",
-        {"name": "Bright Smiles", "numbers": [FROM], "created_at": datetime.now(UTC).isoformat()},
-    )
-    assert answer.status_code == 201, answer.text
-    return location_id
+    return create_location(stack, [FROM], created_at=datetime.now(UTC).isoformat())
 
 
 def test_a_brand_and_campaign_are_registered_corrected_and_approved(local_stack: LocalStack) -> None:

@@ -17,8 +17,9 @@ from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.policy import gate
 from smsgate.policy.fingerprint import snowshoe_keys
 from smsgate.services import sending
-from tests.integration.conftest import ApiCall, brand_body, campaign_body, drain
+from tests.integration.conftest import ApiCall, drain
 from tests.integration.test_send_gate import opt_in
+from tests.registration_bodies import brand_body, campaign_body
 
 LOCATION = "loc-content"
 NUMBERS = ["+12025550101", "+12025550102", "+12025550103", "+12025550104", "+12025550105"]

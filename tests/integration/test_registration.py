@@ -15,7 +15,8 @@ from smsgate.policy.limits import counter_day
 from smsgate.policy.segments import count_segments
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
-from tests.integration.conftest import ApiCall, brand_body, campaign_body, register_10dlc
+from tests.integration.conftest import ApiCall, register_10dlc
+from tests.registration_bodies import brand_body, campaign_body
 
 FROM = "+12025550100"
 OTHER = "+12025550101"

@@ -25,29 +25,14 @@ from smsgate.models.registration import (
 from smsgate.policy import registration as policy
 from smsgate.policy.content import relaxed_categories
 from smsgate.reasons import ReasonCode
+from tests.registration_bodies import brand_body, campaign_body
 
 NOW = datetime(2025, 6, 2, 15, 0, tzinfo=UTC)
 FROM = "+12025550100"
 
-BRAND: dict[str, Any] = {
-    "contact": {"name": "Dana Reyes", "email": "dana@example.com", "phone": "+12025550199"},
-    "legal_name": "Bright Smiles Dental LLC",
-    "ein": "12-3456789",
-    "entity_type": "PRIVATE_PROFIT",
-    "vertical": "HEALTHCARE",
-    "website": "https://brightsmiles.example",
-    "address": {"street": "1 Main St", "city": "Washington", "state": "DC", "postal_code": "20001"},
-    "path": "standard",
-}
-CAMPAIGN: dict[str, Any] = {
-    "use_case": "ACCOUNT_NOTIFICATION",
-    "description": "Appointment reminders and follow-ups for patients of the practice.",
-    "opt_in_method": "web_form",
-    "opt_in_description": "Patients tick an SMS consent box on the online booking form.",
-    "sample_messages": ["Your cleaning is tomorrow at 9:00. Reply STOP.", "Please confirm Friday's visit."],
-    "has_links": False,
-    "has_phone_numbers": False,
-}
+BRAND = brand_body()
+# The campaign's details: what `CampaignDetails` holds (its numbers are stored beside them).
+CAMPAIGN = {name: value for name, value in campaign_body(numbers=[]).items() if name != "numbers"}
 
 
 def brand(state: RegistrationState = "approved", path: str = "standard") -> Brand:
