@@ -139,3 +139,13 @@ def opt_in(stack: LocalStack, location_id: str, phone: str, **consent: Any) -> d
     assert answer.status_code == 200, answer.text
     contact: dict[str, Any] = answer.json()
     return contact
+
+
+def final_message(stack: LocalStack, message_id: str) -> dict[str, Any]:
+    """The message once its carrier's final receipt is applied (no longer queued or sent)."""
+
+    def final() -> dict[str, Any] | None:
+        message: dict[str, Any] = stack.call("GET", f"/v1/messages/{message_id}").json()
+        return message if message["status"] not in ("queued", "sent") else None
+
+    return poll(final)

@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from tests.e2e.conftest import LocalStack, create_location, opt_in, poll
+from tests.e2e.conftest import LocalStack, create_location, final_message, opt_in
 
 NUMBERS = ["+12025550111", "+12025550112", "+12025550113", "+12025550114"]
 TO = "+447700900101"
@@ -67,8 +67,4 @@ def test_a_public_shortener_is_a_warning_and_the_message_is_delivered(local_stac
     answer = accepted.json()
     assert [(w["code"], w["domain"]) for w in answer["warnings"]] == [("PUBLIC_URL_SHORTENER", "bit.ly")]
 
-    def delivered() -> bool:
-        message = local_stack.call("GET", f"/v1/messages/{answer['message_id']}").json()
-        return bool(message["status"] == "delivered")
-
-    poll(delivered, timeout=30)
+    assert final_message(local_stack, answer["message_id"])["status"] == "delivered"

@@ -17,7 +17,7 @@ import requests
 
 from smsgate.policy.limits import counter_day, next_reset
 from smsgate.twilio_signature import compute_signature
-from tests.e2e.conftest import LocalStack, create_location, path_phone, poll, register_10dlc
+from tests.e2e.conftest import LocalStack, create_location, final_message, path_phone, poll, register_10dlc
 from tests.e2e.conftest import opt_in as record_opt_in
 
 _numbers = itertools.count(2000)
@@ -265,11 +265,8 @@ def test_a_message_and_its_history_reach_delivered(local_stack: LocalStack) -> N
     assert accepted.status_code == 202, accepted.text
     message_id = accepted.json()["message_id"]
 
-    def delivered() -> dict[str, Any] | None:
-        message: dict[str, Any] = local_stack.call("GET", f"/v1/messages/{message_id}").json()
-        return message if message["status"] == "delivered" else None
-
-    message = poll(delivered)
+    message = final_message(local_stack, message_id)
+    assert message["status"] == "delivered", message
     assert set(message) >= MESSAGE_FIELDS
     assert message["message_id"] == message_id and message["location_id"] == location_id
     assert (message["from"], message["to"], message["kind"]) == (number, phone, "workflow")

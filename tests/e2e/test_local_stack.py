@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from tests.e2e.conftest import LocalStack, create_location, opt_in, poll, register_10dlc
+from tests.e2e.conftest import LocalStack, create_location, final_message, opt_in, register_10dlc
 
 FROM = "+12025550100"
 
@@ -44,11 +44,8 @@ def test_a_message_is_delivered_end_to_end(local_stack: LocalStack) -> None:
     assert accepted.status_code == 202, accepted.text
     message_id = accepted.json()["message_id"]
 
-    def delivered() -> dict[str, Any] | None:
-        message: dict[str, Any] = local_stack.call("GET", f"/v1/messages/{message_id}").json()
-        return message if message["status"] == "delivered" else None
-
-    message = poll(delivered)
+    message = final_message(local_stack, message_id)
+    assert message["status"] == "delivered", message
     assert message["history"][0]["status"] == "queued"
     assert "delivered" in [step["status"] for step in message["history"]]
 

@@ -3,7 +3,7 @@ fail and correct, approve, assign numbers, and read it all back from GET locatio
 
 from datetime import UTC, datetime
 
-from tests.e2e.conftest import LocalStack, create_location, poll, register_10dlc
+from tests.e2e.conftest import LocalStack, create_location, final_message, register_10dlc
 from tests.registration_bodies import brand_body, campaign_body
 
 FROM = "+12025550100"
@@ -81,12 +81,7 @@ def test_a_registered_low_volume_location_sends_to_a_us_number(local_stack: Loca
         },
     )
     assert accepted.status_code == 202, accepted.text
-    message_id = accepted.json()["message_id"]
-
-    def delivered() -> bool:
-        return bool(local_stack.call("GET", f"/v1/messages/{message_id}").json()["status"] == "delivered")
-
-    poll(delivered, timeout=30)
+    assert final_message(local_stack, accepted.json()["message_id"])["status"] == "delivered"
 
 
 def test_an_invalid_brand_is_answered_400_over_http(local_stack: LocalStack) -> None:

@@ -28,7 +28,7 @@ from local_stack.stack import STACK_NAME
 from smsgate.api.webhooks import INBOUND_PATH, SIGNATURE_HEADER
 from smsgate.policy.replies import reply_text
 from smsgate.twilio_signature import compute_signature
-from tests.e2e.conftest import LocalStack, poll
+from tests.e2e.conftest import LocalStack, final_message, poll
 
 NAME = "Harbor Dental"
 # Contacts outside the US, so that no 10DLC registration stands between a send and the DND check.
@@ -245,13 +245,7 @@ def undelivered(location: Location, to: str) -> dict[str, Any]:
     location.opt_in(to)
     accepted = location.send(to)
     assert accepted.status_code == 202, accepted.text
-    message_id = accepted.json()["message_id"]
-
-    def final() -> dict[str, Any] | None:
-        message: dict[str, Any] = location.stack.call("GET", f"/v1/messages/{message_id}").json()
-        return message if message["status"] not in ("queued", "sent") else None
-
-    return poll(final)
+    return final_message(location.stack, accepted.json()["message_id"])
 
 
 def test_a_destination_that_blocks_sms_gets_a_permanent_dnd(location: Location) -> None:
