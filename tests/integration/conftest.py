@@ -39,6 +39,43 @@ def route_for(method: str, path: str) -> tuple[Route, dict[str, str]]:
     raise AssertionError(f"template.yaml has no route for {method} {path}")
 
 
+def call_api(
+    handler: Handler,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    raw: str | None = None,
+    authorizer: dict[str, Any] | None = None,
+    source_ip: str = "127.0.0.1",
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Call a send_gate `handler` as API Gateway would for `method path` (a query string
+    included) with a JSON `body` (or the `raw` text), signed when `authorizer` is given:
+    (status, JSON answer or {"text": …}, headers)."""
+    route_path, _, query = path.partition("?")
+    route, parameters = route_for(method, route_path)
+    payload = raw if raw is not None else (json.dumps(body) if body is not None else "")
+    event = http_api_event(
+        method,
+        route_path,
+        query,
+        {"content-type": "application/json"},
+        payload.encode(),
+        route,
+        parameters,
+        source_ip,
+    )
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = authorizer
+    result = handler(event, LocalContext(function_name="send_gate"))
+    text = result.get("body") or "{}"
+    return (
+        result["statusCode"],
+        json.loads(text) if text.startswith(("{", "[")) else {"text": text},
+        result.get("headers") or {},
+    )
+
+
 @pytest.fixture
 def send_gate(stack: Any) -> ApiCall:
     """Call the send_gate handler as API Gateway would for `method path` with a JSON body."""
@@ -47,25 +84,7 @@ def send_gate(stack: Any) -> ApiCall:
     def call(
         method: str, path: str, body: Any = None, raw: str | None = None
     ) -> tuple[int, dict[str, Any], dict[str, str]]:
-        route, parameters = route_for(method, path.split("?", maxsplit=1)[0])
-        payload = raw if raw is not None else (json.dumps(body) if body is not None else "")
-        event = http_api_event(
-            method,
-            path.split("?", maxsplit=1)[0],
-            path.partition("?")[2],
-            {"content-type": "application/json"},
-            payload.encode(),
-            route,
-            parameters,
-            "127.0.0.1",
-        )
-        result = handler(event, LocalContext(function_name="send_gate"))
-        text = result.get("body") or "{}"
-        return (
-            result["statusCode"],
-            json.loads(text) if text.startswith(("{", "[")) else {"text": text},
-            result.get("headers") or {},
-        )
+        return call_api(handler, method, path, body, raw=raw)
 
     return call
 

@@ -1,17 +1,15 @@
 """Who may act on which location (issue 11): HTTP API events signed by an IAM principal, through
 the real send_gate handler under moto."""
 
-import json
 import uuid
 from typing import Any
 
 import pytest
 
-from local_stack.api_server import http_api_event
-from local_stack.lambdas import LocalContext, load_handler
+from local_stack.lambdas import load_handler
 from smsgate.dal import callers
 from smsgate.settings import get_settings
-from tests.integration.conftest import ROOT, route_for
+from tests.integration.conftest import ROOT, call_api
 
 ACCOUNT = "123456789012"
 ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"  # granted loc-alice
@@ -45,21 +43,11 @@ def api(stack: Any) -> Any:
     handler = load_handler(ROOT / "functions" / "send_gate", uuid.uuid4().hex)
 
     def call(principal: str | None, method: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
-        route, parameters = route_for(method, path)
-        event = http_api_event(
-            method,
-            path,
-            "",
-            {"content-type": "application/json"},
-            json.dumps(body).encode() if body is not None else b"",
-            route,
-            parameters,
-            "203.0.113.7",
+        authorizer = iam_context(principal) if principal is not None else None
+        status, answer, _ = call_api(
+            handler, method, path, body, authorizer=authorizer, source_ip="203.0.113.7"
         )
-        if principal is not None:
-            event["requestContext"]["authorizer"] = iam_context(principal)
-        result = handler(event, LocalContext(function_name="send_gate"))
-        return result["statusCode"], json.loads(result.get("body") or "{}")
+        return status, answer
 
     return call
 

@@ -2,7 +2,6 @@
 pass the daily limit. (Crashes mid-batch and duplicates of every event are proven where each
 consumer is tested: README "Guarantees" names those tests.)"""
 
-import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -13,12 +12,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local_stack.api_server import http_api_event
-from local_stack.lambdas import LocalContext, load_handler
+from local_stack.lambdas import load_handler
 from smsgate.dal import clients, counters
 from smsgate.policy.limits import counter_day, daily_limit
 from smsgate.settings import get_settings
-from tests.integration.conftest import ROOT, ApiCall, drain, route_for
+from tests.integration.conftest import ROOT, ApiCall, call_api, drain
 from tests.integration.test_counter_concurrency import moto_server  # noqa: F401 - a fixture
 
 FROM = "+447700900100"
@@ -117,23 +115,8 @@ def test_fifty_concurrent_senders_never_pass_the_daily_limit(moto_server: str) -
     location_id = f"loc-race-{uuid.uuid4().hex[:6]}"
     setup = load_handler(ROOT / "functions" / "send_gate", f"setup-{location_id}")
 
-    def call(handler: Any, method: str, path: str, body: Any) -> tuple[int, dict[str, Any], dict[str, str]]:
-        route, parameters = route_for(method, path)
-        event = http_api_event(
-            method,
-            path,
-            "",
-            {"content-type": "application/json"},
-            json.dumps(body).encode(),
-            route,
-            parameters,
-            "127.0.0.1",
-        )
-        result = handler(event, LocalContext(function_name="send_gate"))
-        return result["statusCode"], json.loads(result["body"]), result.get("headers") or {}
-
     new_location(
-        lambda method, path, body=None: call(setup, method, path, body),
+        lambda method, path, body=None: call_api(setup, method, path, body),
         location_id,
         datetime(2023, 1, 1, tzinfo=UTC),  # past the ramp-up: the same limit all day
     )
@@ -150,13 +133,13 @@ def test_fifty_concurrent_senders_never_pass_the_daily_limit(moto_server: str) -
     def sender(index: int) -> tuple[int, str]:
         handler = load_handler(ROOT / "functions" / "send_gate", f"racer-{location_id}-{index}")
         start.wait(timeout=60)
-        status, answer, _ = call(handler, "POST", "/v1/messages", message(location_id))
+        status, answer, _ = call_api(handler, "POST", "/v1/messages", message(location_id))
         return status, answer.get("error", {}).get("code", "")
 
     with ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="sender") as pool:
         answers = list(pool.map(sender, range(SENDERS)))
 
     assert sorted(answers) == [(202, "")] * 20 + [(429, "DAILY_LIMIT_REACHED")] * 30
-    status, usage, _ = call(setup, "GET", f"/v1/locations/{location_id}/usage", None)
+    status, usage, _ = call_api(setup, "GET", f"/v1/locations/{location_id}/usage")
     assert (status, usage["sent_today"], usage["remaining"]) == (200, limit, 0)
     assert len(drain(get_settings().outbound_queue_url)) == 20
