@@ -24,7 +24,9 @@ def check_body(body: str) -> str:
 
 
 class StrictRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # defer_build: pydantic builds the validator at the first request that needs it, not at
+    # import; each cold start builds only the models of the routes it serves.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, defer_build=True)
 
 
 class SendMessageRequest(StrictRequest):
