@@ -6,6 +6,7 @@ Sizes are environment variables, so a quick look takes seconds:
     SMSGATE_BENCH_NAIVE        recipients sent one `POST /v1/messages` each (200)
     SMSGATE_BENCH_DECISIONS    single messages through the handler for decisions/s (100)
     SMSGATE_BENCH_IMPORT_RUNS  rounds of cold imports, the fastest of each kept (7)
+    SMSGATE_BENCH_IMPORT_RUNS_WITHOUT_BYTECODE  rounds of them with no bytecode at all (2)
 """
 
 import json
@@ -57,7 +58,10 @@ def run() -> dict[str, Any]:
         "prices": {**PRICES, "region": "us-east-1", "on_demand": True, "assumed_on": PRICES_ASSUMED_ON},
         "gate": compared,
         "decisions": decisions.measure(_size("SMSGATE_BENCH_DECISIONS", 100)),
-        "imports": imports.measure(_size("SMSGATE_BENCH_IMPORT_RUNS", imports.RUNS)),
+        "imports": imports.measure(
+            _size("SMSGATE_BENCH_IMPORT_RUNS", imports.RUNS),
+            _size("SMSGATE_BENCH_IMPORT_RUNS_WITHOUT_BYTECODE", imports.RUNS_WITHOUT_BYTECODE),
+        ),
     }
 
 
@@ -66,6 +70,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     bulk, naive, ratios = results["gate"]["bulk"], results["gate"]["naive"], results["gate"]["ratios"]
     bulk_cost, naive_cost = bulk["cost_per_million_messages"], naive["cost_per_million_messages"]
     decided = results["decisions"]
+    cold = results["imports"]
     table = [
         (
             "recipients (accepted)",
@@ -135,9 +140,23 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{decided['with_storage']['decisions']} handler calls under moto, "
             "process_time (moto's CPU included)",
         ),
-        ("cold import boto3", f"{results['imports']['boto3_ms']:.0f} ms", "", "baseline, same run"),
+        (
+            "cold import boto3",
+            f"{cold['boto3_ms']:.0f} ms",
+            "",
+            f"baseline, same run; {_without_bytecode(cold['boto3_without_bytecode_ms'])}",
+        ),
     ]
-    for name, handler in results["imports"]["handlers"].items():
+    for name, frame in cold["frames"].items():
+        table.append(
+            (
+                f"cold import frame {name}",
+                f"{frame['import_ms']:.0f} ms",
+                f"+{frame['added_over_boto3_ms']:.0f} ms",
+                "settings, observability, the trigger's powertools utility; no smsgate code beyond",
+            )
+        )
+    for name, handler in cold["handlers"].items():
         heaviest = ", ".join(f"{each['package']} {each['self_ms']:.0f}" for each in handler["heaviest"][:4])
         table.append(
             (
@@ -145,10 +164,15 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{handler['import_ms']:.0f} ms",
                 f"+{handler['added_over_boto3_ms']:.0f} ms",
                 f"{'within' if handler['within_budget'] else 'OVER'} {imports.BUDGET_MS:.0f} ms; "
-                f"heaviest (ms): {heaviest}",
+                f"+{handler['added_over_frame_ms']:.0f} ms over frame {handler['frame']}; "
+                f"{_without_bytecode(handler['import_without_bytecode_ms'])}; heaviest (ms): {heaviest}",
             )
         )
     return table
+
+
+def _without_bytecode(import_ms: float | None) -> str:
+    return "without bytecode: not measured" if import_ms is None else f"without bytecode {import_ms:.0f} ms"
 
 
 def print_table(results: dict[str, Any]) -> None:

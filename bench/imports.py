@@ -11,13 +11,24 @@ sampling rules (≈100 ms that no deployed function pays). The
 figure is the cumulative import time of `app` (of `boto3` for the baseline); each is the
 lowest of a few rounds, the least disturbed by the other work on the machine.
 
+Bytecode: the deployed layer ships .pyc files (layers/smsgate/Makefile), so the layer, the
+handlers and the frames are compiled before the rounds, as `pip` compiled the installed
+packages; one more round imports with no bytecode at all, which is what a cold start pays
+when the layer ships none (Lambda's file system is read-only; nothing compiled is kept).
+
+Frames (bench/frames/): a handler with no code of its own (settings, observability and the
+trigger's powertools utility), timed in the same rounds. A handler's figure less its frame's
+is what smsgate's own modules add; the frame's is what the libraries STYLE.md asks for cost.
+
     python -m bench.imports
 """
 
+import compileall
 import json
 import os
 import subprocess
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,8 +37,18 @@ from local_stack.stack import load_template
 
 ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS = ROOT / "functions"
+FRAMES = ROOT / "bench" / "frames"
 LAYER = ROOT / "layers" / "smsgate"
 RUNS = 7
+RUNS_WITHOUT_BYTECODE = 2
+# The frame each handler is built on (bench/frames/).
+FRAME_OF = {
+    "send_gate": "http_api",
+    "dispatcher": "sqs_consumer",
+    "inbound_keyword": "sqs_consumer",
+    "status_callback": "sqs_consumer",
+    "threshold_audit": "sqs_consumer",
+}
 BUDGET_MS = 150.0
 TOP_MODULES = 8
 
@@ -56,10 +77,13 @@ def _template_environment() -> dict[str, str]:
     return {name: value for name, value in variables.items() if isinstance(value, str)}
 
 
-def import_times(module: str, cwd: Path) -> dict[str, tuple[int, int]]:
-    """{module: (self µs, cumulative µs)} of one cold `import module`."""
+def import_times(module: str, cwd: Path, *, bytecode: bool = True) -> dict[str, tuple[int, int]]:
+    """{module: (self µs, cumulative µs)} of one cold `import module`; without `bytecode`, every
+    module is compiled from its source (an empty cache directory, nothing written to it)."""
     environment = {
-        key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "POWERTOOLS_"))
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "POWERTOOLS_")) and key != "PYTHONPYCACHEPREFIX"
     }
     environment |= (
         _template_environment()
@@ -70,14 +94,17 @@ def import_times(module: str, cwd: Path) -> dict[str, tuple[int, int]]:
             "PYTHONDONTWRITEBYTECODE": "1",
         }
     )
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
-        cwd=cwd,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory(prefix="no-bytecode-") as empty:
+        if not bytecode:
+            environment["PYTHONPYCACHEPREFIX"] = empty
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+            cwd=cwd,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if done.returncode != 0:
         raise RuntimeError(f"import {module} in {cwd.name} failed:\n{done.stderr[-2000:]}")
     times: dict[str, tuple[int, int]] = {}
@@ -104,34 +131,80 @@ def _heaviest(times: dict[str, tuple[int, int]], baseline: dict[str, Any]) -> li
     ]
 
 
-def measure(runs: int = RUNS) -> dict[str, Any]:
-    # Rounds interleave the baseline with every handler, so that a busy spell on the machine
-    # slows one round of each rather than the handlers measured after a quiet baseline.
-    targets = {"boto3": ("boto3", ROOT)} | {
-        folder.name: ("app", folder)
-        for folder in sorted(path for path in FUNCTIONS.iterdir() if (path / "app.py").is_file())
-    }
+def compile_bytecode() -> None:
+    """Bytecode for this Python of the code the rounds import, as the layer's build ships it."""
+    for folder in (LAYER / "smsgate", FUNCTIONS, FRAMES):
+        compileall.compile_dir(folder, quiet=1)
+
+
+def _targets() -> dict[str, tuple[str, Path]]:
+    return (
+        {"boto3": ("boto3", ROOT)}
+        | {f"frame {frame}": (frame, FRAMES) for frame in sorted(set(FRAME_OF.values()))}
+        | {function: ("app", FUNCTIONS / function) for function in sorted(FRAME_OF)}
+    )
+
+
+def _fastest_ms(samples: list[dict[str, tuple[int, int]]], module: str) -> float:
+    return min(times[module][1] for times in samples) / 1000
+
+
+def measure(runs: int = RUNS, runs_without_bytecode: int = RUNS_WITHOUT_BYTECODE) -> dict[str, Any]:
+    compile_bytecode()
+    targets = _targets()
+    # Rounds interleave the baseline with every handler and frame, so that a busy spell on the
+    # machine slows one round of each rather than whatever was measured after a quiet baseline.
     samples: dict[str, list[dict[str, tuple[int, int]]]] = {name: [] for name in targets}
     for _ in range(runs):
         for name, (module, cwd) in targets.items():
             samples[name].append(import_times(module, cwd))
-    fastest = {
-        name: min(samples[name], key=lambda times: times[module][1]) for name, (module, _) in targets.items()
+    without_bytecode: dict[str, list[dict[str, tuple[int, int]]]] = {name: [] for name in targets}
+    for _ in range(runs_without_bytecode):
+        for name, (module, cwd) in targets.items():
+            if not name.startswith("frame "):
+                without_bytecode[name].append(import_times(module, cwd, bytecode=False))
+
+    boto3_ms = _fastest_ms(samples["boto3"], "boto3")
+    baseline = min(samples["boto3"], key=lambda times: times["boto3"][1])
+    frames = {
+        frame: {"import_ms": _fastest_ms(samples[f"frame {frame}"], frame)}
+        for frame in sorted(set(FRAME_OF.values()))
     }
-    baseline = fastest.pop("boto3")
-    boto3_ms = baseline["boto3"][1] / 1000
+    for frame in frames.values():
+        frame["added_over_boto3_ms"] = frame["import_ms"] - boto3_ms
+    boto3_without_bytecode_ms = (
+        _fastest_ms(without_bytecode["boto3"], "boto3") if runs_without_bytecode else None
+    )
     handlers: dict[str, Any] = {}
-    for name, times in fastest.items():
-        total_ms = times["app"][1] / 1000
+    for name, frame_name in FRAME_OF.items():
+        total_ms = _fastest_ms(samples[name], "app")
         added_ms = total_ms - boto3_ms
+        frame = frames[frame_name]
         handlers[name] = {
             "import_ms": total_ms,
             "added_over_boto3_ms": added_ms,
             "within_budget": added_ms < BUDGET_MS,
-            "heaviest": _heaviest(times, baseline),
+            "frame": frame_name,
+            "added_over_frame_ms": total_ms - frame["import_ms"],
+            "import_without_bytecode_ms": (
+                _fastest_ms(without_bytecode[name], "app") if runs_without_bytecode else None
+            ),
+            "heaviest": _heaviest(min(samples[name], key=lambda times: times["app"][1]), baseline),
         }
-    return {"runs": runs, "budget_ms": BUDGET_MS, "boto3_ms": boto3_ms, "handlers": handlers}
+    return {
+        "runs": runs,
+        "runs_without_bytecode": runs_without_bytecode,
+        "budget_ms": BUDGET_MS,
+        "boto3_ms": boto3_ms,
+        "boto3_without_bytecode_ms": boto3_without_bytecode_ms,
+        "frames": frames,
+        "handlers": handlers,
+    }
 
 
 if __name__ == "__main__":
-    print(json.dumps(measure(int(os.environ.get("SMSGATE_BENCH_IMPORT_RUNS", str(RUNS)))), indent=2))
+    runs = int(os.environ.get("SMSGATE_BENCH_IMPORT_RUNS", str(RUNS)))
+    runs_without_bytecode = int(
+        os.environ.get("SMSGATE_BENCH_IMPORT_RUNS_WITHOUT_BYTECODE", str(RUNS_WITHOUT_BYTECODE))
+    )
+    print(json.dumps(measure(runs, runs_without_bytecode), indent=2))
