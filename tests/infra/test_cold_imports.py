@@ -53,3 +53,10 @@ def test_the_dispatcher_imports_only_the_configured_carrier(imported: dict[str, 
 
 def test_the_audit_does_not_import_the_admin_services(imported: dict[str, set[str]]) -> None:
     assert {"smsgate.services.admin", "smsgate.services.consent"}.isdisjoint(imported["threshold_audit"])
+
+
+def test_the_api_reads_the_twilio_token_parameter_with_powertools_only_when_it_needs_it(
+    imported: dict[str, set[str]],
+) -> None:
+    # The bench environment, like a deployment with the token in the environment, never reads SSM.
+    assert "aws_lambda_powertools.utilities.parameters" not in imported["send_gate"]

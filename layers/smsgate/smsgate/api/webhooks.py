@@ -19,9 +19,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs, parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.utilities import parameters
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
 from smsgate import twilio_signature
 from smsgate.dal import clients
@@ -90,6 +88,11 @@ def auth_token(settings: Settings) -> str:
     if not settings.twilio_auth_token_parameter:
         logger.error("no Twilio auth token configured: every webhook is refused")
         return ""
+    # Imported here: only a deployment that keeps the token in SSM reads it, on the first
+    # webhook, and the send path's cold start does not pay for powertools parameters.
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
     try:
         token = parameters.get_parameter(
             settings.twilio_auth_token_parameter, decrypt=True, max_age=TOKEN_MAX_AGE_SECONDS
