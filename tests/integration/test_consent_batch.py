@@ -5,12 +5,15 @@ import io
 import json
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from local_stack.api_server import http_api_event
 from local_stack.lambdas import LocalContext, load_handler
+from smsgate.dal import contacts
+from smsgate.models.entities import Dnd
 from tests.integration.conftest import LOCATION, ROOT, ApiCall, route_for
 
 BATCH = f"/v1/locations/{LOCATION}/contacts/consent:batch"
@@ -156,6 +159,44 @@ def test_the_same_row_twice_in_a_call_is_recorded_once_and_a_new_source_adds_a_l
     # The contact's consent is the one captured last.
     assert contact["consent"]["source"] == "paper_form"
     assert contact["consent"]["captured_at"] == "2024-06-01T07:00:00Z"
+
+
+def test_a_contact_with_more_lines_than_one_transaction_holds_gets_every_line_and_the_newest_consent(
+    send_gate: ApiCall, location
+) -> None:
+    # Whole contacts go in transactions of up to 100 actions: the consent and 150 lines are 151.
+    location()
+    rows = [
+        row(1, evidence=f"signed form {n}", captured_at=f"2024-05-01T10:{n // 60:02d}:{n % 60:02d}Z")
+        for n in range(150)
+    ]
+    rows += [row(n) for n in range(2, 60)]
+
+    status, answer, _ = send_gate("POST", BATCH, {"rows": rows})
+
+    assert status == 200
+    assert (answer["recorded"], answer["unchanged"], answer["rejected"]) == (208, 0, 0)
+    assert ledger_size(send_gate, row(1)["phone"]) == 150
+    assert all(ledger_size(send_gate, row(n)["phone"]) == 1 for n in (2, 30, 59))
+    _, contact, _ = send_gate("GET", f"/v1/locations/{LOCATION}/contacts/%2B447911100001")
+    assert contact["consent"]["captured_at"] == "2024-05-01T10:02:29Z"
+
+
+def test_an_import_records_consent_but_never_lifts_a_dnd(send_gate: ApiCall, location) -> None:
+    location()
+    contacts.set_dnd(
+        LOCATION,
+        row(1)["phone"],
+        Dnd(state="permanent", reason="STOP", since=datetime(2024, 6, 1, tzinfo=UTC)),
+    )
+
+    _, answer, _ = send_gate("POST", BATCH, {"rows": [row(1), row(2)]})
+
+    assert answer["recorded"] == 2
+    _, contact, _ = send_gate("GET", f"/v1/locations/{LOCATION}/contacts/%2B447911100001")
+    assert contact["dnd"]["state"] == "permanent"
+    assert contact["consent"]["source"] == "web_form"
+    assert len(contact["ledger"]) == 1
 
 
 def test_unknown_location_and_empty_batch(send_gate: ApiCall, stack) -> None:
