@@ -138,6 +138,9 @@ def compile_bytecode() -> None:
 
 
 def _targets() -> dict[str, tuple[str, Path]]:
+    functions = {path.name for path in FUNCTIONS.iterdir() if (path / "app.py").is_file()}
+    if functions != set(FRAME_OF):
+        raise RuntimeError(f"FRAME_OF names {sorted(FRAME_OF)}; functions/ holds {sorted(functions)}")
     return (
         {"boto3": ("boto3", ROOT)}
         | {f"frame {frame}": (frame, FRAMES) for frame in sorted(set(FRAME_OF.values()))}

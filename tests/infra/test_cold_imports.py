@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.imports import import_times
+from bench.imports import FRAME_OF, FRAMES, import_times
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 CONSUMERS = ("dispatcher", "inbound_keyword", "status_callback", "threshold_audit")
@@ -60,3 +60,12 @@ def test_the_api_reads_the_twilio_token_parameter_with_powertools_only_when_it_n
 ) -> None:
     # The bench environment, like a deployment with the token in the environment, never reads SSM.
     assert "aws_lambda_powertools.utilities.parameters" not in imported["send_gate"]
+
+
+@pytest.mark.parametrize("function", sorted(FRAME_OF))
+def test_each_handler_imports_all_that_its_bench_frame_imports(
+    function: str, imported: dict[str, set[str]]
+) -> None:
+    # bench/imports.py reads a handler's figure less its frame's as smsgate's own cost.
+    frame = FRAME_OF[function]
+    assert set(import_times(frame, FRAMES)) - {frame} <= imported[function]
