@@ -16,7 +16,9 @@ from typing import Any
 
 from smsgate.dal import clients
 from smsgate.dal.codec import iso, plain
+from smsgate.errors import SmsgateError
 from smsgate.models.entities import Consent, ConsentEntry, Contact, Dnd
+from smsgate.reasons import ReasonCode
 from smsgate.settings import get_settings
 
 TRANSACTION_ACTIONS = 100  # DynamoDB's most actions in one TransactWriteItems
@@ -108,8 +110,8 @@ def record_consent(location_id: str, phone: str, entry: ConsentEntry, consent_st
         **plain(entry.model_dump(mode="json")),
     }
     name = get_settings().contacts_table
-    clients.dynamodb().meta.client.transact_write_items(
-        TransactItems=[
+    written = clients.write_transaction(
+        [
             {
                 "Put": {
                     "TableName": name,
@@ -120,6 +122,9 @@ def record_consent(location_id: str, phone: str, entry: ConsentEntry, consent_st
             _consent_update(name, location_id, phone, entry, consent_state),
         ]
     )
+    if not written:
+        # The ledger is append-only and every entry id is new: a line already there is a bug.
+        raise SmsgateError(ReasonCode.INTERNAL_ERROR, "Internal error; the consent was not recorded.")
 
 
 def ledger(location_id: str, phone: str) -> list[ConsentEntry]:
