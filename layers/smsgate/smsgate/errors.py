@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from smsgate.policy.refusal import Refusal
 from smsgate.reasons import HTTP_STATUS, ReasonCode
 
 
@@ -21,6 +22,11 @@ class SmsgateError(Exception):
         self.message = message
         self.details = details or {}
         self.retry_after = retry_after
+
+    @classmethod
+    def from_refusal(cls, refusal: Refusal) -> "SmsgateError":
+        """The error that answers a check's refusal (`smsgate.policy`)."""
+        return cls(refusal.code, refusal.message, details=refusal.details)
 
     @property
     def status(self) -> int:

@@ -33,7 +33,7 @@ _CHANGED = "The registration changed meanwhile; read the location and try again.
 
 def _raise(refusal: Refusal | None) -> None:
     if refusal is not None:
-        raise SmsgateError(refusal.code, refusal.message, details=refusal.details)
+        raise SmsgateError.from_refusal(refusal)
 
 
 def _conflict(location_id: str, kind: policy.RegistrationKind) -> SmsgateError:

@@ -47,7 +47,7 @@ class BulkOutcome:
 def refuse(refusal: Refusal | None) -> None:
     if refusal is not None:
         metrics.add_metric(name=f"Refused{refusal.code}", unit=MetricUnit.Count, value=1)
-        raise SmsgateError(refusal.code, refusal.message, details=refusal.details)
+        raise SmsgateError.from_refusal(refusal)
 
 
 def _check_location(location: Location, senders: list[str], now: datetime) -> None:
