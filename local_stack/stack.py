@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
-import botocore.loaders
 from samcli.yamlhelper import yaml_parse
 from samtranslator.metrics.method_decorator import MetricsMethodWrapperSingleton
 from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader
 from samtranslator.translator.transform import transform
+
+from smsgate.dal import clients
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -135,16 +135,12 @@ def _wait_for_stack(cloudformation: Any) -> dict[str, Any]:
         time.sleep(0.2)
 
 
-# The service models botocore reads for every new session (a few hundred ms): read once.
-_SERVICE_MODELS = botocore.loaders.create_loader()
-
-
 def create_stack(endpoint: str | None, parameters: dict[str, str]) -> LocalStack:
     from local_stack.moto_server import parse_json_templates_as_json
 
     parse_json_templates_as_json()
-    session = boto3.session.Session()
-    session._session.register_component("data_loader", _SERVICE_MODELS)
+    # The service models botocore reads for every new session (a few hundred ms): read once.
+    session = clients.session()
 
     def client(service: str) -> Any:
         return session.client(service, endpoint_url=endpoint)  # type: ignore[call-overload]

@@ -23,10 +23,11 @@ _generation = 0
 _SERVICE_MODELS = botocore.loaders.create_loader()
 
 
-def _session() -> boto3.session.Session:
-    session = botocore.session.get_session()
-    session.register_component("data_loader", _SERVICE_MODELS)
-    return boto3.session.Session(botocore_session=session)
+def session() -> boto3.session.Session:
+    """A new boto3 session that reads the service models this process already read."""
+    botocore_session = botocore.session.get_session()
+    botocore_session.register_component("data_loader", _SERVICE_MODELS)
+    return boto3.session.Session(botocore_session=botocore_session)
 
 
 def _cache() -> dict[str, Any]:
@@ -40,7 +41,7 @@ def _cache() -> dict[str, Any]:
 def dynamodb() -> Any:
     cache = _cache()
     if "dynamodb" not in cache:
-        cache["dynamodb"] = _session().resource("dynamodb", config=_CONFIG)
+        cache["dynamodb"] = session().resource("dynamodb", config=_CONFIG)
     return cache["dynamodb"]
 
 
@@ -55,7 +56,7 @@ def table(name: str) -> Any:
 def client(service: str) -> Any:
     cache = _cache()
     if service not in cache:
-        cache[service] = _session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+        cache[service] = session().client(service, config=_CONFIG)  # type: ignore[call-overload]
     return cache[service]
 
 
