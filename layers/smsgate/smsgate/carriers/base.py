@@ -9,7 +9,6 @@ class OutboundSms(BaseModel):
     """What the dispatcher hands an adapter: the final, already decorated message."""
 
     # defer_build: pydantic builds the validator at the first use, not at import (cold start).
-
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     message_id: str

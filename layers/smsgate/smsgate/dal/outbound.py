@@ -15,7 +15,6 @@ class OutboundRecord(BaseModel):
     """What the dispatcher needs to hand a message to the carrier, without another read."""
 
     # defer_build: pydantic builds the validator at the first use, not at import (cold start).
-
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     message_id: str

@@ -12,7 +12,6 @@ class Receipt(BaseModel):
     """A delivery receipt in the internal model (SPEC section 7)."""
 
     # defer_build: pydantic builds the validator at the first use, not at import (cold start).
-
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     receipt_id: str  # unique per carrier event: the key that makes applying it idempotent
