@@ -17,7 +17,6 @@ from smsgate.api.errors import (
     undecodable_body_response,
     validation_response,
 )
-from smsgate.api.webhooks import register_webhooks
 from smsgate.errors import SmsgateError
 from smsgate.models.phone import normalise_e164
 from smsgate.models.registration import (
@@ -248,5 +247,4 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
             body=app.get_openapi_json_schema(title="smsgate", version="0.1.0", openapi_version="3.1.0"),
         )
 
-    register_webhooks(app)
     return app
