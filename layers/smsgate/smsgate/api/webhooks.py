@@ -58,7 +58,7 @@ _CARRIERS_WITH_TWILIO_WEBHOOKS: Final = frozenset({"twilio", "simulator"})
 
 def create_webhooks_app() -> APIGatewayHttpResolver:
     """A resolver with the two Twilio webhook routes and nothing else (one per Lambda instance)."""
-    app = APIGatewayHttpResolver()
+    app = APIGatewayHttpResolver(strip_prefixes=get_settings().route_prefixes)
 
     @app.exception_handler(SmsgateError)
     def handle_refusal(error: SmsgateError) -> Response[str]:
