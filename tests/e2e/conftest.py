@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,21 +80,14 @@ def start_runner(api_port: int, aws_port: int, log: Path, **settings: str) -> su
         )
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+@contextmanager
+def running_stack(folder: Path, **settings: str) -> Iterator[LocalStack]:
+    """A local stack on free ports, its output and state file in `folder`, until the block ends."""
     api_port, aws_port = free_port(), free_port()
-    log = tmp_path_factory.mktemp("local-stack") / "run.log"
-    process = start_runner(
-        api_port,
-        aws_port,
-        log,
-        SMSGATE_AUDIT_INTERVAL_SECONDS="3600",
-        # The audit acts from 20 messages in the window (100 by default): tests/e2e/test_audit.py.
-        SMSGATE_AUDIT_MIN_SAMPLE="20",
-        SMSGATE_STATE_FILE=str(log.parent / "stack.json"),
-    )
+    log = folder / "run.log"
+    process = start_runner(api_port, aws_port, log, SMSGATE_STATE_FILE=str(folder / "stack.json"), **settings)
     stack = LocalStack(
-        f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process, log.parent / "stack.json"
+        f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process, folder / "stack.json"
     )
 
     def ready() -> bool:
@@ -113,6 +107,17 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with running_stack(
+        tmp_path_factory.mktemp("local-stack"),
+        SMSGATE_AUDIT_INTERVAL_SECONDS="3600",
+        # The audit acts from 20 messages in the window (100 by default): tests/e2e/test_audit.py.
+        SMSGATE_AUDIT_MIN_SAMPLE="20",
+    ) as stack:
+        yield stack
 
 
 def register_10dlc(
