@@ -7,9 +7,7 @@ not exist, a body the server cannot read, or a function that raises (docs/local-
 import base64
 import contextlib
 import json
-import sys
 import time
-import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
@@ -17,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from local_stack.lambdas import FunctionPool
+from local_stack.lambdas import FunctionPool, log_failure
 from local_stack.stack import Route
 from smsgate.reasons import ReasonCode
 
@@ -109,21 +107,6 @@ def lambda_answer(result: Any) -> tuple[int, dict[str, str], bytes]:
     payload = result.get("body") or ""
     raw = base64.b64decode(payload) if result.get("isBase64Encoded") else str(payload).encode("utf-8")
     return status, headers, raw
-
-
-def log_failure(function: str, method: str, path: str, request_id: str) -> None:
-    """The traceback of a function that raised, as Lambda's runtime logs it; numbers masked,
-    since a message or a frame may quote one (docs/local-stack.md)."""
-    from smsgate.observability import mask_numbers
-
-    print(
-        mask_numbers(
-            f"[local] {function} failed on {method} {path} (request {request_id}): answered 500\n"
-            + traceback.format_exc()
-        ),
-        file=sys.stderr,
-        flush=True,
-    )
 
 
 def read_body(headers: Any, rfile: Any) -> bytes:
@@ -228,7 +211,7 @@ class ApiHandler(BaseHTTPRequestHandler):
         try:
             status, out_headers, raw = lambda_answer(self.server.functions[route.function].invoke(event))
         except Exception:
-            log_failure(route.function, self.command, path, request_id)
+            log_failure(route.function, f"{self.command} {path} (request {request_id}): answered 500")
             status, out_headers, raw = 500, json_headers, json.dumps(INTERNAL_ERROR).encode()
         self._answer(status, {**out_headers, "Apigw-Requestid": request_id}, raw)
 

@@ -4,6 +4,7 @@ import importlib.util
 import queue
 import sys
 import threading
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -113,3 +114,15 @@ class FunctionPool:
     def invoke(self, event: dict[str, Any]) -> Any:
         with self._instance() as handler:
             return handler(event, LocalContext(function_name=self.name))
+
+
+def log_failure(function: str, what: str) -> None:
+    """The traceback of a function that raised, as Lambda's runtime logs it, with what it was
+    answering; numbers masked, since a message or a frame may quote one."""
+    from smsgate.observability import mask_numbers
+
+    print(
+        mask_numbers(f"[local] {function} failed on {what}\n{traceback.format_exc()}"),
+        file=sys.stderr,
+        flush=True,
+    )
