@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,22 +55,22 @@ class LocalStack:
         return requests.request(method, self.url(path), json=body, timeout=30)
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    api_port, aws_port = free_port(), free_port()
-    log = tmp_path_factory.mktemp("local-stack") / "run.log"
+def start_runner(api_port: int, aws_port: int, log: Path, **settings: str) -> subprocess.Popen[str]:
+    """`make run` (python -m local_stack.runner) on the given ports, its output in `log`; none
+    of this shell's AWS or smsgate settings leak in, only `settings`."""
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCATIONS_", "CONTACTS_"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "LOCATIONS_", "CONTACTS_", "SMSGATE_"))
+        },
         "SMSGATE_API_PORT": str(api_port),
         "SMSGATE_AWS_PORT": str(aws_port),
-        "SMSGATE_AUDIT_INTERVAL_SECONDS": "3600",
-        # The audit acts from 20 messages in the window (100 by default): tests/e2e/test_audit.py.
-        "SMSGATE_AUDIT_MIN_SAMPLE": "20",
-        "SMSGATE_STATE_FILE": str(log.parent / "stack.json"),
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     with log.open("w") as output:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "local_stack.runner"],
             cwd=ROOT,
             env=env,
@@ -77,8 +78,16 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             stderr=subprocess.STDOUT,
             text=True,
         )
+
+
+@contextmanager
+def running_stack(folder: Path, **settings: str) -> Iterator[LocalStack]:
+    """A local stack on free ports, its output and state file in `folder`, until the block ends."""
+    api_port, aws_port = free_port(), free_port()
+    log = folder / "run.log"
+    process = start_runner(api_port, aws_port, log, SMSGATE_STATE_FILE=str(folder / "stack.json"), **settings)
     stack = LocalStack(
-        f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process, log.parent / "stack.json"
+        f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process, folder / "stack.json"
     )
 
     def ready() -> bool:
@@ -98,6 +107,17 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with running_stack(
+        tmp_path_factory.mktemp("local-stack"),
+        SMSGATE_AUDIT_INTERVAL_SECONDS="3600",
+        # The audit acts from 20 messages in the window (100 by default): tests/e2e/test_audit.py.
+        SMSGATE_AUDIT_MIN_SAMPLE="20",
+    ) as stack:
+        yield stack
 
 
 def register_10dlc(
