@@ -1,5 +1,6 @@
 """The local stack (`make run`) started on free ports and driven over real HTTP."""
 
+import itertools
 import os
 import signal
 import socket
@@ -137,6 +138,15 @@ def register_10dlc(
 def path_phone(phone: str) -> str:
     """A number as a path segment (the '+' URL-encoded)."""
     return phone.replace("+", "%2B")
+
+
+_SENDING_NUMBERS = itertools.count(1000)
+
+
+def sending_numbers(count: int = 1) -> list[str]:
+    """Numbers no other location of this session's stack holds: a number belongs to one
+    location at most (docs/tenancy.md#numbers)."""
+    return [f"+1202556{next(_SENDING_NUMBERS):04d}" for _ in range(count)]
 
 
 def create_location(stack: LocalStack, numbers: list[str], **fields: Any) -> str:
