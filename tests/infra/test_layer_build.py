@@ -198,7 +198,7 @@ def test_make_venv_installs_the_lock_then_the_dev_tools_at_its_versions(tmp_path
 
 
 def test_the_tests_run_the_versions_the_layer_ships() -> None:
-    installed = {}
+    installed: dict[str, Version | None] = {}
     for name in locked_versions():
         try:
             installed[name] = Version(importlib.metadata.version(name))
