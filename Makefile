@@ -11,10 +11,10 @@ export SAM_CLI_TELEMETRY := 0
 
 venv: $(STAMP)
 
-# The layer's lock first, hashes checked, then the dev tools under its versions (the lock less its
-# hashes, which in a constraints file would ask every dev tool for one): the tests run what the
-# layer ships (layers/smsgate/Makefile, lock). phonenumberslite installs the module of
-# the same name as phonenumbers, which a venv made before the lock holds: that one goes first.
+# The layer's lock first, hashes checked, then the dev tools under its versions (the lock less
+# its hashes, which in a constraints file would ask every dev tool for one): the tests run what
+# the layer ships (layers/smsgate/Makefile, lock). phonenumberslite installs the same module as
+# phonenumbers, which a venv made before the lock holds: that one goes first.
 $(STAMP): requirements-dev.txt $(LAYER_LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
