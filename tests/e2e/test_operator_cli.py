@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from smsgate_cli.api import Api
 from smsgate_cli.consent_file import Checkpoint, ImportTally, file_digest, import_csv
 from smsgate_cli.main import app
-from tests.e2e.conftest import LocalStack
+from tests.e2e.conftest import LocalStack, sending_numbers
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +62,7 @@ def operator_location(local_stack: LocalStack) -> Iterator[str]:
     TransactWriteItems, and 20,000 more items would slow every later consent call."""
     location_id = f"cli-{uuid.uuid4().hex[:8]}"
     answer = local_stack.call(
-        "PUT", f"/v1/locations/{location_id}", {"name": "Operator CLI Clinic", "numbers": ["+447700900100"]}
+        "PUT", f"/v1/locations/{location_id}", {"name": "Operator CLI Clinic", "numbers": sending_numbers()}
     )
     assert answer.status_code == 201, answer.text
     yield location_id
