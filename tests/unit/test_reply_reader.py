@@ -185,3 +185,17 @@ def test_the_normaliser_joins_apostrophes_and_separates_the_rest() -> None:
     assert normalise_reply("🙂") == ""
     assert normalise_reply("STOP:D") == "stop"
     assert normalise_reply("yes <3") == "yes"
+
+
+def test_the_labelled_set_is_large_enough_and_the_reader_meets_its_goals() -> None:
+    # The figures are bench/replies.py's to print; this keeps a regression from reaching main.
+    from bench.replies import evaluate, load_replies
+
+    replies = load_replies()
+    groups = {
+        group: sum(reply["group"] == group for reply in replies) for group in ("revocation", "keyword_word")
+    }
+    assert len(replies) >= 400
+    assert min(groups.values()) >= 100
+    report = evaluate()
+    assert {name for name, goal in report["goals"].items() if not goal["met"]} == set()

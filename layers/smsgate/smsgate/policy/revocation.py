@@ -38,17 +38,19 @@ DEFAULT_REVOCATION_MODE: Final[RevocationMode] = "reasonable_means"
 # sentence, unlike CANCEL ("cancel my 3pm"), END ("when does the sale end"), QUIT or REMOVE.
 # fmt: off
 _STRONG_KEYWORDS: Final = (
-    "stop all", "stopall", "stop", "unsubscribe", "unsub", "opt out", "optout", "revoke", "arret",
+    "stop all", "stopall", "stop", "unsubscribe", "unsub", "opt out", "optout", "revoke", "arret", "arrete",
+    "arretez",
 )
 # Words a contact adds around a strong keyword without changing what it asks.
 _COURTESY: Final = frozenset({
     "please", "pls", "plz", "plse", "now", "thanks", "thank", "you", "thx", "ty", "it", "me", "ok", "okay",
     "just", "asap", "immediately", "already", "sorry", "all", "again", "seriously", "texts", "messages",
     "msgs", "this", "these", "number", "and", "hi", "hello", "hey", "svp", "merci", "oh", "omg", "god",
-    "jesus", "ugh", "for", "real", "good", "man", "dude", "guys", "sir", "maam", "lol",
+    "jesus", "ugh", "for", "real", "good", "man", "dude", "guys", "sir", "maam", "lol", "wrong",
 })
 # A sentence that says nothing but a refusal of the sender: the person writing is not, or no
 # longer, the one who consented, or wants nothing from the sender.
+_REFUSAL_WORDS: Final = frozenset({"number", "this", "you", "wrong"})
 _REFUSALS: Final = re.compile(
     r"(?:(?:i am|im|we are|were|i m) )?(?:not|no longer|not at all|really not) interested"
     r"(?: at all| anymore| any more)?"
@@ -97,10 +99,13 @@ _PHRASES: Final = re.compile(
     r"|unsubscribe"
     # "opt me out", "I'd like to opt out"
     r"|opt(?: me)? ?-?out"
-    # "remove me", "delete my number", "remove me from your list"
+    # "remove me", "delete my number", "remove me from your list", not "remove me from the waitlist"
     r"|(?:remove|delete|erase) (?:me|us|my (?:number|phone number|phone|cell|info|details|name))"
+    rf"(?: from (?:{_DETERMINER} )?(?:(?:mailing|text|texting|sms|contact|call|marketing|distribution) )?"
+    r"(?:list|texts?|messages?|database|system|contacts))?(?! from)"
     # "take me off this list", "get me off your texts"
     rf"|(?:take|get|drop) (?:me|us|my number) (?:off|out of|from) {_DETERMINER} ?\w* ?{_LISTS}"
+    r"|(?:take|get) (?:me|us|my number) off(?=$|\.| please| thanks| now)"
     # "no more texts", "no more messages please"
     rf"|no more {_MESSAGES}"
     # "I want to stop receiving these", "stop getting texts"
@@ -149,8 +154,8 @@ def _is_padded_keyword(sentence: str) -> bool:
 
 def _is_refusal(sentence: str) -> bool:
     """Only a refusal with courtesy around it: "Not interested, thanks", "Sorry, wrong number"."""
-    words = [word for word in sentence.split() if word not in _COURTESY or word in ("number", "this")]
-    return _REFUSALS.fullmatch(" ".join(words)) is not None
+    words = [word for word in sentence.split() if word not in _COURTESY or word in _REFUSAL_WORDS]
+    return any(_REFUSALS.fullmatch(text) is not None for text in (sentence, " ".join(words)))
 
 
 def _turned_around(text: str, start: int) -> bool:
