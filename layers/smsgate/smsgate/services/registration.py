@@ -11,6 +11,7 @@ from smsgate.dal import counters, locations
 from smsgate.dal import registration as store
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location
+from smsgate.models.phone import mask_phone
 from smsgate.models.registration import (
     Brand,
     BrandDetails,
@@ -29,6 +30,9 @@ from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
 from smsgate.settings import get_settings
 
 _CHANGED = "The registration changed meanwhile; read the location and try again."
+
+# Another write of the campaign between the read and ours: read again, a few times.
+_MARK_ATTEMPTS = 3
 
 
 def _raise(refusal: Refusal | None) -> None:
@@ -104,6 +108,24 @@ def assign_numbers(location_id: str, request: CampaignNumbersRequest, now: datet
     if not store.assign_campaign_numbers(location_id, campaign, current):
         raise _conflict(location_id, "campaign")
     return _view(campaign)
+
+
+def mark_unregistered(location_id: str, number: str, now: datetime) -> bool:
+    """A receipt said `number` is not registered: the gate refuses US sends from it until the
+    operator records the campaign's numbers again. True when this call marked it."""
+    for _ in range(_MARK_ATTEMPTS):
+        location = locations.get_location(location_id)
+        current = location.campaign if location else None
+        marked = policy.with_unregistered_number(current, number, now) if current else None
+        if current is None or marked is None:
+            return False
+        if store.mark_number_unregistered(location_id, marked, current):
+            logger.warning(
+                "sending number reported unregistered by the carrier",
+                extra={"location_id": location_id, "number": mask_phone(number)},
+            )
+            return True
+    raise _conflict(location_id, "campaign")
 
 
 def decide(
