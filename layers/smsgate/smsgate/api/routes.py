@@ -129,6 +129,9 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
     def put_location(
         location_id: LocationId, request: Annotated[PutLocationRequest, Body()]
     ) -> Response[str]:
+        if request.profile is not None:
+            # Choosing a location's policy profile is an operator's act (docs/policy-profiles.md).
+            require_access(app.current_event, location_id, operator=True)
         _, created = admin.save_location(location_id, request, now())
         return json_response(201 if created else 200, admin.location_view(location_id, now()))
 

@@ -14,6 +14,7 @@ from typing import Literal, TypeVar
 from smsgate.models.entities import Location
 from smsgate.models.phone import region_of
 from smsgate.models.registration import Brand, Campaign, Registration, RegistrationState, StateChange
+from smsgate.policy.profiles import DEFAULT_PROFILE
 from smsgate.policy.refusal import Refusal
 from smsgate.reasons import ReasonCode
 
@@ -31,8 +32,9 @@ BRAND_STATES_FOR_CAMPAIGN: frozenset[RegistrationState] = frozenset({"pending", 
 # 002: "including Puerto Rico, the Virgin Islands, Guam and American Samoa").
 REGISTRATION_REGIONS = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
 
-# A low-volume brand sends at most this many segments a day (SPEC section 9; seed 002).
-LOW_VOLUME_DAILY_SEGMENTS = 6000
+# A low-volume brand sends at most this many segments a day: the default profile's number
+# (docs/policy-profiles.md).
+LOW_VOLUME_DAILY_SEGMENTS = DEFAULT_PROFILE.low_volume_daily_segments
 
 R = TypeVar("R", bound=Registration)
 

@@ -27,7 +27,7 @@ from smsgate.policy import registration as policy
 from smsgate.policy.limits import counter_day, next_reset, seconds_until_reset
 from smsgate.policy.refusal import Refusal
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
-from smsgate.settings import get_settings
+from smsgate.services.profiles import profile_of
 
 _CHANGED = "The registration changed meanwhile; read the location and try again."
 
@@ -177,10 +177,10 @@ def reserve_volume(location: Location, segments: Sequence[int], now: datetime) -
     low-volume cap, atomically like the daily limit (`dal.counters`). As many messages as fit
     are accepted, in order; a message is never split. Uncapped locations accept all.
     """
-    cap = policy.volume_cap(location, get_settings().low_volume_daily_segments)
+    cap = policy.volume_cap(location, profile_of(location).low_volume_daily_segments)
     if cap is None:
         return VolumeReservation(accepted=len(segments), reserved=0)
-    day = counter_day(now)
+    day = counter_day(now, profile_of(location))
     key = counters.volume_key(location.location_id, day)
     granted, _ = counters.reserve(key, cap, sum(segments), counters.daily_expiry(day))
     accepted = policy.fitting(segments, granted)
@@ -194,10 +194,10 @@ def reserve_volume(location: Location, segments: Sequence[int], now: datetime) -
 
 def preview_volume(location: Location, segments: Sequence[int], now: datetime) -> int:
     """How many of the messages would fit under the cap now (a bulk `preview`: writes nothing)."""
-    cap = policy.volume_cap(location, get_settings().low_volume_daily_segments)
+    cap = policy.volume_cap(location, profile_of(location).low_volume_daily_segments)
     if cap is None:
         return len(segments)
-    used = counters.used(counters.volume_key(location.location_id, counter_day(now)))
+    used = counters.used(counters.volume_key(location.location_id, counter_day(now, profile_of(location))))
     return policy.fitting(segments, max(0, cap - used))
 
 
@@ -207,18 +207,18 @@ def volume_refusal(location: Location, now: datetime) -> SmsgateError:
         ReasonCode.VOLUME_CAP_REACHED,
         LIMIT_MESSAGE,
         details={
-            "limit": policy.volume_cap(location, get_settings().low_volume_daily_segments),
+            "limit": policy.volume_cap(location, profile_of(location).low_volume_daily_segments),
             "unit": "segments",
-            "resets_at": next_reset(now).isoformat(),
+            "resets_at": next_reset(now, profile_of(location)).isoformat(),
         },
-        retry_after=seconds_until_reset(now),
+        retry_after=seconds_until_reset(now, profile_of(location)),
     )
 
 
 def volume_cap_view(location: Location, now: datetime) -> dict[str, Any] | None:
     """Today's segments against a low-volume brand's cap; None when the location is uncapped."""
-    cap = policy.volume_cap(location, get_settings().low_volume_daily_segments)
+    cap = policy.volume_cap(location, profile_of(location).low_volume_daily_segments)
     if cap is None:
         return None
-    used = counters.used(counters.volume_key(location.location_id, counter_day(now)))
+    used = counters.used(counters.volume_key(location.location_id, counter_day(now, profile_of(location))))
     return {"limit": cap, "segments_today": used, "remaining": max(0, cap - used)}
