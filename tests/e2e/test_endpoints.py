@@ -33,7 +33,7 @@ LOCATION_FIELDS = {
     "campaign",
     "usage",
 }
-USAGE_FIELDS = {"day", "limit", "sent_today", "remaining", "resets_at"}
+USAGE_FIELDS = {"day", "limit", "sent_today", "remaining", "resets_at", "profile"}
 MESSAGE_FIELDS = {
     "message_id",
     "location_id",
