@@ -47,7 +47,7 @@ class Settings(BaseModel):
     # Messages per second one sending number may take (10DLC long codes: about 1 MPS per number).
     number_mps: float = Field(default=1.0, gt=0)
 
-    # Policy settings (SPEC sections 3, 6 and 8) with their documented defaults. The carrier
+    # Policy settings with their documented defaults. The carrier
     # policy's numbers are a named profile (docs/policy-profiles.md): this deployment's default.
     policy_profile: str = DEFAULT_PROFILE_NAME
     responsive_window_hours: int = Field(default=24, ge=0)

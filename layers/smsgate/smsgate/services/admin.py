@@ -45,8 +45,8 @@ def location_usage(location_id: str, now: datetime) -> dict[str, Any]:
 
 
 def usage(location: Location, now: datetime) -> dict[str, Any]:
-    """`{day, limit, sent_today, remaining, resets_at, profile}` (SPEC section 10): `profile`
-    names the policy profile whose numbers applied (docs/policy-profiles.md)."""
+    """`{day, limit, sent_today, remaining, resets_at, profile}`: `profile` names the policy
+    profile whose numbers applied (docs/policy-profiles.md#where-the-profile-shows)."""
     profile = profile_of(location)
     day = counter_day(now, profile)
     limit = daily_limit(location.created_at, now, profile)
