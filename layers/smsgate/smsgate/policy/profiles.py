@@ -17,6 +17,9 @@ from datetime import date, time, timedelta
 from fractions import Fraction
 from typing import Any, Final
 
+from smsgate.policy.access import OPERATOR
+from smsgate.reasons import ReasonCode
+
 
 class ProfileError(ValueError):
     """A profile breaks one of the rules of docs/policy-profiles.md#validation."""
@@ -197,6 +200,19 @@ PROFILES: Final[dict[str, PolicyProfile]] = {
 }
 DEFAULT_PROFILE_NAME: Final = "seeds-2022"
 DEFAULT_PROFILE: Final = PROFILES[DEFAULT_PROFILE_NAME]
+
+
+def profile_refusal(
+    requested: str | None, stored: str | None, *, operator: bool
+) -> tuple[ReasonCode, str] | None:
+    """None when `requested` may become the location's profile: choosing one is an operator's act
+    (docs/policy-profiles.md#choosing-a-profile); naming the stored one again changes nothing."""
+    if requested is None or requested == stored or operator:
+        return None
+    return (
+        ReasonCode.FORBIDDEN,
+        f"Only an operator sets a location's policy profile: it needs the '{OPERATOR}' grant.",
+    )
 
 
 def profile_named(name: str | None, default: str = DEFAULT_PROFILE_NAME) -> PolicyProfile:

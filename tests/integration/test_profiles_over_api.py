@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from smsgate.dal import callers
 from smsgate.settings import get_settings
 from tests.integration.conftest import LOCATION, LOCATION_NAME, NUMBER, ApiCall
 from tests.integration.test_authorization import ALICE, OPERATOR, api, grants  # noqa: F401
@@ -54,7 +55,13 @@ def test_only_an_operator_may_choose_a_profile(api: Any, grants: None) -> None: 
     status, answer = api(ALICE, "PUT", "/v1/locations/loc-alice", {**body, "profile": "platform-2024"})
 
     assert (status, answer["error"]["code"]) == (403, "FORBIDDEN")
+    assert api(ALICE, "GET", "/v1/locations/loc-alice/usage")[1]["profile"] == "seeds-2022"
+    callers.grant(OPERATOR, ["loc-alice"])
     assert api(OPERATOR, "PUT", "/v1/locations/loc-alice", {**body, "profile": "platform-2024"})[0] == 200
+    # Sending back the stored profile changes nothing, and is every tenant's right.
+    assert api(ALICE, "PUT", "/v1/locations/loc-alice", {**body, "profile": "platform-2024"})[0] == 200
+    status, answer = api(ALICE, "PUT", "/v1/locations/loc-alice", {**body, "profile": "seeds-2022"})
+    assert (status, answer["error"]["code"]) == (403, "FORBIDDEN")
 
 
 def test_the_deployment_chooses_the_default_profile(
