@@ -1,4 +1,5 @@
-"""Sender identification and opt-out language (docs/inbound.md#decoration).
+"""Sender identification and opt-out language on a first bulk, workflow or campaign message
+(docs/inbound.md#decoration-opt-out-language-not-the-word).
 
 Both checks read the body through the reply reader's normaliser, so case, spacing, quotes and
 punctuation do not matter: "Bob’s Pizza" names "Bob's Pizza", "reply stop!" offers the opt-out.

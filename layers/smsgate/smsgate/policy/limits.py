@@ -1,4 +1,4 @@
-"""Daily sending limit with the ramp-up model (docs/policy-profiles.md#daily-limit).
+"""Daily sending limit with the ramp-up model (docs/policy-profiles.md#the-built-in-profiles).
 
 The numbers come from a policy profile (`policy.profiles`); every function defaults to the
 deployment-independent default profile, whose numbers are the ramp of 250 × N for seven days

@@ -1,4 +1,6 @@
-"""Revocation of consent by "any reasonable means" in free text (docs/inbound.md#free-text-revocation).
+"""Revocation of consent by "any reasonable means" in free text.
+
+docs/inbound.md#free-text-revocation-the-fccs-any-reasonable-means-decision says what counts.
 
 Since April 2025 the FCC's TCPA rules (47 CFR 64.1200(a)(10)) ask senders to honour a
 revocation of consent made by any reasonable means, not only the exact keywords. A location in
