@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import decisions, gate, imports
+from bench import decisions, gate, imports, replies
 from bench.content_quality import evaluate
 from bench.content_quality import main as print_content_quality
 
@@ -196,8 +196,12 @@ def print_table(results: dict[str, Any]) -> None:
 
 def main() -> None:
     print_content_quality()
+    print()
+    reply_reader = replies.evaluate()
+    replies.print_report(reply_reader)
     results = run()
     results["content_quality"] = evaluate()
+    results["reply_reader"] = reply_reader
     RESULTS.write_text(json.dumps(results, indent=2, default=str))
     print()
     print_table(results)

@@ -33,7 +33,7 @@ LOCATION_FIELDS = {
     "campaign",
     "usage",
 }
-USAGE_FIELDS = {"day", "limit", "sent_today", "remaining", "resets_at"}
+USAGE_FIELDS = {"day", "limit", "sent_today", "remaining", "resets_at", "profile"}
 MESSAGE_FIELDS = {
     "message_id",
     "location_id",
@@ -158,6 +158,7 @@ def test_usage_of_a_location_created_today(local_stack: LocalStack) -> None:
         "sent_today": 0,
         "remaining": 250,
         "resets_at": next_reset(now).isoformat(),
+        "profile": "seeds-2022",
     }
     assert local_stack.call("GET", f"/v1/locations/{location_id}").json()["usage"] == answer
     missing = local_stack.call("GET", "/v1/locations/no-such-location/usage")
@@ -332,6 +333,7 @@ def test_bulk_preview_and_send_with_skipped_failed_and_the_limit_notice(local_st
         "sent_today": 250,
         "remaining": 0,
         "resets_at": None,
+        "profile": "seeds-2022",
     }
 
 

@@ -16,6 +16,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -26,6 +27,7 @@ from boto3.dynamodb.conditions import Attr
 
 from local_stack.stack import STACK_NAME
 from smsgate.api.webhooks import INBOUND_PATH, SIGNATURE_HEADER
+from smsgate.policy.limits import counter_day
 from smsgate.policy.replies import reply_text
 from smsgate.twilio_signature import compute_signature
 from tests.e2e.conftest import LocalStack, final_message, poll
@@ -235,6 +237,31 @@ def test_stop_then_start_from_the_contact(local_stack: LocalStack, location: Loc
     assert resubscribed["body"] == reply_text("opt_in", NAME)
     assert resubscribed["status"] == "delivered"
     assert location.send(CONTACT).status_code == 202
+
+
+def test_one_confirmation_per_opt_out_despite_the_dnd_and_a_spent_limit(
+    local_stack: LocalStack, location: Location
+) -> None:
+    # The location's day is spent (docs/inbound.md#one-confirmation): no ordinary send goes out.
+    counters: Any = _aws(local_stack.aws_endpoint, "dynamodb")
+    day = counter_day(datetime.now(UTC)).isoformat()
+    counters.put_item(
+        TableName=_outputs(local_stack.aws_endpoint)["CountersTableName"],
+        Item={"pk": {"S": f"DAILY#{location.location_id}#{day}"}, "used": {"N": "250"}},
+    )
+    location.opt_in(CONTACT)
+    assert refusal(location.send(CONTACT)) == (429, "DAILY_LIMIT_REACHED")
+
+    reply(location, "twilio", "STOP")
+    poll(lambda: location.contact_with_dnd(CONTACT, "permanent"))
+    reply(location, "aws", "«Stop» 🛑")
+    reply(location, "twilio", "please stop texting me")
+
+    [confirmation] = confirmations_once_drained(location, 1)
+    assert confirmation["body"] == reply_text("opt_out", NAME)
+    assert confirmation["status"] == "delivered"
+    ledger = location.contact(CONTACT)["ledger"]
+    assert [entry["action"] for entry in ledger] == ["opt_in", "opt_out", "opt_out", "opt_out"]
 
 
 # --- delivery receipts from the simulated carrier -------------------------------------------------

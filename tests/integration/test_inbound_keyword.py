@@ -329,7 +329,7 @@ def test_an_older_reply_delivered_late_does_not_move_the_last_inbound_time_back(
 
 
 def test_the_mandatory_reply_goes_out_past_the_daily_limit_and_the_dnd(
-    inbound: Any, stack: Any, location: Any
+    inbound: Any, stack: Any, location: Any, dispatcher: Any
 ) -> None:
     created = datetime.now(UTC)
     location(created_at=created)
@@ -342,10 +342,84 @@ def test_the_mandatory_reply_goes_out_past_the_daily_limit_and_the_dnd(
     reply(inbound, "aws", "STOP", at=datetime.now(UTC))
     reply(inbound, "aws", "HELP", at=datetime.now(UTC))
 
+    replies = queued_replies(stack)
+    assert [record.body for record in replies] == [reply_text("opt_out", NAME), reply_text("help", NAME)]
+    # ... and the dispatcher hands them to the carrier although the DND and the limit hold.
+    assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "permanent"
+    assert dispatch(stack, dispatcher(), replies) == 2
+    assert [messages.get_message(record.message_id).status for record in replies] == ["sent", "sent"]  # type: ignore[union-attr]
+
+
+# --- one confirmation per opt-out ------------------------------------------------------------
+
+
+def test_a_second_stop_within_the_window_sends_nothing_more(inbound: Any, stack: Any, location: Any) -> None:
+    location()
+    first = datetime.now(UTC)
+
+    reply(inbound, "twilio", "STOP", at=first)
+    reply(inbound, "aws", "stop!!", at=first + timedelta(seconds=40))
+    reply(inbound, "simulator", "Please stop texting me", at=first + timedelta(minutes=10))
+    reply(inbound, "simulator", "STOP", at=first + timedelta(hours=23))
+
+    assert [record.body for record in queued_replies(stack)] == [reply_text("opt_out", NAME)]
+    assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "permanent"
+
+
+def test_a_stop_after_the_window_is_confirmed_again(inbound: Any, stack: Any, location: Any) -> None:
+    location()
+
+    reply(inbound, "aws", "STOP", at=RECEIVED)
+    reply(inbound, "aws", "STOP", at=RECEIVED + timedelta(hours=25))
+
+    assert [record.body for record in queued_replies(stack)] == [reply_text("opt_out", NAME)] * 2
+
+
+def test_an_opt_out_after_an_opt_in_is_a_new_one_and_is_confirmed(
+    inbound: Any, stack: Any, location: Any
+) -> None:
+    location()
+
+    reply(inbound, "aws", "STOP", at=RECEIVED)
+    reply(inbound, "aws", "START", at=RECEIVED + timedelta(minutes=1))
+    reply(inbound, "aws", "STOP", at=RECEIVED + timedelta(minutes=2))
+
     assert [record.body for record in queued_replies(stack)] == [
         reply_text("opt_out", NAME),
-        reply_text("help", NAME),
+        reply_text("opt_in", NAME),
+        reply_text("opt_out", NAME),
     ]
+
+
+def test_the_dispatcher_measures_the_confirmation_delay_from_the_stop(
+    inbound: Any,
+    stack: Any,
+    location: Any,
+    dispatcher: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    location()
+    # Twilio and SNS date a reply to the millisecond.
+    stopped = (datetime.now(UTC) - timedelta(seconds=90)).replace(microsecond=0)
+    reply(inbound, "aws", "STOP", at=stopped)
+    reply(inbound, "aws", "HELP", at=stopped + timedelta(seconds=1))
+    confirmation, help_answer = queued_replies(stack)
+    assert confirmation.opt_out_received_at == stopped.isoformat()
+    assert help_answer.opt_out_received_at is None
+    capsys.readouterr()
+
+    assert dispatch(stack, dispatcher(), [confirmation, help_answer]) == 2
+
+    delays = [
+        value
+        for line in capsys.readouterr().out.splitlines()
+        if '"OptOutConfirmationDelay"' in line
+        for value in json.loads(line)["OptOutConfirmationDelay"]
+    ]
+    assert len(delays) == 1
+    assert 90 <= float(delays[0]) < 90 + 120
 
 
 # --- free text: the location's revocation mode ------------------------------------------------
@@ -666,6 +740,8 @@ def test_metrics_count_each_keyword_and_outcome(stack: Any, location: Any) -> No
         "Inbound_opt_out": 2,
         "InboundKeyword_stop_all": 1,
         "InboundRevocation": 1,
+        # The second opt-out came within the window of the first one's confirmation.
+        "OptOutConfirmationRepeatSkipped": 1,
         "Inbound_help": 1,
         "InboundKeyword_help": 1,
         "Inbound_conversation": 1,

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smsgate.policy.bulk import bulk_granted, bulk_notice, remaining_today
-from smsgate.policy.limits import FULL_DAILY_LIMIT, RAMP_UP_STEP
+from smsgate.policy.profiles import PROFILES
 
 # SPEC section 5, word for word.
 SPEC_EXAMPLE = (
@@ -19,7 +19,9 @@ NOTICE = re.compile(
     r"If you wish to proceed, (\d+) Message\(s\) will be failed\."
 )
 
-limits = st.sampled_from([RAMP_UP_STEP * day for day in range(1, 8)] + [FULL_DAILY_LIMIT])
+limits = st.sampled_from(
+    sorted({limit for p in PROFILES.values() for limit in (*p.ramp, p.full_daily_limit)})
+)
 counts = st.integers(min_value=0, max_value=6000)
 
 

@@ -295,3 +295,37 @@ def test_the_request_models_are_strict() -> None:
     assert DecisionRequest.model_validate({"state": "approved"}).reasons == []
     request = CampaignRequest.model_validate({**CAMPAIGN, "numbers": [FROM, FROM, "+1 202 555 0101"]})
     assert request.numbers == [FROM, "+12025550101"]
+
+
+# --- a number a carrier reported unregistered (docs/carrier-codes.md#unregistered-numbers) -----
+
+
+def test_a_number_reported_unregistered_is_refused_until_the_numbers_are_recorded_again() -> None:
+    marked = policy.with_unregistered_number(campaign(), FROM, NOW)
+    assert marked is not None and marked.unregistered_numbers == (FROM,)
+    assert marked.revision == campaign().revision + 1
+
+    refusal = policy.check_registration(location(brand(), marked), FROM, "+12025550143")
+
+    assert refusal is not None and refusal.code == ReasonCode.NOT_REGISTERED
+    assert refusal.details["missing"] == ["number"]
+    assert policy.check_registration(location(brand(), marked), FROM, "+447911120143") is None
+    recorded = policy.with_numbers(marked, [FROM], NOW)
+    assert recorded.unregistered_numbers == ()
+    assert policy.check_registration(location(brand(), recorded), FROM, "+12025550143") is None
+
+
+def test_only_the_campaigns_own_numbers_are_marked_and_only_once() -> None:
+    assert policy.with_unregistered_number(campaign(), "+12025550111", NOW) is None
+    marked = policy.with_unregistered_number(campaign(), FROM, NOW)
+    assert marked is not None
+    assert policy.with_unregistered_number(marked, FROM, NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "unregisters"), [(30034, True), (30032, True), (30007, False), (None, False)]
+)
+def test_which_codes_say_the_sender_is_unregistered(code: int | None, unregisters: bool) -> None:
+    from smsgate.policy.receipts import unregisters_sender
+
+    assert unregisters_sender(code) is unregisters

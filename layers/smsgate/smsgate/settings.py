@@ -14,7 +14,9 @@ import re
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from smsgate.policy.profiles import DEFAULT_PROFILE_NAME, profile_named
 
 
 class Settings(BaseModel):
@@ -51,13 +53,13 @@ class Settings(BaseModel):
     # Messages per second one sending number may take (10DLC long codes: about 1 MPS per number).
     number_mps: float = Field(default=1.0, gt=0)
 
-    # Policy settings (SPEC sections 3, 6 and 8) with their documented defaults.
+    # Policy settings with their documented defaults. The carrier
+    # policy's numbers are a named profile (docs/policy-profiles.md): this deployment's default.
+    policy_profile: str = DEFAULT_PROFILE_NAME
     responsive_window_hours: int = Field(default=24, ge=0)
-    snowshoe_max_numbers: int = Field(default=3, ge=1)
-    snowshoe_window_hours: int = Field(default=24, ge=1)
-    low_volume_daily_segments: int = Field(default=6000, ge=1)
     audit_window_hours: int = Field(default=24, ge=1)
-    audit_min_sample: int = Field(default=100, ge=1)
+    # The profile's minimum sample unless set (a demo or a test reaches a small one quickly).
+    audit_min_sample: int | None = Field(default=None, ge=1)
     # Locations one audit invocation reads; more active locations fan out through AUDIT_QUEUE_URL.
     audit_chunk_locations: int = Field(default=500, ge=1)
     suspension_hours: int = Field(default=72, ge=1)
@@ -67,6 +69,16 @@ class Settings(BaseModel):
     # unless this is true. Only the local stack sets it (its requests are not signed); the
     # template sets it false, so a deployment fails closed.
     allow_anonymous_caller: bool = False
+
+    @field_validator("policy_profile")
+    @classmethod
+    def known_profile(cls, name: str) -> str:
+        return profile_named(name).name
+
+    @field_validator("audit_min_sample", mode="before")
+    @classmethod
+    def empty_is_the_profiles(cls, value: object) -> object:
+        return None if value == "" else value
 
     @property
     def route_prefixes(self) -> list[str | re.Pattern[str]] | None:
@@ -87,7 +99,10 @@ def get_settings() -> Settings:
     try:
         return Settings.from_environment()
     except ValidationError as exc:
-        missing = ", ".join(str(err["loc"][0]).upper() for err in exc.errors())
+        missing = ", ".join(
+            str(err["loc"][0]).upper() + (f" ({err['msg']})" if err["type"] == "value_error" else "")
+            for err in exc.errors()
+        )
         raise SettingsError(
             f"smsgate is misconfigured; check these environment variables: {missing}"
         ) from exc

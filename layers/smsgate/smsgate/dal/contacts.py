@@ -227,17 +227,43 @@ def apply_keyword(
     keys = [_number_contact_key(number, phone)]
     if location_id is not None:
         keys.insert(0, _contact_key(location_id, phone))
+    update = "SET consent = :consent, dnd = :dnd, keyword_at = :at"
+    if consent.state == "opted_in":
+        # A later opt-out is a new one and gets its own confirmation (docs/inbound.md#one-confirmation).
+        update += " REMOVE opt_out_confirmed_at, opt_out_confirmation"
     applied = [
         clients.conditional_write(
             _table().update_item,
             Key=key,
-            UpdateExpression="SET consent = :consent, dnd = :dnd, keyword_at = :at",
+            UpdateExpression=update,
             ConditionExpression="attribute_not_exists(keyword_at) OR keyword_at <= :at",
             ExpressionAttributeValues=values,
         )
         for key in keys
     ]
     return applied[0]
+
+
+def claim_opt_out_confirmation(
+    location_id: str, phone: str, confirmation_id: str, received_at: datetime, confirmed_before: datetime
+) -> bool:
+    """Claim the confirmation of the contact's opt-out received at `received_at`: False when
+    another opt-out of theirs was confirmed at or after `confirmed_before` (and not since lifted
+    by an opt-in). Repeatable for the same `confirmation_id`, so a redelivery still sends it."""
+    return clients.conditional_write(
+        _table().update_item,
+        Key=_contact_key(location_id, phone),
+        UpdateExpression="SET opt_out_confirmed_at = :at, opt_out_confirmation = :id",
+        ConditionExpression=(
+            "attribute_not_exists(opt_out_confirmed_at) OR opt_out_confirmed_at < :since "
+            "OR opt_out_confirmation = :id"
+        ),
+        ExpressionAttributeValues={
+            ":at": int(received_at.timestamp() * 1000),
+            ":since": int(confirmed_before.timestamp() * 1000),
+            ":id": confirmation_id,
+        },
+    )
 
 
 def number_dnd(number: str, phone: str) -> Dnd:

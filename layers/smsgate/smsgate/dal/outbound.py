@@ -23,6 +23,9 @@ class OutboundRecord(BaseModel):
     to: str
     body: str
     kind: str
+    # ISO time of the contact's opt-out this message confirms: the dispatcher measures the
+    # confirmation's delay from it (docs/inbound.md#one-confirmation).
+    opt_out_received_at: str | None = None
 
 
 def enqueue(records: list[OutboundRecord]) -> list[str]:

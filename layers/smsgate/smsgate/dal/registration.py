@@ -82,6 +82,11 @@ def submit_campaign(location_id: str, campaign: Campaign, previous: Campaign | N
     return _write(location_id, "campaign", campaign, previous, EDITABLE_STATES, is_without_numbers(campaign))
 
 
+def mark_number_unregistered(location_id: str, campaign: Campaign, previous: Campaign) -> bool:
+    """A carrier reported one of the campaign's numbers as not registered, in whatever state."""
+    return _write(location_id, "campaign", campaign, previous, ("draft", "pending", "approved", "failed"))
+
+
 def record_decision(location_id: str, record: Brand | Campaign, previous: Brand | Campaign) -> bool:
     """The carriers' decision on a brand or a campaign: only a pending one."""
     if isinstance(record, Campaign):

@@ -31,6 +31,9 @@ class Location(BaseModel):
     suspended_until: datetime | None = None
     # How a free-text reply that asks to stop is treated (issue 4, FCC 2025 revocation rule).
     revocation_mode: Literal["keywords", "reasonable_means"] = "reasonable_means"
+    # The policy profile an operator gave the location; None: the deployment's default
+    # (docs/policy-profiles.md).
+    profile: str | None = None
     # 10DLC registration (SPEC section 9), stored on the location's item.
     brand: Brand | None = None
     campaign: Campaign | None = None

@@ -232,3 +232,6 @@ class Brand(Registration):
 class Campaign(Registration):
     details: CampaignDetails
     numbers: tuple[str, ...] = ()
+    # Numbers a carrier reported as not registered (error 30034): refused until the operator
+    # records the campaign's numbers again (docs/carrier-codes.md#unregistered-numbers).
+    unregistered_numbers: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from smsgate.models.phone import E164
 from smsgate.policy.gate import MAX_SEGMENTS
+from smsgate.policy.profiles import profile_named
 from smsgate.policy.segments import count_segments
 
 SendKind = Literal["conversation", "bulk", "workflow", "campaign"]
@@ -66,6 +67,13 @@ class PutLocationRequest(StrictRequest):
     opt_out_text: str | None = Field(default=None, min_length=1, max_length=100)
     sender_text: str | None = Field(default=None, min_length=1, max_length=100)
     revocation_mode: Literal["keywords", "reasonable_means"] | None = None
+    # Operator only: the policy profile of the location (docs/policy-profiles.md).
+    profile: str | None = Field(default=None, min_length=1, max_length=40)
+
+    @field_validator("profile")
+    @classmethod
+    def known_profile(cls, name: str | None) -> str | None:
+        return None if name is None else profile_named(name).name
 
 
 class ConsentRequest(StrictRequest):

@@ -13,6 +13,7 @@ from fractions import Fraction
 
 from smsgate.models.entities import Location
 from smsgate.policy.limits import as_utc
+from smsgate.policy.profiles import PolicyProfile
 
 HOUR = timedelta(hours=1)
 
@@ -34,6 +35,17 @@ class Thresholds:
     suspension_error_rate: Fraction = Fraction(125, 1000)
     suspension_opt_out_rate: Fraction = Fraction(25, 1000)
     min_sample: int = 100
+
+    @classmethod
+    def from_profile(cls, profile: PolicyProfile, min_sample: int | None = None) -> "Thresholds":
+        """The profile's rates and minimum sample (`min_sample` replaces the latter when set)."""
+        return cls(
+            violation_error_rate=profile.violation_error_rate,
+            violation_opt_out_rate=profile.violation_opt_out_rate,
+            suspension_error_rate=profile.suspension_error_rate,
+            suspension_opt_out_rate=profile.suspension_opt_out_rate,
+            min_sample=min_sample or profile.audit_min_sample,
+        )
 
     def to_api(self) -> dict[str, object]:
         return {

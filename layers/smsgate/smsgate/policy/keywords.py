@@ -1,7 +1,13 @@
-"""Keywords in contacts' replies (SPEC section 6)."""
+"""Keywords in contacts' replies: the matcher of the reply reader (docs/inbound.md#how-a-reply-is-read).
 
-import unicodedata
-from typing import Literal
+`policy.normalise` turns a reply into words; a reply is a keyword when its words are exactly
+one keyword's words, whatever marks, symbols, emoji, spaces or invisible characters surround
+them ("«STOP»", "Stop 🛑", "ＳＴＯＰ", "opt_out").
+"""
+
+from typing import Final, Literal
+
+from smsgate.policy.normalise import normalise_reply
 
 ReplyKind = Literal["opt_out", "opt_in", "help"]
 
@@ -28,25 +34,30 @@ OPT_OUT_KEYWORDS = frozenset(
 OPT_IN_KEYWORDS = frozenset({"start", "yes", "unstop"})
 HELP_KEYWORDS = frozenset({"help", "info"})
 
-_TRAILING_PUNCTUATION = ".!?,;:…'\")"
+# Each keyword in the form the normaliser gives a reply ("opt-out" reads "opt out").
+_OPT_OUT: Final = frozenset(normalise_reply(keyword) for keyword in OPT_OUT_KEYWORDS)
+_OPT_IN: Final = frozenset(normalise_reply(keyword) for keyword in OPT_IN_KEYWORDS)
+_HELP: Final = frozenset(normalise_reply(keyword) for keyword in HELP_KEYWORDS)
 
 
-def normalise_reply(body: str) -> str:
-    """Case-folded, accents removed (ARRÊT = ARRET), inner spaces collapsed, outer
-    white space and trailing punctuation dropped."""
-    decomposed = unicodedata.normalize("NFKD", body)
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    words = plain.casefold().split()
-    return " ".join(words).rstrip(_TRAILING_PUNCTUATION).strip()
+def match_keyword(body: str) -> tuple[ReplyKind, str] | None:
+    """The keyword a reply is, with its normalised words; None for anything else.
+
+    Look-alike letters of other scripts count for an opt-out only: reading a disguised STOP
+    as STOP errs on the side of the contact, while a permanent DND is lifted only by an
+    opt-in the contact plainly wrote (docs/inbound.md#look-alike-letters)."""
+    folded = normalise_reply(body, lookalikes=True)
+    if folded in _OPT_OUT:
+        return "opt_out", folded
+    plain = normalise_reply(body, lookalikes=False)
+    if plain in _OPT_IN:
+        return "opt_in", plain
+    if plain in _HELP:
+        return "help", plain
+    return None
 
 
 def classify_reply(body: str) -> ReplyKind | None:
     """What a reply asks for, when it is one of the standard keywords; None otherwise."""
-    keyword = normalise_reply(body)
-    if keyword in OPT_OUT_KEYWORDS:
-        return "opt_out"
-    if keyword in OPT_IN_KEYWORDS:
-        return "opt_in"
-    if keyword in HELP_KEYWORDS:
-        return "help"
-    return None
+    matched = match_keyword(body)
+    return matched[0] if matched else None

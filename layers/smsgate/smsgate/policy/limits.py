@@ -1,16 +1,14 @@
-"""Daily sending limit with the ramp-up model (SPEC section 4)."""
+"""Daily sending limit with the ramp-up model (docs/policy-profiles.md#the-built-in-profiles).
 
-from datetime import UTC, date, datetime, time, timedelta
+The numbers come from a policy profile (`policy.profiles`); every function defaults to the
+deployment-independent default profile, whose numbers are the ramp of 250 × N for seven days
+and 5,000 from day 8, reset at 00:00:01 UTC.
+"""
+
+from datetime import UTC, date, datetime, timedelta
 from math import ceil
 
-# Accounts created on or after this date ramp up; older ones start at the full limit.
-RAMP_UP_START = date(2022, 4, 20)
-RAMP_UP_STEP = 250
-RAMP_UP_DAYS = 7
-FULL_DAILY_LIMIT = 5000
-# The counter resets at 00:00:01 UTC, not at midnight: a message at 00:00:00.5 still
-# belongs to the previous day.
-RESET_OFFSET = timedelta(seconds=1)
+from smsgate.policy.profiles import DEFAULT_PROFILE, PolicyProfile
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -20,32 +18,29 @@ def as_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def counter_day(now: datetime) -> date:
+def counter_day(now: datetime, profile: PolicyProfile = DEFAULT_PROFILE) -> date:
     """The day whose counter a message sent at `now` counts against."""
-    return (as_utc(now) - RESET_OFFSET).date()
+    return (as_utc(now) - profile.reset_offset).date()
 
 
-def account_day(created_at: datetime, now: datetime) -> int:
+def account_day(created_at: datetime, now: datetime, profile: PolicyProfile = DEFAULT_PROFILE) -> int:
     """Day N of the account: day 1 is the UTC date of creation (never less than 1)."""
-    return max(1, (counter_day(now) - as_utc(created_at).date()).days + 1)
+    return max(1, (counter_day(now, profile) - as_utc(created_at).date()).days + 1)
 
 
-def daily_limit(created_at: datetime, now: datetime) -> int:
+def daily_limit(created_at: datetime, now: datetime, profile: PolicyProfile = DEFAULT_PROFILE) -> int:
     """Messages a location may send on the counter day of `now`."""
-    if as_utc(created_at).date() < RAMP_UP_START:
-        return FULL_DAILY_LIMIT
-    day = account_day(created_at, now)
-    if day <= RAMP_UP_DAYS:
-        return RAMP_UP_STEP * day
-    return FULL_DAILY_LIMIT
+    if as_utc(created_at).date() < profile.ramp_up_since:
+        return profile.full_daily_limit
+    return profile.limit_on_day(account_day(created_at, now, profile))
 
 
-def next_reset(now: datetime) -> datetime:
-    """The next 00:00:01 UTC after `now`: when today's counter starts again from zero."""
-    following_day = counter_day(now) + timedelta(days=1)
-    return datetime.combine(following_day, time(0, 0, 1), tzinfo=UTC)
+def next_reset(now: datetime, profile: PolicyProfile = DEFAULT_PROFILE) -> datetime:
+    """The next reset after `now`: when today's counter starts again from zero."""
+    following_day = counter_day(now, profile) + timedelta(days=1)
+    return datetime.combine(following_day, profile.reset_at, tzinfo=UTC)
 
 
-def seconds_until_reset(now: datetime) -> int:
+def seconds_until_reset(now: datetime, profile: PolicyProfile = DEFAULT_PROFILE) -> int:
     """Whole seconds to wait before a retry can succeed (the `Retry-After` header)."""
-    return max(1, ceil((next_reset(now) - as_utc(now)).total_seconds()))
+    return max(1, ceil((next_reset(now, profile) - as_utc(now)).total_seconds()))

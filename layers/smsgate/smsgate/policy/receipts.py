@@ -20,6 +20,18 @@ _DND_BY_ERROR: dict[int, Literal["temporary", "permanent"]] = {
 }
 
 
+# Carrier codes that say the *sending number* is not registered for the traffic it carries:
+# Twilio 30034 (US A2P 10DLC, message from an unregistered number) and 30032 (toll-free number
+# not verified). The number is refused at the gate until the operator records the campaign's
+# numbers again (docs/carrier-codes.md#unregistered-numbers).
+_UNREGISTERED_SENDER: frozenset[int] = frozenset({30032, 30034})
+
+
+def unregisters_sender(code: int | None) -> bool:
+    """True when a receipt's error code says the sending number is not registered."""
+    return code is not None and code in _UNREGISTERED_SENDER
+
+
 def status_moves_forward(current: str, new: str) -> bool:
     """True when `new` may replace `current` (never backwards, never past a final status)."""
     return _STATUS_RANK[new] > _STATUS_RANK[current]

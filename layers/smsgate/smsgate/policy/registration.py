@@ -14,6 +14,7 @@ from typing import Literal, TypeVar
 from smsgate.models.entities import Location
 from smsgate.models.phone import region_of
 from smsgate.models.registration import Brand, Campaign, Registration, RegistrationState, StateChange
+from smsgate.policy.profiles import DEFAULT_PROFILE
 from smsgate.policy.refusal import Refusal
 from smsgate.reasons import ReasonCode
 
@@ -31,8 +32,9 @@ BRAND_STATES_FOR_CAMPAIGN: frozenset[RegistrationState] = frozenset({"pending", 
 # 002: "including Puerto Rico, the Virgin Islands, Guam and American Samoa").
 REGISTRATION_REGIONS = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
 
-# A low-volume brand sends at most this many segments a day (SPEC section 9; seed 002).
-LOW_VOLUME_DAILY_SEGMENTS = 6000
+# A low-volume brand sends at most this many segments a day: the default profile's number
+# (docs/policy-profiles.md).
+LOW_VOLUME_DAILY_SEGMENTS = DEFAULT_PROFILE.low_volume_daily_segments
 
 R = TypeVar("R", bound=Registration)
 
@@ -81,6 +83,12 @@ def check_registration(location: Location, from_number: str, to: str) -> Refusal
     if location.campaign is None or from_number not in location.campaign.numbers:
         missing.append("number")
         problems.append("the 'from' number is not assigned to the campaign")
+    elif from_number in location.campaign.unregistered_numbers:
+        missing.append("number")
+        problems.append(
+            "a carrier reported the 'from' number as not registered (error 30034 or 30032); record the "
+            "campaign's numbers again once its registration is fixed"
+        )
     if not missing:
         return None
     return Refusal(
@@ -182,7 +190,28 @@ def with_numbers(current: Campaign, numbers: Sequence[str], now: datetime) -> Ca
     (TCR assigns numbers to approved campaigns), and an approved campaign without numbers is
     fined for non-usage (SPEC section 8)."""
     return current.model_copy(
-        update={"numbers": tuple(numbers), "updated_at": now, "revision": current.revision + 1}
+        update={
+            "numbers": tuple(numbers),
+            # Recording the numbers again is the operator's word that they are registered now
+            # (docs/carrier-codes.md#unregistered-numbers).
+            "unregistered_numbers": (),
+            "updated_at": now,
+            "revision": current.revision + 1,
+        }
+    )
+
+
+def with_unregistered_number(current: Campaign, number: str, now: datetime) -> Campaign | None:
+    """The campaign once a carrier said `number` is not registered; None when there is nothing
+    to change (the number is not the campaign's, or is already marked)."""
+    if number not in current.numbers or number in current.unregistered_numbers:
+        return None
+    return current.model_copy(
+        update={
+            "unregistered_numbers": (*current.unregistered_numbers, number),
+            "updated_at": now,
+            "revision": current.revision + 1,
+        }
     )
 
 

@@ -7,6 +7,7 @@ GSM-7 segment for a location name of up to 60 characters. The replies are never 
 section 3): they already name the sender and the opt-out.
 """
 
+from datetime import datetime, timedelta
 from typing import Final
 
 from smsgate.policy.keywords import ReplyKind
@@ -17,6 +18,18 @@ _TEXTS: Final[dict[ReplyKind, str]] = {
     "opt_in": f"{{name}}: You are subscribed again. {_RATES} Reply HELP for help, STOP to unsubscribe.",
     "help": f"{{name}}: For help, reply with your question. {_RATES} Reply STOP to unsubscribe.",
 }
+
+
+# One confirmation per opt-out (docs/inbound.md#one-confirmation): a contact who repeats STOP
+# within this long of the confirmed one gets nothing more. The FCC asks for a one-time
+# confirmation, sent within five minutes (CONFIRMATION_DEADLINE), and nothing else.
+OPT_OUT_CONFIRMATION_WINDOW: Final = timedelta(hours=24)
+CONFIRMATION_DEADLINE: Final = timedelta(minutes=5)
+
+
+def confirmed_before(received_at: datetime) -> datetime:
+    """An opt-out confirmed before this moment no longer silences one received at `received_at`."""
+    return received_at - OPT_OUT_CONFIRMATION_WINDOW
 
 
 def reply_text(kind: ReplyKind, location_name: str) -> str:

@@ -12,9 +12,11 @@ from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.access import created_at_refusal
 from smsgate.policy.audit import location_status
 from smsgate.policy.limits import as_utc, counter_day, daily_limit, next_reset
+from smsgate.policy.profiles import profile_refusal
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
 from smsgate.services.consent import refuse_acquired_list
+from smsgate.services.profiles import profile_of
 
 
 def save_location(
@@ -30,12 +32,16 @@ def save_location(
         if refusal is not None:
             raise SmsgateError(*refusal)
         created_at = requested
+    refusal = profile_refusal(request.profile, existing.profile if existing else None, operator=operator)
+    if refusal is not None:
+        raise SmsgateError(*refusal)
     texts = {
         name: value
         for name, value in (
             ("opt_out_text", request.opt_out_text),
             ("sender_text", request.sender_text),
             ("revocation_mode", request.revocation_mode),
+            ("profile", request.profile),
         )
         if value is not None
     }
@@ -54,16 +60,19 @@ def location_usage(location_id: str, now: datetime) -> dict[str, Any]:
 
 
 def usage(location: Location, now: datetime) -> dict[str, Any]:
-    """`{day, limit, sent_today, remaining, resets_at}` (SPEC section 10)."""
-    day = counter_day(now)
-    limit = daily_limit(location.created_at, now)
+    """`{day, limit, sent_today, remaining, resets_at, profile}`: `profile` names the policy
+    profile whose numbers applied (docs/policy-profiles.md#where-the-profile-shows)."""
+    profile = profile_of(location)
+    day = counter_day(now, profile)
+    limit = daily_limit(location.created_at, now, profile)
     sent_today = counters.used(counters.daily_key(location.location_id, day))
     return {
         "day": day.isoformat(),
         "limit": limit,
         "sent_today": sent_today,
         "remaining": max(0, limit - sent_today),
-        "resets_at": next_reset(now).isoformat(),
+        "resets_at": next_reset(now, profile).isoformat(),
+        "profile": profile.name,
     }
 
 
@@ -77,6 +86,7 @@ def location_view(location_id: str, now: datetime) -> dict[str, Any]:
         "opt_out_text": location.opt_out_text,
         "sender_text": location.sender_text,
         "revocation_mode": location.revocation_mode,
+        "profile": profile_of(location).name,
         # A suspension whose end has passed no longer shows (SPEC section 8).
         "status": location_status(location, now),
         "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,

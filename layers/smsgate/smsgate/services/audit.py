@@ -37,6 +37,7 @@ from smsgate.policy.audit import (
     suspension_end,
 )
 from smsgate.policy.limits import as_utc
+from smsgate.services.profiles import profile_of, thresholds_of
 from smsgate.settings import get_settings
 
 # A long run says how far it has got every this many locations.
@@ -62,8 +63,9 @@ class AuditTally:
         return self
 
 
-def thresholds() -> Thresholds:
-    return Thresholds(min_sample=get_settings().audit_min_sample)
+def thresholds(location: Location | None = None) -> Thresholds:
+    """The thresholds of the location's policy profile (the deployment's default for None)."""
+    return thresholds_of(profile_of(location))
 
 
 def window_at(now: datetime) -> AuditWindow:
@@ -131,7 +133,6 @@ def _fan_out(chunks: list[list[str]], now: datetime) -> int:
 def audit_locations(location_ids: list[str], now: datetime) -> AuditTally:
     """Step 3 for `location_ids`, READ_BATCH locations at a time."""
     window = window_at(now)
-    limits = thresholds()
     tally = AuditTally()
     for first in range(0, len(location_ids), READ_BATCH):
         batch = location_ids[first : first + READ_BATCH]
@@ -141,7 +142,7 @@ def audit_locations(location_ids: list[str], now: datetime) -> AuditTally:
             location = found.get(location_id)
             if location is None:
                 continue
-            verdict = audit_verdict(counts.get(location_id, WindowCounts()), limits)
+            verdict = audit_verdict(counts.get(location_id, WindowCounts()), thresholds(location))
             tally += _apply(location, counts.get(location_id, WindowCounts()), verdict, window, now)
             if tally.audited % PROGRESS_EVERY == 0:
                 logger.info("threshold audit progress", extra={"audited": tally.audited, **asdict(tally)})
@@ -204,7 +205,8 @@ def _notify(
         "location_name": location.name,
         **_figures(counts, verdict, window),
         "breached": list(verdict.breached),
-        "thresholds": thresholds().to_api(),
+        "profile": profile_of(location).name,
+        "thresholds": thresholds(location).to_api(),
         "suspended_until": suspended_until.isoformat() if suspended_until else None,
         "at": as_utc(now).isoformat(),
     }
@@ -278,9 +280,10 @@ def location_health(location_id: str, now: datetime) -> dict[str, Any]:
     location = locations.require_location(location_id)
     window = window_at(now)
     counts = audit.window_counts([location_id], window.hours).get(location_id, WindowCounts())
-    limits = thresholds()
+    limits = thresholds(location)
     verdict = audit_verdict(counts, limits)
     return {
+        "profile": profile_of(location).name,
         "location_id": location_id,
         "status": location_status(location, now),
         "suspended_until": location.suspended_until.isoformat()

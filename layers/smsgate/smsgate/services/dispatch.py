@@ -124,6 +124,10 @@ class Dispatcher:
             record.message_id, StatusChange(status="sent", at=now), ["queued"], result.carrier_message_id
         )
         metrics.add_metric(name="Sent", unit=MetricUnit.Count, value=1)
+        if record.opt_out_received_at is not None:
+            # The FCC's five minutes run from the contact's STOP (docs/inbound.md#one-confirmation).
+            delay = (now - datetime.fromisoformat(record.opt_out_received_at)).total_seconds()
+            metrics.add_metric(name="OptOutConfirmationDelay", unit=MetricUnit.Seconds, value=max(0.0, delay))
         logger.info(
             "message handed to the carrier",
             extra={"message_id": record.message_id, "carrier": self.carrier.name, "status_moved": moved},

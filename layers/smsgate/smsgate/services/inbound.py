@@ -13,8 +13,10 @@ redelivery, which redoes what is missing and never counts or sends twice:
 5. Opt-out / opt-in: the ledger line (keyed by the reply, written once), then consent and DND
    (absolute writes, never overturning a newer keyword of the same contact).
 6. The mandatory reply: a Message with an id derived from the reply (written once), then the
-   outbound queue. A second queue record of the same id is sent once: the dispatcher claims
-   every message id before sending.
+   outbound queue. An opt-out is confirmed once: a repeated STOP within the window of the one
+   confirmed claims nothing and sends nothing (docs/inbound.md#one-confirmation). A second
+   queue record of the same id is sent once: the dispatcher claims every message id before
+   sending.
 7. The claim and, for an opt-out, the location's `opt_outs` count, in one transaction.
 """
 
@@ -32,7 +34,7 @@ from smsgate.models.events import InboundReply
 from smsgate.models.phone import mask_phone
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.keywords import ReplyKind
-from smsgate.policy.replies import reply_text
+from smsgate.policy.replies import confirmed_before, reply_text
 from smsgate.policy.revocation import DEFAULT_REVOCATION_MODE, ReplyReading, read_reply
 from smsgate.policy.segments import count_segments
 
@@ -73,7 +75,12 @@ def apply_reply(reply: InboundReply, now: datetime) -> str:
     current = True
     if reading.kind in ("opt_out", "opt_in"):
         current = _apply_keyword(reply, location, reading, now)
-    if reading.kind is not None and location is not None and current:
+    if (
+        reading.kind is not None
+        and location is not None
+        and current
+        and _first_answer(reply, location, reading)
+    ):
         _queue_reply(reply, location, reading.kind, now)
     counts: list[dict[str, Any]] = []
     if reading.kind == "opt_out" and location is not None:
@@ -117,6 +124,23 @@ def _apply_keyword(
     return contacts.apply_keyword(location_id, reply.number, reply.contact, consent, dnd, reply.received_at)
 
 
+def _first_answer(reply: InboundReply, location: Location, reading: ReplyReading) -> bool:
+    """One confirmation per opt-out: a contact who repeats STOP within the window of the one
+    confirmed gets nothing more (docs/inbound.md#one-confirmation). Other replies always answer."""
+    if reading.kind != "opt_out":
+        return True
+    first = contacts.claim_opt_out_confirmation(
+        location.location_id,
+        reply.contact,
+        reply_message_id(reply),
+        reply.received_at,
+        confirmed_before(reply.received_at),
+    )
+    if not first:
+        metrics.add_metric(name="OptOutConfirmationRepeatSkipped", unit=MetricUnit.Count, value=1)
+    return first
+
+
 def _dnd_reason(reading: ReplyReading) -> str:
     if reading.keyword is None:
         return "opt-out: the contact asked to stop in a reply"
@@ -149,6 +173,7 @@ def _queue_reply(reply: InboundReply, location: Location, kind: ReplyKind, now: 
         to=message.to,
         body=message.body,
         kind=message.kind,
+        opt_out_received_at=reply.received_at.isoformat() if kind == "opt_out" else None,
     )
     if outbound.enqueue([record]):
         raise StorageUnavailable("The outbound queue did not take the reply; the redelivery queues it.")

@@ -32,7 +32,8 @@ from smsgate.models.entities import Dnd, Message, StatusChange
 from smsgate.models.events import Receipt
 from smsgate.models.phone import mask_phone
 from smsgate.observability import MetricUnit, logger, metrics
-from smsgate.policy.receipts import FINAL_STATUSES, dnd_for_error, status_moves_forward
+from smsgate.policy.receipts import FINAL_STATUSES, dnd_for_error, status_moves_forward, unregisters_sender
+from smsgate.services import registration
 
 # Which statuses each receipt status may replace (SPEC section 7: never backwards).
 _ALLOWED_FROM: dict[str, list[str]] = {
@@ -63,6 +64,9 @@ def apply_receipt(receipt: Receipt, now: datetime) -> str:
     counts: list[dict[str, Any]] = []
     if moved and receipt.status in FINAL_STATUSES:
         _apply_dnd(message, receipt)
+        if unregisters_sender(receipt.error_code):
+            # docs/carrier-codes.md#unregistered-numbers: refused at the gate from now on.
+            registration.mark_unregistered(message.location_id, message.from_number, now)
         audit.mark_active(message.location_id, message.created_at)
         counts.append(
             audit.counter_update(

@@ -11,6 +11,7 @@ from smsgate.dal import counters, locations
 from smsgate.dal import registration as store
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location
+from smsgate.models.phone import mask_phone
 from smsgate.models.registration import (
     Brand,
     BrandDetails,
@@ -26,9 +27,12 @@ from smsgate.policy import registration as policy
 from smsgate.policy.limits import counter_day, next_reset, seconds_until_reset
 from smsgate.policy.refusal import Refusal
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
-from smsgate.settings import get_settings
+from smsgate.services.profiles import profile_of
 
 _CHANGED = "The registration changed meanwhile; read the location and try again."
+
+# Another write of the campaign between the read and ours: read again, a few times.
+_MARK_ATTEMPTS = 3
 
 
 def _raise(refusal: Refusal | None) -> None:
@@ -106,6 +110,24 @@ def assign_numbers(location_id: str, request: CampaignNumbersRequest, now: datet
     return _view(campaign)
 
 
+def mark_unregistered(location_id: str, number: str, now: datetime) -> bool:
+    """A receipt said `number` is not registered: the gate refuses US sends from it until the
+    operator records the campaign's numbers again. True when this call marked it."""
+    for _ in range(_MARK_ATTEMPTS):
+        location = locations.get_location(location_id)
+        current = location.campaign if location else None
+        marked = policy.with_unregistered_number(current, number, now) if current else None
+        if current is None or marked is None:
+            return False
+        if store.mark_number_unregistered(location_id, marked, current):
+            logger.warning(
+                "sending number reported unregistered by the carrier",
+                extra={"location_id": location_id, "number": mask_phone(number)},
+            )
+            return True
+    raise _conflict(location_id, "campaign")
+
+
 def decide(
     location_id: str, kind: policy.RegistrationKind, request: DecisionRequest, now: datetime
 ) -> dict[str, Any]:
@@ -155,10 +177,10 @@ def reserve_volume(location: Location, segments: Sequence[int], now: datetime) -
     low-volume cap, atomically like the daily limit (`dal.counters`). As many messages as fit
     are accepted, in order; a message is never split. Uncapped locations accept all.
     """
-    cap = policy.volume_cap(location, get_settings().low_volume_daily_segments)
+    cap = policy.volume_cap(location, profile_of(location).low_volume_daily_segments)
     if cap is None:
         return VolumeReservation(accepted=len(segments), reserved=0)
-    day = counter_day(now)
+    day = counter_day(now, profile_of(location))
     key = counters.volume_key(location.location_id, day)
     granted, _ = counters.reserve(key, cap, sum(segments), counters.daily_expiry(day))
     accepted = policy.fitting(segments, granted)
@@ -172,10 +194,10 @@ def reserve_volume(location: Location, segments: Sequence[int], now: datetime) -
 
 def preview_volume(location: Location, segments: Sequence[int], now: datetime) -> int:
     """How many of the messages would fit under the cap now (a bulk `preview`: writes nothing)."""
-    cap = policy.volume_cap(location, get_settings().low_volume_daily_segments)
+    cap = policy.volume_cap(location, profile_of(location).low_volume_daily_segments)
     if cap is None:
         return len(segments)
-    used = counters.used(counters.volume_key(location.location_id, counter_day(now)))
+    used = counters.used(counters.volume_key(location.location_id, counter_day(now, profile_of(location))))
     return policy.fitting(segments, max(0, cap - used))
 
 
@@ -185,18 +207,18 @@ def volume_refusal(location: Location, now: datetime) -> SmsgateError:
         ReasonCode.VOLUME_CAP_REACHED,
         LIMIT_MESSAGE,
         details={
-            "limit": policy.volume_cap(location, get_settings().low_volume_daily_segments),
+            "limit": policy.volume_cap(location, profile_of(location).low_volume_daily_segments),
             "unit": "segments",
-            "resets_at": next_reset(now).isoformat(),
+            "resets_at": next_reset(now, profile_of(location)).isoformat(),
         },
-        retry_after=seconds_until_reset(now),
+        retry_after=seconds_until_reset(now, profile_of(location)),
     )
 
 
 def volume_cap_view(location: Location, now: datetime) -> dict[str, Any] | None:
     """Today's segments against a low-volume brand's cap; None when the location is uncapped."""
-    cap = policy.volume_cap(location, get_settings().low_volume_daily_segments)
+    cap = policy.volume_cap(location, profile_of(location).low_volume_daily_segments)
     if cap is None:
         return None
-    used = counters.used(counters.volume_key(location.location_id, counter_day(now)))
+    used = counters.used(counters.volume_key(location.location_id, counter_day(now, profile_of(location))))
     return {"limit": cap, "segments_today": used, "remaining": max(0, cap - used)}

@@ -20,6 +20,7 @@ from smsgate.policy.registration import content_use_case
 from smsgate.policy.segments import count_segments
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
 from smsgate.services import registration
+from smsgate.services.profiles import profile_of
 from smsgate.settings import get_settings
 
 
@@ -97,13 +98,13 @@ def _snowshoe_refused(location: Location, body: str, senders: list[str], now: da
     """Row 9: the senders that may not send this body, each other one recorded (one DynamoDB
     transaction per distinct sender, whatever the number of recipients). A preview records
     nothing. Registered before row 10 on purpose: docs/content-policy.md."""
-    settings = get_settings()
-    window = timedelta(hours=settings.snowshoe_window_hours)
+    profile = profile_of(location)
+    window = timedelta(hours=profile.snowshoe_window_hours)
     keys = snowshoe_keys(body)
     refused: set[str] = set()
     for sender in dict.fromkeys(senders):
         if not snowshoe.record_sender(
-            location.location_id, keys, sender, now, window, settings.snowshoe_max_numbers
+            location.location_id, keys, sender, now, window, profile.snowshoe_max_numbers
         ):
             refused.add(sender)
     return refused
@@ -111,13 +112,13 @@ def _snowshoe_refused(location: Location, body: str, senders: list[str], now: da
 
 def _snowshoe_preview(location: Location, body: str, senders: list[str], now: datetime) -> set[str]:
     """What `_snowshoe_refused` would answer, read only."""
-    settings = get_settings()
-    window = timedelta(hours=settings.snowshoe_window_hours)
+    profile = profile_of(location)
+    window = timedelta(hours=profile.snowshoe_window_hours)
     recorded = snowshoe.senders(location.location_id, snowshoe_keys(body), now, window)
     refused: set[str] = set()
     for sender in dict.fromkeys(senders):
         if any(
-            sender not in numbers and len(numbers) >= settings.snowshoe_max_numbers for numbers in recorded
+            sender not in numbers and len(numbers) >= profile.snowshoe_max_numbers for numbers in recorded
         ):
             refused.add(sender)
         else:
@@ -125,10 +126,10 @@ def _snowshoe_preview(location: Location, body: str, senders: list[str], now: da
     return refused
 
 
-def _snowshoe_refusal(sender: str, refused: set[str]) -> Refusal | None:
-    settings = get_settings()
-    window = timedelta(hours=settings.snowshoe_window_hours)
-    return gate.check_snowshoeing(sender not in refused, settings.snowshoe_max_numbers, window)
+def _snowshoe_refusal(location: Location, sender: str, refused: set[str]) -> Refusal | None:
+    profile = profile_of(location)
+    window = timedelta(hours=profile.snowshoe_window_hours)
+    return gate.check_snowshoeing(sender not in refused, profile.snowshoe_max_numbers, window)
 
 
 def warnings_field(body: str) -> dict[str, Any]:
@@ -141,13 +142,16 @@ def _limit_refusal(location: Location, now: datetime) -> SmsgateError:
     return SmsgateError(
         ReasonCode.DAILY_LIMIT_REACHED,
         LIMIT_MESSAGE,
-        details={"limit": daily_limit(location.created_at, now), "resets_at": _resets_at(now)},
-        retry_after=seconds_until_reset(now),
+        details={
+            "limit": daily_limit(location.created_at, now, profile_of(location)),
+            "resets_at": _resets_at(location, now),
+        },
+        retry_after=seconds_until_reset(now, profile_of(location)),
     )
 
 
-def _resets_at(now: datetime) -> str:
-    return next_reset(now).isoformat()
+def _resets_at(location: Location, now: datetime) -> str:
+    return next_reset(now, profile_of(location)).isoformat()
 
 
 def _queue(location: Location, outgoing: list[Outgoing], kind: str, now: datetime) -> list[Message]:
@@ -185,10 +189,13 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     item = _check_recipient(location, contact, request.body, request.kind, request.from_number, now, content)
     if is_snowshoe_candidate(request.body, request.kind):
         refused = _snowshoe_refused(location, request.body, [request.from_number], now)
-        refuse(_snowshoe_refusal(request.from_number, refused))
-    day = counter_day(now)
+        refuse(_snowshoe_refusal(location, request.from_number, refused))
+    profile = profile_of(location)
+    day = counter_day(now, profile)
     key = counters.daily_key(location.location_id, day)
-    granted, _ = counters.reserve(key, daily_limit(location.created_at, now), 1, counters.daily_expiry(day))
+    granted, _ = counters.reserve(
+        key, daily_limit(location.created_at, now, profile), 1, counters.daily_expiry(day)
+    )
     if granted == 0:
         metrics.add_metric(name=f"Refused{ReasonCode.DAILY_LIMIT_REACHED}", unit=MetricUnit.Count, value=1)
         raise _limit_refusal(location, now)
@@ -282,9 +289,10 @@ def _bulk_limits(
 ) -> None:
     """Row 10 for a bulk: one reservation of the daily limit and one of a low-volume brand's
     segment cap for all recipients; queue what both granted (or, for a preview, only count it)."""
-    day = counter_day(now)
+    profile = profile_of(location)
+    day = counter_day(now, profile)
     key = counters.daily_key(location.location_id, day)
-    limit = daily_limit(location.created_at, now)
+    limit = daily_limit(location.created_at, now, profile)
     if request.preview:
         used_before = counters.used(key)
         granted = bulk_granted(len(eligible), limit, used_before)
