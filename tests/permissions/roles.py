@@ -1,0 +1,218 @@
+"""Each function's IAM role as the translated template grants it, in names both sides share.
+
+The roles come from the template aws-sam-translator produces (`local_stack.stack.to_cloudformation`,
+as `sam deploy` would): SAM policy templates such as DynamoDBCrudPolicy are statements there.
+Every stack resource is named by its logical id: a `Ref`/`Fn::GetAtt` in a policy resolves to
+an ARN ending in the logical id (`table/LocationsTable`), and a recorded ARN naming a resource
+of a created stack (`table/smsgate-LocationsTable-1X2Y…`, CloudFormation's
+`<stack>-<logical id>-<suffix>`) is rewritten to the same form. One recording then matches the
+roles whichever test's stack made the call.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from tests.permissions.calls import ACCOUNT, Permission
+from tests.permissions.iam import Statement
+
+REGION = "us-east-1"
+PSEUDO = {
+    "AWS::Region": REGION,
+    "AWS::AccountId": ACCOUNT,
+    "AWS::Partition": "aws",
+    "AWS::URLSuffix": "amazonaws.com",
+    "AWS::StackName": "smsgate",
+    "AWS::NoValue": None,
+}
+
+
+class UnresolvableIntrinsic(ValueError):
+    """A policy uses an intrinsic function these tests cannot resolve."""
+
+
+@dataclass
+class Role:
+    function: str  # the function's logical id
+    folder: str  # functions/<folder>
+    statements: list[Statement] = field(default_factory=list)
+
+
+class StackModel:
+    """The translated template's roles and resources, resolved to logical-id ARNs."""
+
+    def __init__(self, sam_template: dict[str, Any], translated: dict[str, Any]) -> None:
+        self.resources: dict[str, dict[str, Any]] = translated["Resources"]
+        self.parameters = {
+            name: str(spec.get("Default", "")) for name, spec in translated.get("Parameters", {}).items()
+        }
+        self.conditions: dict[str, Any] = translated.get("Conditions", {})
+        self.roles = {role.folder: role for role in self._roles(sam_template)}
+        self._logical = re.compile(
+            r"(?<=[:/])smsgate-(" + "|".join(map(re.escape, sorted(self.resources))) + r")-[A-Za-z0-9]+(?=$|/)"
+        )
+
+    # ---------------------------------------------------------------- recorded side
+
+    def canonical(self, arn: str) -> str:
+        """`arn` with a created stack's physical names replaced by their logical ids."""
+        return self._logical.sub(lambda found: found.group(1), arn)
+
+    def implied(self, permission: Permission) -> list[Permission]:
+        """What IAM also authorises for the caller: publishing to a topic encrypted with a
+        customer managed key needs kms:GenerateDataKey and kms:Decrypt on that key (SNS
+        developer guide, "Encryption at rest": publishers to an encrypted topic)."""
+        if permission.action.lower() != "sns:publish" or permission.resource is None:
+            return []
+        topic = permission.resource.rsplit(":", 1)[-1]
+        resource = self.resources.get(topic)
+        if resource is None or resource["Type"] != "AWS::SNS::Topic":
+            return []
+        key = resource.get("Properties", {}).get("KmsMasterKeyId")
+        if key is None:
+            return []
+        key_arn = self._key_arn(key)
+        if key_arn is None:
+            return []
+        return [Permission("kms:GenerateDataKey", key_arn), Permission("kms:Decrypt", key_arn)]
+
+    def _key_arn(self, key: Any) -> str | None:
+        if isinstance(key, dict) and "Ref" in key and key["Ref"] in self.resources:
+            return self._arn(key["Ref"])
+        value = self.resolve(key)
+        if not isinstance(value, str) or value.startswith("alias/aws/"):
+            return None  # an AWS managed key: its key policy lets the service use it for the caller
+        if value.startswith("arn:"):
+            return value
+        return f"arn:aws:kms:{REGION}:{ACCOUNT}:{value if value.startswith('alias/') else 'key/' + value}"
+
+    # ---------------------------------------------------------------- roles
+
+    def _roles(self, sam_template: dict[str, Any]) -> Iterator[Role]:
+        for name, resource in sam_template["Resources"].items():
+            if resource["Type"] != "AWS::Serverless::Function":
+                continue
+            folder = PurePosixPath(resource["Properties"]["CodeUri"]).name
+            role_ref = self.resources[name]["Properties"]["Role"]
+            if not (isinstance(role_ref, dict) and "Fn::GetAtt" in role_ref):
+                raise UnresolvableIntrinsic(f"{name}: its Role is not a role of this stack ({role_ref})")
+            role_name = role_ref["Fn::GetAtt"][0]
+            yield Role(name, folder, list(self._role_statements(role_name)))
+
+    def _role_statements(self, role_name: str) -> Iterator[Statement]:
+        role = self.resources[role_name]["Properties"]
+        for policy in role.get("Policies", []):
+            yield from self._statements(policy["PolicyName"], policy["PolicyDocument"])
+        # Policies attached from outside the role (AWS::IAM::Policy / ManagedPolicy with Roles).
+        for name, resource in self.resources.items():
+            if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                roles = resource["Properties"].get("Roles", [])
+                if {"Ref": role_name} in roles:
+                    yield from self._statements(name, resource["Properties"]["PolicyDocument"])
+
+    def _statements(self, policy_name: str, document: dict[str, Any]) -> Iterator[Statement]:
+        statements = document["Statement"]
+        for index, statement in enumerate(statements if isinstance(statements, list) else [statements]):
+            resolved = self.resolve(statement)
+            label = f"{policy_name}/{statement.get('Sid') or index}"
+            yield Statement(label, resolved)
+
+    # ---------------------------------------------------------------- intrinsics
+
+    def resolve(self, value: Any) -> Any:
+        """`value` with Ref, Fn::GetAtt, Fn::Sub, Fn::Join and Fn::If resolved."""
+        if isinstance(value, list):
+            return [item for item in (self.resolve(v) for v in value) if item is not None]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            (function, argument), = value.items()
+            if function == "Ref":
+                return self._ref(argument)
+            if function == "Fn::GetAtt":
+                logical, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+                return self._get_att(logical, attribute)
+            if function == "Fn::Sub":
+                return self._sub(argument)
+            if function == "Fn::Join":
+                separator, items = argument
+                return separator.join(str(item) for item in self.resolve(items))
+            if function == "Fn::If":
+                name, when_true, when_false = argument
+                return self.resolve(when_true if self._condition(name) else when_false)
+            if function.startswith("Fn::"):
+                raise UnresolvableIntrinsic(f"{function} in a role policy")
+        return {key: self.resolve(item) for key, item in value.items()}
+
+    def _condition(self, name: str) -> bool:
+        return self._truth(self.conditions[name])
+
+    def _truth(self, condition: Any) -> bool:
+        (function, argument), = condition.items()
+        if function == "Condition":
+            return self._condition(argument)
+        if function == "Fn::Equals":
+            left, right = (self.resolve(item) for item in argument)
+            return bool(left == right)
+        if function == "Fn::Not":
+            return not self._truth(argument[0])
+        if function == "Fn::And":
+            return all(self._truth(item) for item in argument)
+        if function == "Fn::Or":
+            return any(self._truth(item) for item in argument)
+        raise UnresolvableIntrinsic(f"{function} in a condition")
+
+    def _ref(self, name: str) -> Any:
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        kind = self.resources[name]["Type"]
+        if kind == "AWS::SQS::Queue":
+            return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
+        if kind == "AWS::SNS::Topic":
+            return f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
+        return name  # tables, keys, functions, roles: their name or id
+
+    def _arn(self, name: str) -> str:
+        kind = self.resources[name]["Type"]
+        service, resource = {
+            "AWS::DynamoDB::Table": ("dynamodb", f"table/{name}"),
+            "AWS::SQS::Queue": ("sqs", name),
+            "AWS::SNS::Topic": ("sns", name),
+            "AWS::KMS::Key": ("kms", f"key/{name}"),
+            "AWS::Lambda::Function": ("lambda", f"function:{name}"),
+            "AWS::SSM::Parameter": ("ssm", f"parameter/{name}"),
+            "AWS::SecretsManager::Secret": ("secretsmanager", f"secret:{name}"),
+        }.get(kind, ("", ""))
+        if not service:
+            raise UnresolvableIntrinsic(f"the Arn of {name} ({kind})")
+        return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{resource}"
+
+    def _get_att(self, name: str, attribute: str) -> str:
+        if attribute == "Arn":
+            return self._arn(name)
+        if attribute in ("QueueName", "TopicName", "TableName"):
+            return name
+        if attribute == "QueueUrl":
+            return str(self._ref(name))
+        raise UnresolvableIntrinsic(f"Fn::GetAtt {name}.{attribute}")
+
+    def _sub(self, argument: Any) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+        values = {key: self.resolve(value) for key, value in variables.items()}
+
+        def substitute(found: re.Match[str]) -> str:
+            name = found.group(1)
+            if name.startswith("!"):
+                return "${" + name[1:] + "}"
+            if name in values:
+                return str(values[name])
+            if "." in name:
+                logical, attribute = name.split(".", 1)
+                return self._get_att(logical, attribute)
+            return str(self._ref(name))
+
+        return re.sub(r"\$\{([^}]+)\}", substitute, text)
