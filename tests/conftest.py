@@ -100,7 +100,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         terminal.ensure_newline()
     if not denials:
         if terminal is not None:
-            terminal.write_line(f"permissions: {len(calls)} recorded AWS calls, each allowed by its function's role")
+            terminal.write_line(
+                f"permissions: {len(calls)} recorded AWS calls, each allowed by its function's role"
+            )
         return
     if terminal is not None:
         terminal.write_sep("=", f"{len(denials)} AWS calls their function's IAM role denies", red=True)

@@ -144,7 +144,9 @@ def _secretsmanager(call: Call) -> Iterable[Permission]:
     if secret is None:
         yield Permission(f"secretsmanager:{call.operation}", None)
         return
-    arn = secret if secret.startswith("arn:") else call.arn("secretsmanager", f"secret:{secret}{SECRET_SUFFIX}")
+    arn = (
+        secret if secret.startswith("arn:") else call.arn("secretsmanager", f"secret:{secret}{SECRET_SUFFIX}")
+    )
     yield Permission(f"secretsmanager:{call.operation}", arn)
 
 
@@ -195,7 +197,5 @@ _RULES: dict[str, Callable[[Call], Iterable[Permission]]] = {
 def permissions(call: Call) -> list[Permission]:
     """Every (action, resource) IAM authorises for `call`, in request order, without repeats."""
     rule = _RULES.get(call.prefix)
-    found = (
-        list(rule(call)) if rule is not None else [Permission(f"{call.prefix}:{call.operation}", None)]
-    )
+    found = list(rule(call)) if rule is not None else [Permission(f"{call.prefix}:{call.operation}", None)]
     return list(dict.fromkeys(found))

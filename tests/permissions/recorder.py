@@ -25,10 +25,7 @@ from botocore.client import BaseClient
 from tests.permissions.calls import Call, permissions
 
 ENVIRONMENT_VARIABLE = "SMSGATE_RECORD_AWS_CALLS"
-_lock = threading.Lock()
-_seen: set[tuple[str, str, str, str | None]] = set()
 _folders: dict[str, str | None] = {}
-_state: dict[str, Any] = {}
 
 
 def _folder_of(filename: str) -> str | None:
@@ -42,7 +39,7 @@ def _folder_of(filename: str) -> str | None:
 
 
 def function_on_stack(frame: FrameType | None) -> str | None:
-    """The folder of the innermost function handler on the stack above `frame`."""
+    """The folder of the innermost function handler on the stack from `frame` outwards."""
     while frame is not None:
         folder = _folder_of(frame.f_code.co_filename)
         if folder is not None:
@@ -51,55 +48,58 @@ def function_on_stack(frame: FrameType | None) -> str | None:
     return None
 
 
-def _write(lines: list[str]) -> None:
-    descriptor: int = _state["fd"]
-    for line in lines:
-        os.write(descriptor, (line + "\n").encode())
+class Recorder:
+    """Appends each distinct call of a function to one JSON-lines file."""
+
+    def __init__(self, path: str) -> None:
+        self._descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._seen: set[tuple[str, str, str, str | None]] = set()
+        self._lock = threading.Lock()
+
+    def record(self, folder: str, call: Call) -> None:
+        lines = []
+        name = f"{call.prefix}:{call.operation}"
+        with self._lock:
+            for permission in permissions(call):
+                key = (folder, name, permission.action, permission.resource)
+                if key in self._seen:
+                    continue
+                self._seen.add(key)
+                line = {
+                    "function": folder,
+                    "call": name,
+                    "action": permission.action,
+                    "resource": permission.resource,
+                }
+                lines.append(json.dumps(line))
+            for line in lines:
+                os.write(self._descriptor, (line + "\n").encode())
 
 
-def record(folder: str, client: BaseClient, operation: str, params: dict[str, Any]) -> None:
-    call = Call(
-        prefix=client.meta.service_model.signing_name,
-        operation=operation,
-        params=params,
-        region=client.meta.region_name or "us-east-1",
-    )
-    lines = []
-    with _lock:
-        for permission in permissions(call):
-            key = (folder, f"{call.prefix}:{operation}", permission.action, permission.resource)
-            if key in _seen:
-                continue
-            _seen.add(key)
-            lines.append(
-                json.dumps(
-                    {
-                        "function": folder,
-                        "call": key[1],
-                        "action": permission.action,
-                        "resource": permission.resource,
-                    }
-                )
-            )
-        if lines:
-            _write(lines)
+_installed: list[Recorder] = []
 
 
 def install(path: str) -> None:
     """Record into `path` from now on (once per process; later calls change nothing)."""
-    with _lock:
-        if "fd" in _state:
-            return
-        _state["fd"] = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        original = BaseClient._make_api_call
+    if _installed:
+        return
+    recorder = Recorder(path)
+    _installed.append(recorder)
+    original = BaseClient._make_api_call
 
-        def recording(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
-            folder = function_on_stack(sys._getframe(1))
-            if folder is not None:
-                record(folder, self, operation_name, api_params)
-            return original(self, operation_name, api_params)
+    def recording(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        folder = function_on_stack(sys._getframe(1))
+        if folder is not None:
+            call = Call(
+                prefix=self.meta.service_model.signing_name,
+                operation=operation_name,
+                params=api_params,
+                region=self.meta.region_name or "us-east-1",
+            )
+            recorder.record(folder, call)
+        return original(self, operation_name, api_params)
 
-        BaseClient._make_api_call = recording  # type: ignore[method-assign]
+    BaseClient._make_api_call = recording  # type: ignore[method-assign]
 
 
 def read(path: Path) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ them: `python -m tests.permissions.report RECORDING`.
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ class UnusedGrant:
     statement: str
     action: str
     resources: str  # the granted resources no call used
+    justification: str | None  # why it is kept (tests/permissions/justified.py), None: remove it
 
 
 def stack_model() -> StackModel:
@@ -55,9 +56,12 @@ def stack_model() -> StackModel:
 
 
 def _requested(model: StackModel, calls: Iterable[dict[str, Any]]) -> dict[str, set[tuple[Permission, str]]]:
-    """Per function folder: each (permission, API call) it needed, names made canonical and the
-    permissions a call implies (KMS behind an encrypted topic) added."""
+    """Per function folder: each (permission, API call) it needed, names made canonical, with
+    the permissions a call implies (KMS behind an encrypted topic) and those Lambda needs of
+    the role as the template wires the function (a queue it polls)."""
     requested: dict[str, set[tuple[Permission, str]]] = defaultdict(set)
+    for folder, role in model.roles.items():
+        requested[folder].update(model.platform(role.function))
     for call in calls:
         resource = call["resource"]
         permission = Permission(call["action"], model.canonical(resource) if resource else None)
@@ -91,9 +95,12 @@ def denied(model: StackModel, calls: Iterable[dict[str, Any]]) -> list[Denial]:
     return found
 
 
-def unused(model: StackModel, calls: Iterable[dict[str, Any]], *, justified: bool = False) -> list[UnusedGrant]:
-    """Each granted (statement, action) with the resources no call of its function used; the
-    justified ones only when `justified`."""
+def unused(
+    model: StackModel,
+    calls: Iterable[dict[str, Any]],
+    justifications: Mapping[tuple[str, str], str] = JUSTIFIED,
+) -> list[UnusedGrant]:
+    """Each granted (statement, action) with the resources no call of its function used."""
     requested = _requested(model, calls)
     found: list[UnusedGrant] = []
     for folder, role in sorted(model.roles.items()):
@@ -104,8 +111,6 @@ def unused(model: StackModel, calls: Iterable[dict[str, Any]], *, justified: boo
             actions = statement.values("Action") or [f"NotAction {statement.values('NotAction')}"]
             resources = statement.values("Resource") or [f"NotResource {statement.values('NotResource')}"]
             for action in actions:
-                if ((role.function, action) in JUSTIFIED) != justified:
-                    continue
                 idle = [
                     resource
                     for resource in resources
@@ -115,7 +120,15 @@ def unused(model: StackModel, calls: Iterable[dict[str, Any]], *, justified: boo
                     )
                 ]
                 if idle:
-                    found.append(UnusedGrant(role.function, statement.label, action, ", ".join(map(_short, idle))))
+                    found.append(
+                        UnusedGrant(
+                            role.function,
+                            statement.label,
+                            action,
+                            ", ".join(map(_short, idle)),
+                            justifications.get((role.function, action)),
+                        )
+                    )
     return found
 
 
@@ -127,8 +140,11 @@ def _short(arn: str) -> str:
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-    line = "  ".join("{:<%d}" % w for w in widths)
-    return "\n".join([line.format(*headers), line.format(*("-" * w for w in widths))] + [line.format(*r) for r in rows])
+
+    def line(cells: Iterable[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(headers), line("-" * w for w in widths), *(line(r) for r in rows)])
 
 
 def denials_table(denials: list[Denial]) -> str:
@@ -154,16 +170,19 @@ def main(argv: list[str]) -> int:
         print(f"{argv[0]}: no recorded call (run the integration and e2e tests with recording)")
         return 2
     model = stack_model()
-    denials, grants = denied(model, calls), unused(model, calls)
+    denials = denied(model, calls)
+    grants = [grant for grant in unused(model, calls) if grant.justification is None]
+    kept = [grant for grant in unused(model, calls) if grant.justification is not None]
     print(f"{len(calls)} distinct calls recorded by {len({c['function'] for c in calls})} functions")
     if denials:
         print(f"\nDenied: {len(denials)} calls the function's role does not allow\n")
         print(denials_table(denials))
     if grants:
-        print(f"\nUnused: {len(grants)} grants no recorded call used (remove, or justify in "
-              "tests/permissions/justified.py)\n")
+        print(
+            f"\nUnused: {len(grants)} grants no recorded call used (remove, or justify in "
+            "tests/permissions/justified.py)\n"
+        )
         print(unused_table(grants))
-    kept = unused(model, calls, justified=True)
     print(f"\n{len(JUSTIFIED)} justified grants ({len(kept)} of them unused by this recording)")
     return 1 if denials or grants else 0
 

@@ -51,7 +51,9 @@ class StackModel:
         self.conditions: dict[str, Any] = translated.get("Conditions", {})
         self.roles = {role.folder: role for role in self._roles(sam_template)}
         self._logical = re.compile(
-            r"(?<=[:/])smsgate-(" + "|".join(map(re.escape, sorted(self.resources))) + r")-[A-Za-z0-9]+(?=$|/)"
+            r"(?<=[:/])smsgate-("
+            + "|".join(map(re.escape, sorted(self.resources)))
+            + r")-[A-Za-z0-9]+(?=$|/)"
         )
 
     # ---------------------------------------------------------------- recorded side
@@ -77,6 +79,44 @@ class StackModel:
         if key_arn is None:
             return []
         return [Permission("kms:GenerateDataKey", key_arn), Permission("kms:Decrypt", key_arn)]
+
+    def platform(self, function: str) -> list[tuple[Permission, str]]:
+        """What Lambda itself does with the function's role, as the template wires it: each
+        (permission, why). An SQS event source mapping polls with the role (sqs:ReceiveMessage,
+        sqs:DeleteMessage, sqs:GetQueueAttributes: Lambda developer guide, "Execution role
+        permissions" for Amazon SQS); a dead-letter queue or an asynchronous destination is
+        written with it."""
+        found: list[tuple[Permission, str]] = []
+        for name, resource in self.resources.items():
+            properties = resource.get("Properties", {})
+            if resource["Type"] == "AWS::Lambda::EventSourceMapping" and properties.get("FunctionName") == {
+                "Ref": function
+            }:
+                source = self.resolve(properties["EventSourceArn"])
+                if isinstance(source, str) and source.startswith("arn:aws:sqs:"):
+                    for action in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+                        found.append((Permission(action, source), f"Lambda polls ({name})"))
+            if resource["Type"] == "AWS::Lambda::EventInvokeConfig" and properties.get("FunctionName") == {
+                "Ref": function
+            }:
+                for outcome, destination in properties.get("DestinationConfig", {}).items():
+                    found += self._delivery(
+                        self.resolve(destination["Destination"]), f"Lambda {outcome} ({name})"
+                    )
+        dead_letter = self.resources[function]["Properties"].get("DeadLetterConfig", {}).get("TargetArn")
+        if dead_letter is not None:
+            found += self._delivery(self.resolve(dead_letter), "Lambda dead-letter queue")
+        return found
+
+    def _delivery(self, target: Any, why: str) -> list[tuple[Permission, str]]:
+        if not isinstance(target, str):
+            return []
+        if target.startswith("arn:aws:sqs:"):
+            return [(Permission("sqs:SendMessage", target), why)]
+        if target.startswith("arn:aws:sns:"):
+            publish = Permission("sns:Publish", target)
+            return [(publish, why)] + [(implied, f"{why} (implied)") for implied in self.implied(publish)]
+        return []
 
     def _key_arn(self, key: Any) -> str | None:
         if isinstance(key, dict) and "Ref" in key and key["Ref"] in self.resources:
@@ -128,29 +168,37 @@ class StackModel:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (function, argument), = value.items()
-            if function == "Ref":
-                return self._ref(argument)
-            if function == "Fn::GetAtt":
-                logical, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
-                return self._get_att(logical, attribute)
-            if function == "Fn::Sub":
-                return self._sub(argument)
-            if function == "Fn::Join":
-                separator, items = argument
-                return separator.join(str(item) for item in self.resolve(items))
-            if function == "Fn::If":
-                name, when_true, when_false = argument
-                return self.resolve(when_true if self._condition(name) else when_false)
+            ((function, argument),) = value.items()
+            intrinsic = {
+                "Ref": self._ref,
+                "Fn::GetAtt": self._get_att_argument,
+                "Fn::Sub": self._sub,
+                "Fn::Join": self._join,
+                "Fn::If": self._if,
+            }.get(function)
+            if intrinsic is not None:
+                return intrinsic(argument)
             if function.startswith("Fn::"):
                 raise UnresolvableIntrinsic(f"{function} in a role policy")
         return {key: self.resolve(item) for key, item in value.items()}
+
+    def _get_att_argument(self, argument: Any) -> str:
+        logical, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+        return self._get_att(logical, attribute)
+
+    def _join(self, argument: Any) -> str:
+        separator, items = argument
+        return str(separator).join(str(item) for item in self.resolve(items))
+
+    def _if(self, argument: Any) -> Any:
+        name, when_true, when_false = argument
+        return self.resolve(when_true if self._condition(name) else when_false)
 
     def _condition(self, name: str) -> bool:
         return self._truth(self.conditions[name])
 
     def _truth(self, condition: Any) -> bool:
-        (function, argument), = condition.items()
+        ((function, argument),) = condition.items()
         if function == "Condition":
             return self._condition(argument)
         if function == "Fn::Equals":
