@@ -1,6 +1,7 @@
 """Fixtures shared by the integration, infra and e2e tests."""
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from functools import cache
@@ -76,7 +77,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     path = os.environ.get(recorder.ENVIRONMENT_VARIABLE)
     if not path:
-        path = str(Path(tempfile.mkdtemp(prefix="smsgate-aws-calls-")) / "calls.jsonl")
+        _RECORDING["directory"] = Path(tempfile.mkdtemp(prefix="smsgate-aws-calls-"))
+        path = str(_RECORDING["directory"] / "calls.jsonl")
         os.environ[recorder.ENVIRONMENT_VARIABLE] = path
     Path(path).write_text("")
     _RECORDING["path"] = Path(path)
@@ -90,6 +92,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from tests.permissions.roles import StackModel
 
     calls = recorder.read(_RECORDING["path"]) if "path" in _RECORDING else []
+    if "directory" in _RECORDING:
+        shutil.rmtree(_RECORDING["directory"], ignore_errors=True)
     if not calls:
         return
     from local_stack.stack import load_template

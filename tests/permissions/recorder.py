@@ -57,7 +57,7 @@ class Recorder:
         self._lock = threading.Lock()
 
     def record(self, folder: str, call: Call) -> None:
-        lines = []
+        lines: list[str] = []
         name = f"{call.prefix}:{call.operation}"
         with self._lock:
             for permission in permissions(call):
@@ -65,13 +65,13 @@ class Recorder:
                 if key in self._seen:
                     continue
                 self._seen.add(key)
-                line = {
+                entry = {
                     "function": folder,
                     "call": name,
                     "action": permission.action,
                     "resource": permission.resource,
                 }
-                lines.append(json.dumps(line))
+                lines.append(json.dumps(entry))
             for line in lines:
                 os.write(self._descriptor, (line + "\n").encode())
 
@@ -85,7 +85,8 @@ def install(path: str) -> None:
         return
     recorder = Recorder(path)
     _installed.append(recorder)
-    original = BaseClient._make_api_call
+    # Not in botocore's stubs: the method every generated API method of every client calls.
+    original = getattr(BaseClient, "_make_api_call")  # noqa: B009
 
     def recording(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
         folder = function_on_stack(sys._getframe(1))
@@ -99,7 +100,7 @@ def install(path: str) -> None:
             recorder.record(folder, call)
         return original(self, operation_name, api_params)
 
-    BaseClient._make_api_call = recording  # type: ignore[method-assign]
+    setattr(BaseClient, "_make_api_call", recording)  # noqa: B010
 
 
 def read(path: Path) -> list[dict[str, Any]]:

@@ -184,7 +184,16 @@ def main(argv: list[str]) -> int:
         )
         print(unused_table(grants))
     print(f"\n{len(JUSTIFIED)} justified grants ({len(kept)} of them unused by this recording)")
-    return 1 if denials or grants else 0
+    granted = {
+        (role.function, action)
+        for role in model.roles.values()
+        for statement in role.statements
+        for action in statement.values("Action")
+    }
+    stale = sorted(set(JUSTIFIED) - granted)
+    for function, action in stale:
+        print(f"stale justification: {function} is not granted {action} (remove it from justified.py)")
+    return 1 if denials or grants or stale else 0
 
 
 if __name__ == "__main__":
