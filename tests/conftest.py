@@ -101,7 +101,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     denials = report.denied(StackModel(load_template(), _cloudformation_template()), calls)
     terminal = session.config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None:
-        terminal.ensure_newline()
+        terminal.write("\n")  # after the progress line's "[100%]"
     if not denials:
         if terminal is not None:
             terminal.write_line(

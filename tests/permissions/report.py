@@ -132,6 +132,20 @@ def unused(
     return found
 
 
+def needed(model: StackModel, calls: Iterable[dict[str, Any]]) -> list[list[str]]:
+    """Per function and resource, the actions the recorded calls and the template's wiring
+    need: what an explicit role would grant."""
+    rows = []
+    for folder, requests in sorted(_requested(model, calls).items()):
+        role = model.roles.get(folder)
+        by_resource: dict[str, set[str]] = defaultdict(set)
+        for permission, _ in requests:
+            by_resource[_short(permission.resource or "?")].add(permission.action)
+        for resource, actions in sorted(by_resource.items()):
+            rows.append([role.function if role else folder, resource, ", ".join(sorted(actions))])
+    return rows
+
+
 def _short(arn: str) -> str:
     """An ARN without the partition, region and account every one of them shares."""
     parts = arn.split(":", 5)
@@ -174,6 +188,8 @@ def main(argv: list[str]) -> int:
     grants = [grant for grant in unused(model, calls) if grant.justification is None]
     kept = [grant for grant in unused(model, calls) if grant.justification is not None]
     print(f"{len(calls)} distinct calls recorded by {len({c['function'] for c in calls})} functions")
+    print("\nNeeded: what the recorded calls and the template's wiring use, per function and resource\n")
+    print(table(["function", "resource", "actions"], needed(model, calls)))
     if denials:
         print(f"\nDenied: {len(denials)} calls the function's role does not allow\n")
         print(denials_table(denials))
