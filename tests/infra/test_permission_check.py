@@ -187,3 +187,14 @@ def test_the_recorder_writes_each_distinct_call_once(tmp_path: Path) -> None:
         for f in ("dispatcher", "send_gate")
     ]
     assert recorder.read(path) == lines
+
+
+def test_a_grant_under_a_condition_counts_in_either_configuration() -> None:
+    conditional = {
+        "Fn::If": [
+            "UsesPlain",
+            {"Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Ref": "PlainTopic"}}]},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert report.denied(model_of([conditional]), [publish("PlainTopic")]) == []

@@ -48,7 +48,6 @@ class StackModel:
         self.parameters = {
             name: str(spec.get("Default", "")) for name, spec in translated.get("Parameters", {}).items()
         }
-        self.conditions: dict[str, Any] = translated.get("Conditions", {})
         self.roles = {role.folder: role for role in self._roles(sam_template)}
         self._logical = re.compile(
             r"(?<=[:/])smsgate-("
@@ -143,7 +142,7 @@ class StackModel:
 
     def _role_statements(self, role_name: str) -> Iterator[Statement]:
         role = self.resources[role_name]["Properties"]
-        for policy in role.get("Policies", []):
+        for policy in self.resolve(role.get("Policies", [])):
             yield from self._statements(policy["PolicyName"], policy["PolicyDocument"])
         # Policies attached from outside the role (AWS::IAM::Policy / ManagedPolicy with Roles).
         for name, resource in self.resources.items():
@@ -153,18 +152,24 @@ class StackModel:
                     yield from self._statements(name, resource["Properties"]["PolicyDocument"])
 
     def _statements(self, policy_name: str, document: dict[str, Any]) -> Iterator[Statement]:
-        statements = document["Statement"]
+        statements = self.resolve(document["Statement"])
         for index, statement in enumerate(statements if isinstance(statements, list) else [statements]):
-            resolved = self.resolve(statement)
-            label = f"{policy_name}/{statement.get('Sid') or index}"
-            yield Statement(label, resolved)
+            yield Statement(f"{policy_name}/{statement.get('Sid') or index}", statement)
 
     # ---------------------------------------------------------------- intrinsics
 
     def resolve(self, value: Any) -> Any:
-        """`value` with Ref, Fn::GetAtt, Fn::Sub, Fn::Join and Fn::If resolved."""
+        """`value` with Ref, Fn::GetAtt, Fn::Sub and Fn::Join resolved, and an Fn::If as the
+        list of both its branches."""
         if isinstance(value, list):
-            return [item for item in (self.resolve(v) for v in value) if item is not None]
+            resolved: list[Any] = []
+            for item in value:
+                found = self.resolve(item)
+                if isinstance(item, dict) and "Fn::If" in item:
+                    resolved += found
+                elif found is not None:
+                    resolved.append(found)
+            return resolved
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -190,27 +195,11 @@ class StackModel:
         separator, items = argument
         return str(separator).join(str(item) for item in self.resolve(items))
 
-    def _if(self, argument: Any) -> Any:
-        name, when_true, when_false = argument
-        return self.resolve(when_true if self._condition(name) else when_false)
-
-    def _condition(self, name: str) -> bool:
-        return self._truth(self.conditions[name])
-
-    def _truth(self, condition: Any) -> bool:
-        ((function, argument),) = condition.items()
-        if function == "Condition":
-            return self._condition(argument)
-        if function == "Fn::Equals":
-            left, right = (self.resolve(item) for item in argument)
-            return bool(left == right)
-        if function == "Fn::Not":
-            return not self._truth(argument[0])
-        if function == "Fn::And":
-            return all(self._truth(item) for item in argument)
-        if function == "Fn::Or":
-            return any(self._truth(item) for item in argument)
-        raise UnresolvableIntrinsic(f"{function} in a condition")
+    def _if(self, argument: Any) -> list[Any]:
+        """Both branches: the suites run several configurations (carriers, stages), and a grant
+        one configuration holds is the role of the deployments where that code path runs."""
+        _, when_true, when_false = argument
+        return [found for found in (self.resolve(when_true), self.resolve(when_false)) if found is not None]
 
     def _ref(self, name: str) -> Any:
         if name in PSEUDO:
