@@ -2,7 +2,10 @@
 writes it) → why. `make permissions` lists every other unused grant for removal.
 
 A reason says which code path needs the grant and why the integration and e2e suites do not
-exercise it against the role (they run the simulated carrier, for example).
+exercise it against the role (they run the simulated carrier, for example). An entry reads:
+
+    ("DispatcherFunction", "secretsmanager:GetSecretValue"):
+        "the Twilio adapter reads its credentials; the suites run it only in unit tests",
 """
 
 JUSTIFIED: dict[tuple[str, str], str] = {}
