@@ -1,8 +1,6 @@
 """Fixtures shared by the integration, infra and e2e tests."""
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -66,49 +64,15 @@ _repeatable_property_tests()
 
 # --- every function's AWS calls checked against its IAM role (README, "Permissions") ----------
 
-_RECORDING: dict[str, Path] = {}
-
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Record the functions' AWS calls of this session, in this process and in every local stack
-    it starts (they inherit the variable): into $SMSGATE_RECORD_AWS_CALLS when set (`make
-    permissions`), else into a temporary file."""
-    from tests.permissions import recorder
+    from tests.permissions import plugin
 
-    path = os.environ.get(recorder.ENVIRONMENT_VARIABLE)
-    if not path:
-        _RECORDING["directory"] = Path(tempfile.mkdtemp(prefix="smsgate-aws-calls-"))
-        path = str(_RECORDING["directory"] / "calls.jsonl")
-        os.environ[recorder.ENVIRONMENT_VARIABLE] = path
-    Path(path).write_text("")
-    _RECORDING["path"] = Path(path)
-    recorder.install(path)
+    plugin.start()
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Fail the session when a recorded call is one its function's role would deny."""
-    from tests.permissions import recorder, report
-    from tests.permissions.roles import StackModel
+    from tests.permissions import plugin
 
-    calls = recorder.read(_RECORDING["path"]) if "path" in _RECORDING else []
-    if "directory" in _RECORDING:
-        shutil.rmtree(_RECORDING["directory"], ignore_errors=True)
-    if not calls:
-        return
-    from local_stack.stack import load_template
-
-    denials = report.denied(StackModel(load_template(), _cloudformation_template()), calls)
-    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
-    if terminal is not None:
-        terminal.write("\n")  # after the progress line's "[100%]"
-    if not denials:
-        if terminal is not None:
-            terminal.write_line(
-                f"permissions: {len(calls)} recorded AWS calls, each allowed by its function's role"
-            )
-        return
-    if terminal is not None:
-        terminal.write_sep("=", f"{len(denials)} AWS calls their function's IAM role denies", red=True)
-        terminal.write_line(report.denials_table(denials))
-    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    plugin.finish(session, _cloudformation_template)

@@ -2,11 +2,14 @@
 role does not allow is reported, so is what the call implies, and so is an unused grant."""
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 from moto import mock_aws
 
 from local_stack.lambdas import load_handler
@@ -198,3 +201,72 @@ def test_a_grant_under_a_condition_counts_in_either_configuration() -> None:
         ]
     }
     assert report.denied(model_of([conditional]), [publish("PlainTopic")]) == []
+
+
+PROBE_TEST = """
+from pathlib import Path
+
+import boto3
+from moto import mock_aws
+
+from local_stack.lambdas import load_handler
+
+
+def test_the_send_gate_publishes_an_alert():
+    with mock_aws():
+        sns = boto3.client("sns", region_name="us-east-1")
+        topic = sns.create_topic(Name="smsgate-AlertsTopic-1A2B3C4D5E6F")["TopicArn"]
+        load_handler(Path(__file__).parent / "functions" / "send_gate", "probe")({"topic": topic}, None)
+"""
+PROBE_HANDLER = """
+import boto3
+
+
+def handler(event, context):
+    boto3.client("sns", region_name="us-east-1").publish(TopicArn=event["topic"], Message="{}")
+"""
+PROBE_CONFTEST = """
+import pytest
+
+from tests.permissions import plugin
+
+
+def pytest_configure(config):
+    plugin.start()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    plugin.finish(session)
+"""
+
+
+def test_a_session_whose_handler_makes_a_call_its_role_denies_fails(tmp_path: Path) -> None:
+    """The whole path: a real call by a handler (send_gate's folder, publishing to the alerts
+    topic its role does not grant) is recorded, checked, tabled, and the passing session fails."""
+    (tmp_path / "functions" / "send_gate").mkdir(parents=True)
+    (tmp_path / "functions" / "send_gate" / "app.py").write_text(PROBE_HANDLER)
+    (tmp_path / "test_probe.py").write_text(PROBE_TEST)
+    (tmp_path / "conftest.py").write_text(PROBE_CONFTEST)
+    root = Path(__file__).resolve().parents[2]
+    environment = {key: value for key, value in os.environ.items() if key != recorder.ENVIRONMENT_VARIABLE}
+    environment["PYTHONPATH"] = os.pathsep.join([str(root), str(root / "layers" / "smsgate")])
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore", str(tmp_path)],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == pytest.ExitCode.TESTS_FAILED, output
+    assert "1 passed" in output
+    assert "3 AWS calls their function's IAM role denies" in output
+    rows = [line.split() for line in output.splitlines() if line.startswith("SendGateFunction")]
+    assert [row[:3] for row in sorted(rows)] == [
+        ["SendGateFunction", "kms:Decrypt", "kms:key/AlertsKey"],
+        ["SendGateFunction", "kms:GenerateDataKey", "kms:key/AlertsKey"],
+        ["SendGateFunction", "sns:Publish", "sns:AlertsTopic"],
+    ]
