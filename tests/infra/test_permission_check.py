@@ -270,3 +270,33 @@ def test_a_session_whose_handler_makes_a_call_its_role_denies_fails(tmp_path: Pa
         ["SendGateFunction", "kms:GenerateDataKey", "kms:key/AlertsKey"],
         ["SendGateFunction", "sns:Publish", "sns:AlertsTopic"],
     ]
+
+
+def test_a_resource_the_template_names_is_matched_by_that_name() -> None:
+    template = {
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Parameters": {"Stage": {"Type": "String", "Default": "dev"}},
+        "Resources": {
+            "PublisherFunction": {
+                "Type": "AWS::Serverless::Function",
+                "Properties": {
+                    "CodeUri": "functions/publisher",
+                    "Handler": "app.handler",
+                    "Runtime": "python3.13",
+                    "Policies": [
+                        {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["WorkQueue", "QueueName"]}}}
+                    ],
+                },
+            },
+            "WorkQueue": {
+                "Type": "AWS::SQS::Queue",
+                "Properties": {"QueueName": {"Fn::Sub": "work-${Stage}"}},
+            },
+        },
+    }
+    with mock_aws():
+        model = StackModel(template, to_cloudformation(template, boto3.client("iam")))
+    send = {"function": "publisher", "call": "sqs:SendMessageBatch", "action": "sqs:SendMessage"}
+    assert report.denied(model, [{**send, "resource": ARN.format("sqs", "work-dev")}]) == []
+    (denial,) = report.denied(model, [{**send, "resource": ARN.format("sqs", "work-prod")}])
+    assert denial.action == "sqs:SendMessage"

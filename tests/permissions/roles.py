@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from tests.permissions.calls import ACCOUNT, Permission
+from tests.permissions.calls import ACCOUNT, SECRET_SUFFIX, Permission
 from tests.permissions.iam import Statement
 
 REGION = "us-east-1"
@@ -26,6 +26,18 @@ PSEUDO = {
     "AWS::URLSuffix": "amazonaws.com",
     "AWS::StackName": "smsgate",
     "AWS::NoValue": None,
+}
+
+
+# The property that names a resource when the template names it (CloudFormation otherwise names
+# it `<stack>-<logical id>-<suffix>`).
+_NAME_PROPERTY = {
+    "AWS::DynamoDB::Table": "TableName",
+    "AWS::SQS::Queue": "QueueName",
+    "AWS::SNS::Topic": "TopicName",
+    "AWS::SSM::Parameter": "Name",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::Lambda::Function": "FunctionName",
 }
 
 
@@ -67,10 +79,13 @@ class StackModel:
         developer guide, "Encryption at rest": publishers to an encrypted topic)."""
         if permission.action.lower() != "sns:publish" or permission.resource is None:
             return []
-        topic = permission.resource.rsplit(":", 1)[-1]
-        resource = self.resources.get(topic)
-        if resource is None or resource["Type"] != "AWS::SNS::Topic":
+        topics = {
+            self._arn(name): name for name, r in self.resources.items() if r["Type"] == "AWS::SNS::Topic"
+        }
+        topic = topics.get(permission.resource)
+        if topic is None:
             return []
+        resource = self.resources[topic]
         key = resource.get("Properties", {}).get("KmsMasterKeyId")
         if key is None:
             return []
@@ -201,6 +216,12 @@ class StackModel:
         _, when_true, when_false = argument
         return [found for found in (self.resolve(when_true), self.resolve(when_false)) if found is not None]
 
+    def _physical(self, name: str) -> str:
+        """A resource's name: the one its properties give (`TableName`…), else its logical id."""
+        resource = self.resources[name]
+        explicit = resource.get("Properties", {}).get(_NAME_PROPERTY.get(resource["Type"], ""))
+        return name if explicit is None else str(self.resolve(explicit))
+
     def _ref(self, name: str) -> Any:
         if name in PSEUDO:
             return PSEUDO[name]
@@ -208,21 +229,22 @@ class StackModel:
             return self.parameters[name]
         kind = self.resources[name]["Type"]
         if kind == "AWS::SQS::Queue":
-            return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{name}"
-        if kind == "AWS::SNS::Topic":
-            return f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
-        return name  # tables, keys, functions, roles: their name or id
+            return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{self._physical(name)}"
+        if kind in ("AWS::SNS::Topic", "AWS::SecretsManager::Secret"):
+            return self._arn(name)
+        return self._physical(name)  # tables, parameters, functions; a key's id
 
     def _arn(self, name: str) -> str:
         kind = self.resources[name]["Type"]
+        physical = self._physical(name)
         service, resource = {
-            "AWS::DynamoDB::Table": ("dynamodb", f"table/{name}"),
-            "AWS::SQS::Queue": ("sqs", name),
-            "AWS::SNS::Topic": ("sns", name),
+            "AWS::DynamoDB::Table": ("dynamodb", f"table/{physical}"),
+            "AWS::SQS::Queue": ("sqs", physical),
+            "AWS::SNS::Topic": ("sns", physical),
             "AWS::KMS::Key": ("kms", f"key/{name}"),
-            "AWS::Lambda::Function": ("lambda", f"function:{name}"),
-            "AWS::SSM::Parameter": ("ssm", f"parameter/{name}"),
-            "AWS::SecretsManager::Secret": ("secretsmanager", f"secret:{name}"),
+            "AWS::Lambda::Function": ("lambda", f"function:{physical}"),
+            "AWS::SSM::Parameter": ("ssm", f"parameter/{physical.lstrip('/')}"),
+            "AWS::SecretsManager::Secret": ("secretsmanager", f"secret:{physical}{SECRET_SUFFIX}"),
         }.get(kind, ("", ""))
         if not service:
             raise UnresolvableIntrinsic(f"the Arn of {name} ({kind})")
@@ -231,8 +253,8 @@ class StackModel:
     def _get_att(self, name: str, attribute: str) -> str:
         if attribute == "Arn":
             return self._arn(name)
-        if attribute in ("QueueName", "TopicName", "TableName"):
-            return name
+        if attribute in ("QueueName", "TopicName", "TableName", "Name"):
+            return self._physical(name)
         if attribute == "QueueUrl":
             return str(self._ref(name))
         raise UnresolvableIntrinsic(f"Fn::GetAtt {name}.{attribute}")
