@@ -2,11 +2,12 @@
 
 The roles come from the template aws-sam-translator produces (`local_stack.stack.to_cloudformation`,
 as `sam deploy` would): SAM policy templates such as DynamoDBCrudPolicy are statements there.
-Every stack resource is named by its logical id: a `Ref`/`Fn::GetAtt` in a policy resolves to
-an ARN ending in the logical id (`table/LocationsTable`), and a recorded ARN naming a resource
-of a created stack (`table/smsgate-LocationsTable-1X2Y…`, CloudFormation's
+Every stack resource the template does not name is named by its logical id: a `Ref`/`Fn::GetAtt`
+in a policy resolves to an ARN ending in the logical id (`table/LocationsTable`), and a recorded
+ARN naming a resource of a created stack (`table/smsgate-LocationsTable-1X2Y…`, CloudFormation's
 `<stack>-<logical id>-<suffix>`) is rewritten to the same form. One recording then matches the
-roles whichever test's stack made the call.
+roles whichever test's stack made the call. A resource the template names (`TableName`…) keeps
+that name on both sides.
 """
 
 import re
