@@ -7,7 +7,7 @@ LAYER_LOCK := layers/smsgate/requirements.lock
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: venv run test lint format typecheck validate unit integration e2e infra bench build deploy audit clean
+.PHONY: venv run test lint format typecheck validate unit integration e2e infra bench build deploy audit clean permissions
 
 venv: $(STAMP)
 
@@ -59,6 +59,18 @@ e2e: venv
 	$(BIN)/python -m pytest -q tests/e2e
 infra: venv
 	$(BIN)/python -m pytest -q tests/infra
+
+## permissions: the grants of each function's role that no recorded AWS call used (README,
+## "Permissions"); records the integration and e2e suites first, or reads RECORDING=<file>
+RECORDING ?=
+permissions: venv
+	@recording="$(RECORDING)"; \
+	if [ -z "$$recording" ]; then \
+		recording=.permissions/aws-calls.jsonl; mkdir -p .permissions; \
+		SMSGATE_RECORD_AWS_CALLS=$$PWD/$$recording $(BIN)/python -m pytest -q tests/integration tests/e2e \
+			|| echo "(tests failed: the recording may miss calls)"; \
+	fi; \
+	$(BIN)/python -m tests.permissions.report $$recording
 
 ## bench: benchmarks; prints a table and writes bench/results.json
 bench: venv

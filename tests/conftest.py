@@ -60,3 +60,19 @@ def _repeatable_property_tests() -> None:
 
 
 _repeatable_property_tests()
+
+
+# --- every function's AWS calls checked against its IAM role (README, "Permissions") ----------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.permissions import plugin
+
+    plugin.start()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.permissions import plugin
+
+    plugin.finish(session, _cloudformation_template)

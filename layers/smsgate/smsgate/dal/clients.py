@@ -1,6 +1,8 @@
 """AWS clients, created once per thread (Lambda runs one thread; the local stack runs several, and
 boto3 resources must not be shared between threads)."""
 
+import importlib
+import os
 import random
 import threading
 import time
@@ -21,6 +23,11 @@ _generation = 0
 # The service models every session reads from disk, read once per process and shared by the
 # threads' sessions (a Lambda has one thread; the local stack and the tests make many sessions).
 _SERVICE_MODELS = botocore.loaders.create_loader()
+
+# The tests prove each function's IAM role from the AWS calls it makes (README, "Permissions"):
+# they set this variable, in the local stack's process too; a deployment never does.
+if os.environ.get("SMSGATE_RECORD_AWS_CALLS"):
+    importlib.import_module("tests.permissions.recorder").install(os.environ["SMSGATE_RECORD_AWS_CALLS"])
 
 
 def session() -> boto3.session.Session:
