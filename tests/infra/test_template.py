@@ -177,27 +177,38 @@ def test_the_end_user_messaging_topics_use_a_rotated_customer_managed_key() -> N
 
 def test_every_function_publishing_to_those_topics_may_use_their_key() -> None:
     resources = load_template()["Resources"]
-    publishers = [
-        resource
-        for resource in resources.values()
-        if resource["Type"] == "AWS::Serverless::Function"
-        and any(
-            policy.get("SNSPublishMessagePolicy", {}).get("TopicName", {}).get("Fn::GetAtt", [None])[0]
-            in EUM_TOPICS
-            for policy in resource["Properties"]["Policies"]
-            if isinstance(policy, dict)
-        )
-    ]
-    assert len(publishers) == 2  # send_gate (the Twilio webhooks) and the dispatcher (the simulator)
-    for function in publishers:
-        grants = [
+
+    def statements(function: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
             statement
             for policy in function["Properties"]["Policies"]
             if isinstance(policy, dict)
             for statement in policy.get("Statement", [])
-            if statement.get("Resource") == {"Fn::GetAtt": ["MessagingEventsKey", "Arn"]}
         ]
+
+    publishers = {
+        name: statements(function)
+        for name, function in _of_type(resources, "AWS::Serverless::Function").items()
+        if any(
+            "sns:Publish" in _as_list(statement["Action"])
+            and {"Ref": topic} in _as_list(statement["Resource"])
+            for statement in statements(function)
+            for topic in EUM_TOPICS
+        )
+    }
+    # The Twilio webhooks and the dispatcher (the simulator's receipts).
+    assert sorted(publishers) == ["CarrierWebhooksFunction", "DispatcherFunction"]
+    for granted in publishers.values():
+        grants = [s for s in granted if s.get("Resource") == {"Fn::GetAtt": ["MessagingEventsKey", "Arn"]}]
         assert [sorted(grant["Action"]) for grant in grants] == [["kms:Decrypt", "kms:GenerateDataKey*"]]
+
+
+def test_no_role_uses_a_sam_policy_template() -> None:
+    """Explicit statements, each action one the code calls (tests/permissions proves it): SAM's
+    CRUD templates granted Scan, DeleteItem and BatchWriteItem on the append-only ledger."""
+    for name, function in _of_type(load_template()["Resources"], "AWS::Serverless::Function").items():
+        for policy in function["Properties"]["Policies"]:
+            assert isinstance(policy, dict) and set(policy) == {"Statement"}, (name, policy)
 
 
 def test_only_this_accounts_end_user_messaging_may_publish_to_those_topics() -> None:
