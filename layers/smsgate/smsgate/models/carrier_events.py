@@ -30,6 +30,7 @@ from smsgate.policy.receipt_mapping import (
     ReceiptOutcome,
     aws_receipt_outcome,
     error_code_for,
+    twilio_is_final,
     twilio_receipt_outcome,
 )
 from smsgate.sources import SIMULATOR_SOURCE, TWILIO_INBOUND_SOURCE, TWILIO_STATUS_SOURCE
@@ -94,7 +95,7 @@ class AwsSmsEvent(_CarrierPayload):
         return f"aws:{self.message_id}:{self.event_type}:{self.event_timestamp}"
 
     def to_receipt(self) -> Receipt:
-        outcome = aws_receipt_outcome(self.event_type)
+        outcome = aws_receipt_outcome(self.event_type, self.is_final)
         return Receipt(
             receipt_id=self.receipt_id,
             message_id=(self.context or {}).get("message_id"),
@@ -104,6 +105,7 @@ class AwsSmsEvent(_CarrierPayload):
             error_code=outcome.error_code,
             carrier_status=self.event_type,
             occurred_at=self.occurred_at,
+            final=self.is_final,
         )
 
 
@@ -195,6 +197,7 @@ class TwilioStatusEnvelope(_OwnEnvelope):
             carrier_status=self.params.message_status,
             # Twilio's status callback carries no time of its own.
             occurred_at=_utc(self.received_at),
+            final=twilio_is_final(self.params.message_status),
         )
 
 

@@ -88,6 +88,21 @@ class StatusChange(BaseModel):
     error_code: int | None = None
 
 
+class CarrierReceipt(BaseModel):
+    """One carrier receipt as it came, with the carrier's own time (docs/receipts.md#history).
+
+    The history holds only the changes that moved the status; every receipt, late, repeated
+    or not final, is kept here so that the carrier's story stays whole."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    status: MessageStatus
+    carrier_status: str
+    final: bool
+    at: datetime
+    error_code: int | None = None
+
+
 class Message(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
@@ -104,6 +119,7 @@ class Message(BaseModel):
     carrier_message_id: str | None = None
     created_at: datetime
     history: tuple[StatusChange, ...] = ()
+    receipts: tuple[CarrierReceipt, ...] = ()
 
     def to_api(self) -> dict[str, Any]:
         """The message shape of SPEC section 10."""
@@ -123,5 +139,15 @@ class Message(BaseModel):
             "history": [
                 {"status": change.status, "at": change.at.isoformat(), "error_code": change.error_code}
                 for change in self.history
+            ],
+            "receipts": [
+                {
+                    "status": receipt.status,
+                    "carrier_status": receipt.carrier_status,
+                    "final": receipt.final,
+                    "at": receipt.at.isoformat(),
+                    "error_code": receipt.error_code,
+                }
+                for receipt in self.receipts
             ],
         }

@@ -22,6 +22,9 @@ class Receipt(BaseModel):
     error_code: int | None = None
     carrier_status: str  # the carrier's own word, kept for the history
     occurred_at: datetime
+    # False while the carrier says more may follow (AWS `isFinal`): such a receipt never ends
+    # the message, whatever its status (docs/receipts.md#final-and-non-final-receipts).
+    final: bool = True
 
 
 class InboundReply(BaseModel):
