@@ -23,12 +23,12 @@ from local_stack.lambdas import Handler, LocalContext, load_handler
 from smsgate.carriers.aws_eum import AwsEumCarrier
 from smsgate.carriers.factory import AwsEumOnFirstSend, TwilioFromSecret, carrier_for
 from smsgate.carriers.throughput import NumberThrottle
-from smsgate.dal import contacts, events, messages, outbound
+from smsgate.dal import clients, contacts, events, messages, outbound
 from smsgate.models.entities import Message, StatusChange
 from smsgate.models.requests import ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
-from smsgate.services.dispatch import Dispatcher
+from smsgate.services.dispatch import HOLD_SECONDS, Dispatcher
 from smsgate.settings import Settings, get_settings
 from tests.integration.conftest import refusal_of
 
@@ -510,3 +510,101 @@ def test_the_adapter_is_chosen_per_deployment_without_reading_a_secret(
         carrier_for(Settings(**{**base, "carrier": "aws", "eum_configuration_set": ""}), clock)
     with pytest.raises(ValueError, match="TWILIO_CREDENTIALS_SECRET"):
         carrier_for(Settings(**{**base, "carrier": "twilio", "twilio_credentials_secret": ""}), clock)
+
+
+# --- our own faults and the carrier's retry advice (docs/carriers.md#our-own-faults) ----------
+
+
+def visibility_changes() -> list[dict[str, Any]]:
+    """Records every ChangeMessageVisibility call the handler's SQS client makes."""
+    calls: list[dict[str, Any]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        calls.append(params)
+
+    clients.sqs().meta.events.register("provide-client-params.sqs.ChangeMessageVisibility", record)
+    return calls
+
+
+def aws_fault(error_code: str, **fields: Any) -> Callable[[Any], None]:
+    def add(stubber: Any) -> None:
+        stubber.add_client_error(
+            "send_text_message", service_error_code=error_code, http_status_code=403, modeled_fields=fields
+        )
+
+    return add
+
+
+@pytest.mark.parametrize(
+    ("fault", "wait"),
+    [
+        ("twilio-401", HOLD_SECONDS),
+        ("twilio-404", HOLD_SECONDS),
+        ("aws-access-denied", HOLD_SECONDS),
+        ("aws-configuration-set-missing", HOLD_SECONDS),
+        ("aws-spend-limit", HOLD_SECONDS),
+        ("aws-daily-quota", 900),
+    ],
+)
+def test_our_own_faults_wait_in_the_queue_set_off_the_alarm_and_count_nothing(
+    twilio_deployment: Any,
+    fake_twilio: FakeTwilio,
+    no_sleep: RecordingSleep,
+    dispatcher: Any,
+    fault: str,
+    wait: int,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")  # the alarm's metric, as EMF
+    record = put_queued()
+    event = queue_event(twilio_deployment, [record])
+    if fault.startswith("twilio"):
+        fake_twilio.answer_next(twilio_error(int(fault[-3:]), 20003 if fault.endswith("401") else 20404))
+        handler = dispatcher(no_sleep, "fault")
+    else:
+        handler = aws_dispatcher(
+            "fault",
+            no_sleep,
+            {
+                "aws-access-denied": aws_fault("AccessDeniedException"),
+                "aws-configuration-set-missing": aws_fault(
+                    "ResourceNotFoundException", ResourceType="configuration-set", ResourceId="smsgate"
+                ),
+                "aws-spend-limit": aws_fault(
+                    "ServiceQuotaExceededException", Reason="MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"
+                ),
+                "aws-daily-quota": aws_fault(
+                    "ServiceQuotaExceededException", Reason="DAILY_DESTINATION_CALL_LIMIT"
+                ),
+            }[fault],
+        )
+    changes = visibility_changes()
+
+    answer = handler(event, context())
+
+    assert failed_records(answer) == [event["Records"][0]["messageId"]]
+    assert [(call["ReceiptHandle"], call["VisibilityTimeout"]) for call in changes] == [
+        (event["Records"][0]["receiptHandle"], wait)
+    ]
+    assert status_of(record.message_id) == ("queued", None)
+    assert not events.is_applied(f"send#{record.message_id}")
+    assert sent_counted(twilio_deployment) == 0  # in no location's rates
+    assert '"CarrierInfrastructureFault"' in capsys.readouterr().out
+
+
+def test_a_full_sender_queue_waits_as_long_as_twilio_advises(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
+) -> None:
+    record = put_queued()
+    event = queue_event(twilio_deployment, [record])
+    fake_twilio.answer_next(twilio_error(400, 21611, {"Retry-After": "5400"}))
+    changes = visibility_changes()
+
+    answer = dispatcher(no_sleep, "queue-full")(event, context())
+
+    assert failed_records(answer) == [event["Records"][0]["messageId"]]
+    assert [call["VisibilityTimeout"] for call in changes] == [5400]
+    assert fake_twilio.sends_to(record.message_id) == 1  # no retry inside the invocation
+    assert status_of(record.message_id) == ("queued", None)
+    assert sent_counted(twilio_deployment) == 0

@@ -44,6 +44,19 @@ class PermanentCarrierError(CarrierError):
     """A rejection that no retry will change; it becomes a `failed` receipt with `code`."""
 
 
+class InfrastructureCarrierError(CarrierError):
+    """A refusal of *our* sending set-up (credentials, permissions, configuration, quotas, the
+    spend limit), not of the message: it is never the location's (docs/carriers.md#our-own-faults).
+
+    The message waits in its queue: `retry_after` seconds when the carrier advises a time,
+    or, when None, until an operator acts (retrying cannot help).
+    """
+
+    def __init__(self, message: str, *, code: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+
 class Carrier(Protocol):
     name: str
 

@@ -39,3 +39,11 @@ def enqueue(records: list[OutboundRecord]) -> list[str]:
         )
         failed += [chunk[int(entry["Id"])].message_id for entry in response.get("Failed", [])]
     return failed
+
+
+def postpone(receipt_handle: str, seconds: int) -> None:
+    """Keep a received outbound message invisible for `seconds` (0 to 43,200), so its next
+    try follows the carrier's advice rather than the queue's visibility timeout."""
+    clients.sqs().change_message_visibility(
+        QueueUrl=get_settings().outbound_queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+    )

@@ -14,7 +14,14 @@ One message goes through these steps:
      errors by it), then apply a `failed` receipt with the carrier's code. No retry;
    - transient to the last attempt, or out of time: release the claim and raise. The record
      becomes a batch item failure, SQS redelivers it, and after `maxReceiveCount` receives the
-     redrive policy moves it to the dead-letter queue.
+     redrive policy moves it to the dead-letter queue;
+   - transient with the carrier's advice to come back later than a retry can wait (Twilio's
+     full sender queue, a `Retry-After`): release the claim and raise `SendPostponed`, whose
+     handler makes the record invisible for that long (docs/carriers.md#retry-advice);
+   - refused for our own set-up (credentials, permissions, configuration, quota, spend limit):
+     nothing is counted for the location, the metric `CarrierInfrastructureFault` sets off its
+     alarm, and the message waits like a postponed one: the quota's advice, or `HOLD_SECONDS`
+     between tries until an operator has fixed what retrying cannot (docs/carriers.md#our-own-faults).
 
 Windows that remain (docs/carriers.md): a crash between the carrier's acceptance and the writes
 of step 4 leaves the claim held and the message `queued`; the redelivery sends nothing (at most
@@ -28,7 +35,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from smsgate.carriers.base import Carrier, CarrierError, OutboundSms, PermanentCarrierError, SendResult
+from smsgate.carriers.base import (
+    Carrier,
+    CarrierError,
+    InfrastructureCarrierError,
+    OutboundSms,
+    PermanentCarrierError,
+    SendResult,
+    TransientCarrierError,
+)
 from smsgate.carriers.factory import carrier_for
 from smsgate.carriers.retry import send_with_retry
 from smsgate.carriers.throughput import NumberThrottle
@@ -42,10 +57,25 @@ from smsgate.settings import Settings
 
 # Time an accepted send still needs after the carrier's answer: the audit count and status write.
 WRITES_SECONDS = 2.0
+# How long a message refused for our own set-up waits between tries when retrying alone cannot
+# help: long enough not to hammer the carrier, short enough that sending resumes within the
+# hour once an operator has fixed it (docs/carriers.md#our-own-faults).
+HOLD_SECONDS = 3600
+# SQS's longest visibility timeout.
+MAX_WAIT_SECONDS = 43200
 
 
 class SendDeferred(Exception):
     """Too little of the invocation is left for a carrier attempt; the queue redelivers the message."""
+
+
+class SendPostponed(Exception):
+    """The message must wait `seconds` in the queue before the next try (the handler sets its
+    visibility timeout); it was not sent and nothing was counted."""
+
+    def __init__(self, reason: str, seconds: float) -> None:
+        super().__init__(reason)
+        self.seconds = max(0, min(MAX_WAIT_SECONDS, int(seconds + 0.999)))
 
 
 @dataclass(frozen=True)
@@ -95,6 +125,17 @@ class Dispatcher:
         except PermanentCarrierError as rejection:
             self._record_rejection(record, rejection)
             return "rejected"
+        except InfrastructureCarrierError as fault:
+            events.release(send_key)
+            _log_infrastructure_fault(record, fault)
+            wait = fault.retry_after if fault.retry_after is not None else HOLD_SECONDS
+            raise SendPostponed(str(fault), wait) from None
+        except TransientCarrierError as exc:
+            events.release(send_key)
+            _log_not_sent(record, exc)
+            if exc.retry_after is not None and exc.retry_after > self.attempt_seconds:
+                raise SendPostponed(str(exc), exc.retry_after) from None
+            raise
         except Exception as exc:
             events.release(send_key)
             _log_not_sent(record, exc)
@@ -178,6 +219,19 @@ def outbound_sms(record: OutboundRecord) -> OutboundSms:
         from_number=record.from_number,
         to=record.to,
         body=record.body,
+    )
+
+
+def _log_infrastructure_fault(record: OutboundRecord, fault: InfrastructureCarrierError) -> None:
+    metrics.add_metric(name="CarrierInfrastructureFault", unit=MetricUnit.Count, value=1)
+    logger.error(
+        "the carrier refused our own set-up; the message waits and no location is charged",
+        extra={
+            "message_id": record.message_id,
+            "reason": str(fault),
+            "code": fault.code,
+            "held_for_operator": fault.retry_after is None,
+        },
     )
 
 
