@@ -248,6 +248,18 @@ def sent_counted(stack: Any) -> int:
     return sum(int(item.get("sent", 0)) for item in items if str(item["pk"]).startswith(f"AUDIT#{LOCATION}#"))
 
 
+def audit_counts(stack: Any) -> dict[str, int]:
+    """Every audit counter of the location, summed over hours."""
+    table = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
+    totals: dict[str, int] = {}
+    for item in table.scan()["Items"]:
+        if str(item["pk"]).startswith(f"AUDIT#{LOCATION}#"):
+            for name, value in item.items():
+                if name not in ("pk", "expires_at", "location_id"):
+                    totals[name] = totals.get(name, 0) + int(value)
+    return totals
+
+
 def status_of(message_id: str) -> tuple[str, int | None]:
     message = messages.get_message(message_id)
     assert message is not None
@@ -346,7 +358,7 @@ def test_a_throttled_send_is_retried_and_succeeds(
 def test_a_permanent_rejection_is_not_retried_and_fails_the_message(
     twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
 ) -> None:
-    fake_twilio.answer_next(twilio_error(400, 21610))
+    fake_twilio.answer_next(twilio_error(400, 21211))
     record = put_queued()
     event = queue_event(twilio_deployment, [record])
     handler = dispatcher(no_sleep, "rejected")
@@ -358,10 +370,10 @@ def test_a_permanent_rejection_is_not_retried_and_fails_the_message(
     assert no_sleep.delays == []
     message = messages.get_message(record.message_id)
     assert message is not None
-    assert message.to_api()["status"] == "failed" and message.to_api()["error_code"] == 21610
+    assert message.to_api()["status"] == "failed" and message.to_api()["error_code"] == 21211
     assert [(change.status, change.error_code) for change in message.history] == [
         ("queued", None),
-        ("failed", 21610),
+        ("failed", 21211),
     ]
     # Attempted, so counted in the audit's denominator; a redelivery neither sends nor counts again.
     handler(event, context())
@@ -428,6 +440,8 @@ def test_21610_an_unsubscribed_recipient_is_a_permanent_dnd(
     )
     assert refusal_of(lambda: sending.send_message(request, datetime.now(UTC))) == ReasonCode.DND_ACTIVE
     assert refusal_of(lambda: admin.clear_dnd(LOCATION, contact)) == ReasonCode.DND_PERMANENT
+    # The contact's opt-out, not the location's error: no rate counts it (docs/receipts.md).
+    assert audit_counts(twilio_deployment) == {}
 
 
 def test_a_persisting_transient_failure_is_a_batch_item_failure_and_releases_the_claim(

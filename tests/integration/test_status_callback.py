@@ -332,6 +332,22 @@ def test_out_of_order_and_repeated_receipts_never_run_the_history_backwards(
     ]
 
 
+def test_an_aws_opted_out_event_is_a_permanent_dnd_and_no_error_of_the_location(
+    status_callback: Any, stack: Any, location: Any
+) -> None:
+    location()
+    message_id = queued_message(status="sent")
+    event = receipt_message("aws", message_id, "TEXT_BLOCKED")
+    event["messageStatus"] = "OPTED_OUT"
+
+    receive(status_callback, event)
+
+    message = message_of(message_id)
+    assert (message.status, message.error_code) == ("failed", 21610)
+    assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "permanent"
+    assert counts(stack) == {}
+
+
 # --- SPEC section 7's error table, in every format -------------------------------------------
 
 

@@ -11,9 +11,11 @@ this module (README, Performance).
 
 import os
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from smsgate.policy.carrier_opt_outs import CONFIRMS_BY_DEFAULT
 
 
 class Settings(BaseModel):
@@ -44,6 +46,11 @@ class Settings(BaseModel):
     carrier_send_attempts: int = Field(default=4, ge=1)
     # Messages per second one sending number may take (10DLC long codes: about 1 MPS per number).
     number_mps: float = Field(default=1.0, gt=0)
+    # The carrier answers the contacts' opt-out, opt-in and help keywords itself (Twilio's
+    # Advanced Opt-Out, AWS unless SelfManagedOptOutsEnabled), so we send no second answer.
+    # Unset or empty: true for twilio and aws, false for the simulator
+    # (docs/carriers.md#opt-outs-the-carrier-manages).
+    carrier_confirms_opt_outs: bool = False
 
     # Policy settings (SPEC sections 3, 6 and 8) with their documented defaults.
     responsive_window_hours: int = Field(default=24, ge=0)
@@ -61,6 +68,14 @@ class Settings(BaseModel):
     # unless this is true. Only the local stack sets it (its requests are not signed); the
     # template sets it false, so a deployment fails closed.
     allow_anonymous_caller: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _carrier_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("carrier_confirms_opt_outs") in (None, ""):
+            carrier = data.get("carrier") or "simulator"
+            data = {**data, "carrier_confirms_opt_outs": CONFIRMS_BY_DEFAULT.get(carrier, False)}
+        return data
 
     @classmethod
     def from_environment(cls) -> "Settings":

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from smsgate.models.events import InboundReply, Receipt, ReceiptStatus
 from smsgate.models.phone import E164
+from smsgate.policy.carrier_opt_outs import aws_keyword, twilio_keyword
 from smsgate.policy.receipt_mapping import (
     ReceiptOutcome,
     aws_receipt_outcome,
@@ -95,7 +96,7 @@ class AwsSmsEvent(_CarrierPayload):
         return f"aws:{self.message_id}:{self.event_type}:{self.event_timestamp}"
 
     def to_receipt(self) -> Receipt:
-        outcome = aws_receipt_outcome(self.event_type, self.is_final)
+        outcome = aws_receipt_outcome(self.event_type, self.is_final, self.message_status)
         return Receipt(
             receipt_id=self.receipt_id,
             message_id=(self.context or {}).get("message_id"),
@@ -127,6 +128,7 @@ class AwsInboundSms(_CarrierPayload):
             number=self.destination_number,
             body=self.message_body,
             received_at=_utc(received_at),
+            carrier_keyword=aws_keyword(self.message_body),
         )
 
 
@@ -161,6 +163,8 @@ class TwilioInboundParams(_CarrierPayload):
     to: E164 = Field(alias="To")  # the location's number
     body: str = Field(default="", alias="Body")  # absent or empty for a picture alone
     num_media: str | None = Field(default=None, alias="NumMedia", pattern=r"^\d+$")
+    # STOP, START or HELP when Twilio's opt-out management acted on the message.
+    opt_out_type: str | None = Field(default=None, alias="OptOutType")
 
 
 class _OwnEnvelope(BaseModel):
@@ -217,6 +221,7 @@ class TwilioInboundEnvelope(_OwnEnvelope):
             number=self.params.to,
             body=self.params.body,
             received_at=_utc(self.received_at),
+            carrier_keyword=twilio_keyword(self.params.opt_out_type),
         )
 
 

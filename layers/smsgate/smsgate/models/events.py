@@ -38,3 +38,6 @@ class InboundReply(BaseModel):
     number: str  # E.164 of the location's number that received it
     body: str
     received_at: datetime
+    # The keyword the carrier itself recognised (Twilio's `OptOutType`, AWS's managed keywords):
+    # docs/carriers.md#opt-outs-the-carrier-manages.
+    carrier_keyword: Literal["opt_out", "opt_in", "help"] | None = None

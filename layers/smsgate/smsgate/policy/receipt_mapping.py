@@ -114,9 +114,19 @@ def not_final(outcome: ReceiptOutcome) -> ReceiptOutcome:
     return ReceiptOutcome("sent")
 
 
-def aws_receipt_outcome(event_type: str, is_final: bool = True) -> ReceiptOutcome:
-    """Our status and error code for an AWS End User Messaging SMS `eventType` and `isFinal`."""
+# AWS's `messageStatus` of a text it did not send because the destination is on the number's
+# opt-out list (the contact replied STOP to AWS): the carrier's opt-out, whatever the event type.
+AWS_OPTED_OUT_STATUS: Final = "OPTED_OUT"
+
+
+def aws_receipt_outcome(
+    event_type: str, is_final: bool = True, message_status: str | None = None
+) -> ReceiptOutcome:
+    """Our status and error code for an AWS End User Messaging SMS `eventType`, `isFinal` and
+    `messageStatus`."""
     outcome = AWS_EVENT_OUTCOMES.get(event_type, NOT_A_RECEIPT)
+    if outcome.status is not None and message_status == AWS_OPTED_OUT_STATUS:
+        return ReceiptOutcome("failed", UNSUBSCRIBED_RECIPIENT)
     return outcome if is_final else not_final(outcome)
 
 

@@ -21,6 +21,17 @@ _DND_BY_ERROR: dict[int, Literal["temporary", "permanent"]] = {
 }
 
 
+# Codes that report the contact's own opt-out at the carrier (it refused the send because the
+# contact had replied STOP to it): a permanent DND, and no error of the location's, so neither
+# the send nor its failure counts in the audit (docs/receipts.md#dnd-from-error-codes).
+_CONTACT_OPTED_OUT: frozenset[int] = frozenset({21610})
+
+
+def is_audited(code: int | None) -> bool:
+    """False for a failure that is the contact's opt-out at the carrier, which no rate counts."""
+    return code not in _CONTACT_OPTED_OUT
+
+
 def status_moves_forward(current: str, new: str) -> bool:
     """True when `new` may replace `current` (never backwards, never past a final status)."""
     return _STATUS_RANK[new] > _STATUS_RANK[current]

@@ -11,7 +11,8 @@ One message goes through these steps:
 4. Then, by outcome:
    - accepted: count `sent` in the audit counters, then move the message to `sent`;
    - permanently rejected: count `sent` as well (it was attempted; SPEC section 8 divides the
-     errors by it), then apply a `failed` receipt with the carrier's code. No retry;
+     errors by it), then apply a `failed` receipt with the carrier's code. No retry. A 21610 (the
+     contact opted out at the carrier) counts nothing: it is a DND, not the location's error;
    - transient to the last attempt, or out of time: release the claim and raise. The record
      becomes a batch item failure, SQS redelivers it, and after `maxReceiveCount` receives the
      redrive policy moves it to the dead-letter queue;
@@ -52,6 +53,7 @@ from smsgate.dal.outbound import OutboundRecord
 from smsgate.models.entities import StatusChange
 from smsgate.models.events import Receipt
 from smsgate.observability import MetricUnit, logger, metrics
+from smsgate.policy.receipts import is_audited
 from smsgate.services.receipts import apply_receipt
 from smsgate.settings import Settings
 
@@ -172,7 +174,8 @@ class Dispatcher:
 
     def _record_rejection(self, record: OutboundRecord, rejection: PermanentCarrierError) -> None:
         now = self.clock()
-        audit.count(record.location_id, now, {"sent": 1})
+        if is_audited(rejection.code):
+            audit.count(record.location_id, now, {"sent": 1})
         apply_receipt(
             Receipt(
                 receipt_id=f"rejected#{record.message_id}",

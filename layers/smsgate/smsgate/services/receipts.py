@@ -19,6 +19,7 @@ send meets change together (docs/receipts.md#exactly-once):
    (`delivered`, `failed` or `undelivered`, and `err_<code>`; `sent` is the dispatcher's).
    Counts go to the hour the message was created in, the hour the dispatcher counted it
    `sent`, so a window's error rate divides errors by the sends they belong to (SPEC section 8).
+   A 21610 (the contact opted out at the carrier) is a DND and counts nothing.
    A condition that no longer holds (the message or the DND changed since step 2) cancels it
    all, and the steps run again on fresh reads.
 
@@ -34,7 +35,13 @@ from smsgate.models.entities import CarrierReceipt, Dnd, Message, StatusChange
 from smsgate.models.events import Receipt
 from smsgate.models.phone import mask_phone
 from smsgate.observability import MetricUnit, logger, metrics
-from smsgate.policy.receipts import FINAL_STATUSES, dnd_to_apply, next_change_time, status_moves_forward
+from smsgate.policy.receipts import (
+    FINAL_STATUSES,
+    dnd_to_apply,
+    is_audited,
+    next_change_time,
+    status_moves_forward,
+)
 
 # Each attempt that fails its conditions saw the message or the contact change; a message
 # changes at most three times (sent, then a final status), so a few attempts always suffice.
@@ -63,7 +70,7 @@ def apply_receipt(receipt: Receipt, now: datetime) -> str:
             return "unknown_message"
         moved = status_moves_forward(message.status, receipt.status)
         updates = _updates(message, receipt, moved)
-        if moved and receipt.status in FINAL_STATUSES:
+        if moved and receipt.status in FINAL_STATUSES and is_audited(receipt.error_code):
             audit.mark_active(message.location_id, message.created_at)
         if events.claim_with(key, now, updates):
             _observe(message, receipt, moved)
@@ -90,6 +97,7 @@ def _updates(message: Message, receipt: Receipt, moved: bool) -> list[dict[str, 
     updates = [messages.status_update(message, change, kept, receipt.carrier_message_id)]
     if receipt.status in FINAL_STATUSES:
         updates += _dnd_update(message, receipt)
+    if receipt.status in FINAL_STATUSES and is_audited(receipt.error_code):
         updates.append(
             audit.counter_update(
                 message.location_id, message.created_at, {receipt.status: 1}, receipt.error_code
