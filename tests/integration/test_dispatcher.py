@@ -319,6 +319,8 @@ def test_the_twilio_request_carries_the_message_and_its_status_callback(
         "From": FROM,
         "Body": record.body,
         "StatusCallback": f"http://127.0.0.1:3000/v1/webhooks/twilio/status?message_id={record.message_id}",
+        # A workflow message's default validity (docs/carriers.md#message-type-and-validity).
+        "ValidityPeriod": "3600",
     }
     message = messages.get_message(record.message_id)
     assert message is not None and message.status == "sent"
@@ -621,4 +623,73 @@ def test_a_full_sender_queue_waits_as_long_as_twilio_advises(
     assert [call["VisibilityTimeout"] for call in changes] == [5400]
     assert fake_twilio.sends_to(record.message_id) == 1  # no retry inside the invocation
     assert status_of(record.message_id) == ("queued", None)
+    assert sent_counted(twilio_deployment) == 0
+
+
+# --- message type and validity (docs/carriers.md#message-type-and-validity) -------------------
+
+
+def gated(kind: str, expires_in: int | None, to: str = "+447911120143") -> outbound.OutboundRecord:
+    """A message through the real send gate, read back from the outbound queue's record."""
+    admin.record_consent(LOCATION, to, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+    body = {"location_id": LOCATION, "from": FROM, "to": to, "body": "Doors open at 9.", "kind": kind}
+    if expires_in is not None:
+        body["expires_in"] = expires_in
+    message = sending.send_message(SendMessageRequest.model_validate(body), datetime.now(UTC))
+    url = get_settings().outbound_queue_url
+    [received] = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+    record = outbound.OutboundRecord.model_validate_json(received["Body"])
+    assert record.message_id == message.message_id
+    return record
+
+
+@pytest.mark.parametrize(
+    ("kind", "expires_in", "message_type", "time_to_live"),
+    [
+        ("bulk", None, "PROMOTIONAL", 36000),
+        ("campaign", 600, "PROMOTIONAL", 600),
+        ("conversation", None, "TRANSACTIONAL", 3600),
+        ("workflow", 900, "TRANSACTIONAL", 900),
+    ],
+)
+def test_aws_gets_the_kinds_message_type_and_what_remains_of_the_validity(
+    stack: Any,
+    location: Any,
+    no_sleep: RecordingSleep,
+    kind: str,
+    expires_in: int | None,
+    message_type: str,
+    time_to_live: int,
+) -> None:
+    location(numbers=(FROM,), location_id=LOCATION)
+    record = gated(kind, expires_in)
+    sent: list[dict[str, Any]] = []
+
+    def expect(stubber: Any) -> None:
+        stubber.add_response("send_text_message", {"MessageId": "aws-1"})
+
+    handler = aws_dispatcher("validity", no_sleep, expect)
+    app: Any = sys.modules[handler.__module__]
+    app.dispatcher.carrier._client.meta.events.register(
+        "provide-client-params.pinpoint-sms-voice-v2.SendTextMessage", lambda params, **_: sent.append(params)
+    )
+
+    assert failed_records(handler(queue_event(stack, [record]), context())) == []
+
+    [params] = sent
+    assert params["MessageType"] == message_type
+    # A second or two of the validity went by in the queue.
+    assert time_to_live - 5 <= params["TimeToLive"] <= time_to_live
+
+
+def test_a_message_whose_validity_ran_out_in_the_queue_is_failed_unsent_and_uncounted(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
+) -> None:
+    record = put_queued().model_copy(update={"expires_at": datetime.now(UTC)})
+
+    answer = dispatcher(no_sleep, "expired")(queue_event(twilio_deployment, [record]), context())
+
+    assert failed_records(answer) == []
+    assert fake_twilio.forms == []
+    assert status_of(record.message_id) == ("failed", 30036)
     assert sent_counted(twilio_deployment) == 0

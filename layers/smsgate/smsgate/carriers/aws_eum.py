@@ -65,7 +65,9 @@ from smsgate.policy.receipt_mapping import UNSUBSCRIBED_RECIPIENT
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice_v2 import PinpointSMSVoiceV2Client
 
-MESSAGE_TYPE: Final = "TRANSACTIONAL"
+# SendTextMessage's TimeToLive range (seconds).
+MIN_TIME_TO_LIVE: Final = 5
+MAX_TIME_TO_LIVE: Final = 259_200
 QUOTA_RETRY_AFTER_SECONDS = 900.0
 QUOTA_CODE: Final = 63038
 ORIGINATION_NOT_FOUND: Final = 21606
@@ -123,14 +125,18 @@ class AwsEumCarrier:
         self._configuration_set_name = configuration_set_name
 
     def send(self, sms: OutboundSms) -> SendResult:
+        validity: dict[str, int] = {}
+        if sms.validity_seconds is not None:
+            validity["TimeToLive"] = max(MIN_TIME_TO_LIVE, min(MAX_TIME_TO_LIVE, sms.validity_seconds))
         try:
             response = self._client.send_text_message(
                 DestinationPhoneNumber=sms.to,
                 OriginationIdentity=sms.from_number,
                 MessageBody=sms.body,
-                MessageType=MESSAGE_TYPE,
+                MessageType=sms.message_type,
                 ConfigurationSetName=self._configuration_set_name,
                 Context={"message_id": sms.message_id, "location_id": sms.location_id},
+                **validity,  # type: ignore[arg-type]
             )
         except ClientError as exc:
             raise carrier_error_for(exc.response) from None

@@ -1,6 +1,6 @@
 """The carrier interface every adapter implements."""
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,6 +16,10 @@ class OutboundSms(BaseModel):
     from_number: str
     to: str
     body: str
+    # How the carrier should route and price it (AWS `MessageType`; docs/carriers.md).
+    message_type: Literal["TRANSACTIONAL", "PROMOTIONAL"] = "TRANSACTIONAL"
+    # Seconds the carrier may still try to deliver it (Twilio `ValidityPeriod`, AWS `TimeToLive`).
+    validity_seconds: int | None = None
 
 
 class SendResult(BaseModel):

@@ -55,6 +55,8 @@ TWILIO_API_BASE_URL = "https://api.twilio.com"
 STATUS_CALLBACK_PATH = "/v1/webhooks/twilio/status"
 DEFAULT_TIMEOUT_SECONDS = 10.0
 SECRET_MAX_AGE_SECONDS = 300
+# The longest `ValidityPeriod` Twilio takes (seconds).
+MAX_VALIDITY_PERIOD = 36_000
 
 # Twilio codes that arrive with a 4xx but clear by themselves: 20429 is the API rate limit,
 # 21611 a sender whose queue already holds 10 hours of messages at its MPS.
@@ -107,14 +109,15 @@ class TwilioCarrier:
         return f"{self._public_base_url}{STATUS_CALLBACK_PATH}?{query}"
 
     def send(self, sms: OutboundSms) -> SendResult:
-        form = urllib.parse.urlencode(
-            {
-                "To": sms.to,
-                "From": sms.from_number,
-                "Body": sms.body,
-                "StatusCallback": self.status_callback_url(sms.message_id),
-            }
-        ).encode("utf-8")
+        fields = {
+            "To": sms.to,
+            "From": sms.from_number,
+            "Body": sms.body,
+            "StatusCallback": self.status_callback_url(sms.message_id),
+        }
+        if sms.validity_seconds is not None:
+            fields["ValidityPeriod"] = str(max(1, min(MAX_VALIDITY_PERIOD, sms.validity_seconds)))
+        form = urllib.parse.urlencode(fields).encode("utf-8")
         request = urllib.request.Request(  # noqa: S310  # scheme checked in __init__
             self._messages_url,
             data=form,

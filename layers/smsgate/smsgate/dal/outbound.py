@@ -1,6 +1,6 @@
 """The outbound queue between the send gate / keyword replies and the dispatcher."""
 
-import json
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +23,8 @@ class OutboundRecord(BaseModel):
     to: str
     body: str
     kind: str
+    # None: the kind's default validity from the moment the dispatcher sends it.
+    expires_at: datetime | None = None
 
 
 def enqueue(records: list[OutboundRecord]) -> list[str]:
@@ -31,8 +33,7 @@ def enqueue(records: list[OutboundRecord]) -> list[str]:
     for start in range(0, len(records), _SQS_BATCH):
         chunk = records[start : start + _SQS_BATCH]
         entries: list[dict[str, Any]] = [
-            {"Id": str(index), "MessageBody": json.dumps(record.model_dump())}
-            for index, record in enumerate(chunk)
+            {"Id": str(index), "MessageBody": record.model_dump_json()} for index, record in enumerate(chunk)
         ]
         response = clients.sqs().send_message_batch(
             QueueUrl=get_settings().outbound_queue_url, Entries=entries

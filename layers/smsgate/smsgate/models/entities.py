@@ -118,6 +118,8 @@ class Message(BaseModel):
     error_code: int | None = None
     carrier_message_id: str | None = None
     created_at: datetime
+    # After this the message is not handed to the carrier (docs/carriers.md#message-type-and-validity).
+    expires_at: datetime | None = None
     history: tuple[StatusChange, ...] = ()
     receipts: tuple[CarrierReceipt, ...] = ()
 
@@ -136,6 +138,7 @@ class Message(BaseModel):
             "error_code": self.error_code,
             "carrier_message_id": self.carrier_message_id,
             "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "history": [
                 {"status": change.status, "at": change.at.isoformat(), "error_code": change.error_code}
                 for change in self.history

@@ -4,6 +4,8 @@ One message goes through these steps:
 
 1. Claim `send#<message_id>` in the IdempotencyTable. A redelivered queue message finds the
    claim and sends nothing.
+   A message whose validity ran out in the queue ends `failed` with 30036, unsent and
+   uncounted (docs/carriers.md#message-type-and-validity).
 2. Wait for the sending number's slot (`NumberThrottle`, `NUMBER_MPS` per number and process).
 3. Send, retrying throttling and 5xx answers with backoff and jitter (`send_with_retry`). An
    attempt starts only while a whole carrier timeout still fits in the invocation: a Lambda
@@ -54,6 +56,13 @@ from smsgate.models.entities import StatusChange
 from smsgate.models.events import Receipt
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.receipts import is_audited
+from smsgate.policy.validity import (
+    MIN_VALIDITY_SECONDS,
+    VALIDITY_EXPIRED,
+    message_type,
+    remaining_seconds,
+    validity_seconds,
+)
 from smsgate.services.receipts import apply_receipt
 from smsgate.settings import Settings
 
@@ -107,7 +116,8 @@ class Dispatcher:
         )
 
     def dispatch(self, record: OutboundRecord, seconds_left: Callable[[], float] | None = None) -> str:
-        """Send one message; returns 'sent', 'rejected' or 'duplicate' (steps in the module doc).
+        """Send one message; returns 'sent', 'rejected', 'expired' or 'duplicate' (steps in the
+        module doc).
 
         `seconds_left` tells how much of the invocation remains (the Lambda context's).
         """
@@ -115,12 +125,16 @@ class Dispatcher:
         send_key = f"send#{record.message_id}"
         if not events.claim(send_key, self.clock()):
             return self._duplicate(record)
+        validity = remaining_seconds(record.expires_at, self.clock())
+        if validity is not None and validity < MIN_VALIDITY_SECONDS:
+            self._record_expired(record)
+            return "expired"
         try:
             self.throttle.acquire(record.from_number)
             self._require_time(seconds_left)
             result = send_with_retry(
                 self.carrier,
-                outbound_sms(record),
+                outbound_sms(record, validity),
                 attempts=self.attempts,
                 sleep=self._sleep_within(seconds_left),
             )
@@ -199,6 +213,15 @@ class Dispatcher:
             },
         )
 
+    def _record_expired(self, record: OutboundRecord) -> None:
+        """Its validity ran out in our queue: never sent, so `failed` and counted nowhere."""
+        now = self.clock()
+        messages.advance_status(
+            record.message_id, StatusChange(status="failed", at=now, error_code=VALIDITY_EXPIRED), ["queued"]
+        )
+        metrics.add_metric(name="ValidityExpired", unit=MetricUnit.Count, value=1)
+        logger.warning("message expired before it could be sent", extra={"message_id": record.message_id})
+
     def _duplicate(self, record: OutboundRecord) -> str:
         metrics.add_metric(name="DuplicateSend", unit=MetricUnit.Count, value=1)
         message = messages.get_message(record.message_id)
@@ -215,13 +238,17 @@ class Dispatcher:
         return "duplicate"
 
 
-def outbound_sms(record: OutboundRecord) -> OutboundSms:
+def outbound_sms(record: OutboundRecord, validity: int | None = None) -> OutboundSms:
+    """What the adapter sends: the kind's message type, and what remains of the validity (the
+    kind's default when the record names no end)."""
     return OutboundSms(
         message_id=record.message_id,
         location_id=record.location_id,
         from_number=record.from_number,
         to=record.to,
         body=record.body,
+        message_type=message_type(record.kind),
+        validity_seconds=validity if validity is not None else validity_seconds(record.kind, None),
     )
 
 
