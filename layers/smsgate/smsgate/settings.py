@@ -39,6 +39,10 @@ class Settings(BaseModel):
     public_base_url: str = "http://127.0.0.1:3000"
     twilio_auth_token: str = ""
     twilio_auth_token_parameter: str = ""
+    # The secret of a Twilio shared key that signs webhooks with HMAC-SHA256, when one is used
+    # (literal for the local stack, else an SSM SecureString name).
+    twilio_shared_key: str = ""
+    twilio_shared_key_parameter: str = ""
     twilio_credentials_secret: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
     eum_configuration_set: str = ""

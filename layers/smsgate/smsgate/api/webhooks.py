@@ -60,7 +60,10 @@ def _accept(event: APIGatewayProxyEventV2, path: str, source: str, topic_arn: st
     query = event.raw_query_string or ""
     url = settings.public_base_url.rstrip("/") + path + (f"?{query}" if query else "")
     signature = event.get_header_value(SIGNATURE_HEADER, default_value="", case_sensitive=False) or ""
-    if not twilio_signature.is_valid_signature(auth_token(settings), url, form, signature):
+    signing = event.get_header_value(twilio_signature.SETTINGS_HEADER, default_value="", case_sensitive=False)
+    algorithm = twilio_signature.signature_algorithm(signing)
+    secret = shared_key(settings) if signing else auth_token(settings)
+    if not twilio_signature.is_valid_signature(secret, url, form, signature, algorithm):
         metrics.add_metric(name="WebhookInvalidSignature", unit=MetricUnit.Count, value=1)
         logger.warning(
             "Twilio webhook refused: bad signature", extra={"path": path, "signed": bool(signature)}
@@ -80,6 +83,18 @@ def _accept(event: APIGatewayProxyEventV2, path: str, source: str, topic_arn: st
     return Response(status_code=200, content_type="text/xml", body=EMPTY_TWIML)
 
 
+def shared_key(settings: Settings) -> str:
+    """The secret of the Twilio shared key that signs webhooks with HMAC-SHA256 (a request
+    that names one in `X-Twilio-Webhooks-Signature-Settings`); empty when none is configured,
+    and such requests are refused."""
+    if settings.twilio_shared_key:
+        return settings.twilio_shared_key
+    if not settings.twilio_shared_key_parameter:
+        logger.warning("a webhook signed with a Twilio shared key, and none is configured")
+        return ""
+    return _secure_parameter(settings.twilio_shared_key_parameter)
+
+
 def auth_token(settings: Settings) -> str:
     """The Twilio auth token that signs webhooks; empty when none is configured (every
     request is then refused)."""
@@ -88,17 +103,21 @@ def auth_token(settings: Settings) -> str:
     if not settings.twilio_auth_token_parameter:
         logger.error("no Twilio auth token configured: every webhook is refused")
         return ""
+    return _secure_parameter(settings.twilio_auth_token_parameter)
+
+
+def _secure_parameter(name: str) -> str:
     # Imported here: only a deployment that keeps the token in SSM reads it, on the first
     # webhook, and the send path's cold start does not pay for powertools parameters.
     from aws_lambda_powertools.utilities import parameters
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
     try:
-        token = parameters.get_parameter(
-            settings.twilio_auth_token_parameter, decrypt=True, max_age=TOKEN_MAX_AGE_SECONDS
-        )
+        token = parameters.get_parameter(name, decrypt=True, max_age=TOKEN_MAX_AGE_SECONDS)
     except GetParameterError as exc:
-        logger.error("the Twilio auth token parameter cannot be read", extra={"error": type(exc).__name__})
+        logger.error(
+            "the Twilio signing secret parameter cannot be read", extra={"error": type(exc).__name__}
+        )
         raise SmsgateError(
             ReasonCode.SERVICE_UNAVAILABLE, "Webhook verification is unavailable.", retry_after=5
         ) from exc
