@@ -160,3 +160,30 @@ def test_the_opt_out_type_sample_events_are_applied(
     ledger = contacts.ledger(LOCATION, SAMPLE_CONTACT)
     assert [(entry.action, entry.actor) for entry in ledger] == ([] if kind == "help" else [(kind, "twilio")])
     assert queued_replies(stack) == []
+
+
+# --- short codes (docs/inbound.md#short-codes) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["twilio", "aws"])
+def test_a_stop_to_a_short_code_is_applied(inbound: Any, stack: Any, location: Any, fmt: str) -> None:
+    location()
+    short_code = "55123"
+
+    reply(inbound, fmt, "STOP", number=short_code, at=datetime.now(UTC))
+
+    assert contacts.number_dnd(short_code, CONTACT).state == "permanent"
+
+
+@pytest.mark.parametrize("fmt", ["twilio", "aws"])
+def test_a_message_from_a_short_code_is_kept_as_conversation_and_answered_by_nothing(
+    inbound: Any, stack: Any, location: Any, fmt: str
+) -> None:
+    location()
+    carrier_notice = "28444"
+
+    reply(inbound, fmt, "STOP", contact=carrier_notice, at=datetime.now(UTC))
+
+    contact = contacts.get_contact(LOCATION, carrier_notice)
+    assert (contact.dnd.state, contact.last_inbound_at is not None) == ("none", True)
+    assert queued_replies(stack) == []

@@ -126,3 +126,21 @@ def test_a_change_never_precedes_the_one_it_follows() -> None:
     assert next_change_time(last - timedelta(seconds=1), last) == last
     assert next_change_time(last + timedelta(seconds=1), last) == last + timedelta(seconds=1)
     assert next_change_time(last, None) == last
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [("12345", "12345"), ("555123", "555123"), (" 28444 ", "28444"), ("+12025550143", "+12025550143")],
+)
+def test_short_codes_and_e164_numbers_are_sms_addresses(address: str, expected: str) -> None:
+    from smsgate.models.addresses import normalise_sms_address
+
+    assert normalise_sms_address(address) == expected
+
+
+@pytest.mark.parametrize("address", ["12", "0123", "123456789", "12025550143x", ""])
+def test_anything_else_is_no_sms_address(address: str) -> None:
+    from smsgate.models.addresses import normalise_sms_address
+
+    with pytest.raises(ValueError):
+        normalise_sms_address(address)

@@ -24,6 +24,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from smsgate.models.addresses import SmsAddress
 from smsgate.models.events import InboundReply, Receipt, ReceiptStatus
 from smsgate.models.phone import E164
 from smsgate.policy.carrier_opt_outs import aws_keyword, twilio_keyword
@@ -113,8 +114,8 @@ class AwsSmsEvent(_CarrierPayload):
 class AwsInboundSms(_CarrierPayload):
     """A two-way SMS message AWS End User Messaging SMS publishes to SNS."""
 
-    origination_number: E164 = Field(alias="originationNumber")  # the contact
-    destination_number: E164 = Field(alias="destinationNumber")  # the location's number
+    origination_number: SmsAddress = Field(alias="originationNumber")  # the contact
+    destination_number: SmsAddress = Field(alias="destinationNumber")  # the location's number
     message_keyword: str | None = Field(default=None, alias="messageKeyword")
     message_body: str = Field(alias="messageBody")
     inbound_message_id: str = Field(alias="inboundMessageId", min_length=1)
@@ -159,8 +160,8 @@ class TwilioInboundParams(_CarrierPayload):
 
     message_sid: str = Field(alias="MessageSid", min_length=1)
     account_sid: str | None = Field(default=None, alias="AccountSid")
-    from_number: E164 = Field(alias="From")  # the contact
-    to: E164 = Field(alias="To")  # the location's number
+    from_number: SmsAddress = Field(alias="From")  # the contact
+    to: SmsAddress = Field(alias="To")  # the location's number
     body: str = Field(default="", alias="Body")  # absent or empty for a picture alone
     num_media: str | None = Field(default=None, alias="NumMedia", pattern=r"^\d+$")
     # STOP, START or HELP when Twilio's opt-out management acted on the message.

@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from smsgate.dal import audit, contacts, events, locations, messages, outbound
 from smsgate.errors import StorageUnavailable
+from smsgate.models.addresses import is_short_code
 from smsgate.models.entities import Consent, ConsentEntry, Dnd, Location, Message, StatusChange
 from smsgate.models.events import InboundReply
 from smsgate.models.phone import mask_phone
@@ -76,6 +77,9 @@ def apply_reply(reply: InboundReply, now: datetime) -> str:
     by_carrier = carrier_keyword(reply.carrier, reply.carrier_keyword, settings.carrier_confirms_opt_outs)
     if by_carrier is not None:
         reading = ReplyReading(by_carrier, reading.keyword if reading.kind == by_carrier else None)
+    if is_short_code(reply.contact):
+        # A short code is a service, not a person: it neither opts out nor gets a reply.
+        reading = ReplyReading(None, None)
     if location is not None:
         contacts.record_inbound(location.location_id, reply.contact, reply.received_at)
     current = True
