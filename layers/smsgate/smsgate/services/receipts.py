@@ -1,4 +1,4 @@
-"""Delivery receipts (SPEC section 7): status forward only, history in order, DND from error
+"""Delivery receipts (docs/receipts.md): status forward only, history in order, DND from error
 codes, per-location audit counts, each receipt applied once.
 
 One receipt is applied in one transaction, so the status a client reads and the DND the next
@@ -18,7 +18,7 @@ send meets change together (docs/receipts.md#exactly-once):
 5. One transaction: the claim, the message's change, the DND and the location's counts
    (`delivered`, `failed` or `undelivered`, and `err_<code>`; `sent` is the dispatcher's).
    Counts go to the hour the message was created in, the hour the dispatcher counted it
-   `sent`, so a window's error rate divides errors by the sends they belong to (SPEC section 8).
+   `sent`, so a window's error rate divides errors by the sends they belong to (docs/receipts.md).
    A 21610 (the contact opted out at the carrier) is a DND and counts nothing.
    A condition that no longer holds (the message or the DND changed since step 2) cancels it
    all, and the steps run again on fresh reads.
