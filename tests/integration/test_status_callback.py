@@ -243,6 +243,7 @@ FINAL_SAMPLES = {
     "aws_carrier_unreachable.json": ("undelivered", 30003, "temporary", {"undelivered": 1, "err_30003": 1}),
     "aws_ttl_expired.json": ("undelivered", 30008, "none", {"undelivered": 1, "err_30008": 1}),
     "twilio_delivered.json": ("delivered", None, "none", {"delivered": 1}),
+    "twilio_undelivered_30004.json": ("undelivered", 30004, "permanent", {"undelivered": 1, "err_30004": 1}),
 }
 
 

@@ -13,7 +13,7 @@ Errors are mapped to Twilio's numeric codes so the rest of the system speaks one
 | ThrottlingException | transient | 20429 |
 | InternalServerException | transient | 20500 |
 | ServiceQuotaExceededException MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT | infrastructure, held | 63038 |
-| other ServiceQuotaExceededException (daily caps) | infrastructure, `retry_after` 900 s | 63038 |
+| other ServiceQuotaExceededException (daily caps) | infrastructure, `Retry-After` or 900 s | 63038 |
 | connection errors and timeouts (botocore) | transient | none |
 | other error with HTTP 429 or 5xx | transient | none |
 | ConflictException DESTINATION_PHONE_NUMBER_OPTED_OUT | permanent | 21610 |
@@ -168,7 +168,9 @@ def carrier_error_for(error_response: Any) -> CarrierError:
         return InfrastructureCarrierError(
             f"AWS End User Messaging quota: {label}",
             code=QUOTA_CODE,
-            retry_after=None if reason in _HELD_QUOTAS else QUOTA_RETRY_AFTER_SECONDS,
+            retry_after=None
+            if reason in _HELD_QUOTAS
+            else (_retry_after(metadata.get("HTTPHeaders", {})) or QUOTA_RETRY_AFTER_SECONDS),
         )
     code = _permanent_code(error_code, reason, error_response)
     if error_code in _INFRASTRUCTURE_ERRORS and code != ORIGINATION_NOT_FOUND:

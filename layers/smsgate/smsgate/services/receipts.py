@@ -69,16 +69,19 @@ def apply_receipt(receipt: Receipt, now: datetime) -> str:
             logger.warning("receipt for an unknown message", extra={"receipt_id": receipt.receipt_id})
             return "unknown_message"
         moved = status_moves_forward(message.status, receipt.status)
-        updates = _updates(message, receipt, moved)
+        dnd = _dnd(message, receipt) if moved and receipt.status in FINAL_STATUSES else None
+        updates = _updates(message, receipt, moved, dnd)
         if moved and receipt.status in FINAL_STATUSES and is_audited(receipt.error_code):
             audit.mark_active(message.location_id, message.created_at)
         if events.claim_with(key, now, updates):
+            if dnd is not None:
+                metrics.add_metric(name=f"ReceiptDnd_{dnd.state}", unit=MetricUnit.Count, value=1)
             _observe(message, receipt, moved)
             return "applied" if moved else "stale"
     raise ReceiptConflict(f"receipt {receipt.receipt_id} met a changing message {_ATTEMPTS} times")
 
 
-def _updates(message: Message, receipt: Receipt, moved: bool) -> list[dict[str, Any]]:
+def _updates(message: Message, receipt: Receipt, moved: bool, dnd: Dnd | None) -> list[dict[str, Any]]:
     kept = CarrierReceipt(
         status=receipt.status,
         carrier_status=receipt.carrier_status,
@@ -95,8 +98,11 @@ def _updates(message: Message, receipt: Receipt, moved: bool) -> list[dict[str, 
         error_code=receipt.error_code,
     )
     updates = [messages.status_update(message, change, kept, receipt.carrier_message_id)]
-    if receipt.status in FINAL_STATUSES:
-        updates += _dnd_update(message, receipt)
+    if dnd is not None:
+        temporary = dnd.state == "temporary"
+        updates.append(
+            contacts.dnd_update(message.location_id, message.to, dnd, only_if_not_permanent=temporary)
+        )
     if receipt.status in FINAL_STATUSES and is_audited(receipt.error_code):
         updates.append(
             audit.counter_update(
@@ -106,22 +112,20 @@ def _updates(message: Message, receipt: Receipt, moved: bool) -> list[dict[str, 
     return updates
 
 
-def _dnd_update(message: Message, receipt: Receipt) -> list[dict[str, Any]]:
+def _dnd(message: Message, receipt: Receipt) -> Dnd | None:
+    """The DND this receipt's code puts on the contact, if any (the contact's DND is read only
+    for a code that implies one)."""
     if dnd_to_apply(receipt.error_code, "none") is None:
-        return []
+        return None
     state = dnd_to_apply(receipt.error_code, contacts.get_contact(message.location_id, message.to).dnd.state)
     if state is None:
-        return []
-    dnd = Dnd(
+        return None
+    return Dnd(
         state=state,
         reason=f"carrier error {receipt.error_code}: message {receipt.status}",
         error_code=receipt.error_code,
         since=receipt.occurred_at,
     )
-    metrics.add_metric(name=f"ReceiptDnd_{state}", unit=MetricUnit.Count, value=1)
-    return [
-        contacts.dnd_update(message.location_id, message.to, dnd, only_if_not_permanent=state == "temporary")
-    ]
 
 
 def _duplicate(receipt: Receipt) -> str:
