@@ -20,7 +20,7 @@ from smsgate.settings import get_settings
 settings = get_settings()
 
 from smsgate.dal import outbound  # noqa: E402
-from smsgate.observability import logger, metrics, tracer  # noqa: E402
+from smsgate.observability import logger, masked_uncaught_errors, metrics, tracer  # noqa: E402
 from smsgate.services.dispatch import Dispatcher, SendPostponed  # noqa: E402
 
 # A batch whose every record is left for redelivery (a carrier outage) is answered like any
@@ -53,6 +53,7 @@ def time_left(context: LambdaContext | None) -> Callable[[], float] | None:
 
 
 @logger.inject_lambda_context
+@masked_uncaught_errors
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:

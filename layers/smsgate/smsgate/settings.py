@@ -10,6 +10,7 @@ this module (README, Performance).
 """
 
 import os
+import re
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -35,8 +36,13 @@ class Settings(BaseModel):
 
     # The carrier adapter of this deployment (issue 7); the simulator is the local default.
     carrier: Literal["simulator", "twilio", "aws"] = "simulator"
-    # The public base URL of the HTTP API: Twilio signs webhook URLs with it.
-    public_base_url: str = "http://127.0.0.1:3000"
+    # The public base URL of the HTTP API as Twilio calls it (it signs webhook URLs with it, and
+    # the dispatcher gives it as the status callback). Empty in the webhook function: the URL is
+    # then the request's own API Gateway domain (docs/deploying.md#custom-domains).
+    public_base_url: str = ""
+    # The base path of the API mapping when the API is served on a custom domain (`/gateway`):
+    # API Gateway passes it in the request's path, and the routes are matched without it.
+    api_base_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
     twilio_auth_token: str = ""
     twilio_auth_token_parameter: str = ""
     # The secret of a Twilio shared key that signs webhooks with HMAC-SHA256, when one is used
@@ -80,6 +86,11 @@ class Settings(BaseModel):
             carrier = data.get("carrier") or "simulator"
             data = {**data, "carrier_confirms_opt_outs": CONFIRMS_BY_DEFAULT.get(carrier, False)}
         return data
+
+    @property
+    def route_prefixes(self) -> list[str | re.Pattern[str]] | None:
+        """What the resolvers strip from a request's path before matching its route."""
+        return [self.api_base_path] if self.api_base_path else None
 
     @classmethod
     def from_environment(cls) -> "Settings":

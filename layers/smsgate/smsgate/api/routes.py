@@ -9,7 +9,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from botocore.exceptions import BotoCoreError, ClientError
 
-from smsgate.api.access import location_access, operators_only, principal_of, require_access
+from smsgate.api.access import (
+    is_operator,
+    location_access,
+    may_access,
+    operators_only,
+    principal_of,
+    require_access,
+)
 from smsgate.api.errors import (
     aws_error_response,
     error_response,
@@ -17,7 +24,6 @@ from smsgate.api.errors import (
     undecodable_body_response,
     validation_response,
 )
-from smsgate.api.webhooks import register_webhooks
 from smsgate.errors import SmsgateError
 from smsgate.models.phone import normalise_e164
 from smsgate.models.registration import (
@@ -38,6 +44,7 @@ from smsgate.services import admin, registration, sending
 from smsgate.services import audit as audit_service
 from smsgate.services import consent as consent_service
 from smsgate.services.idempotency import Answer, answer_once
+from smsgate.settings import get_settings
 
 LocationId = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$", description="The location's id")
@@ -59,7 +66,7 @@ def phone_param(raw: str) -> str:
 def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function per route
     """A resolver with every route. One per Lambda instance (the local stack runs several
     side by side, and a resolver holds the event it is answering)."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, strip_prefixes=get_settings().route_prefixes)
     # Who may act on which location: one check before every route (smsgate.api.access).
     app.use(middlewares=[location_access])
 
@@ -122,14 +129,16 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
     @app.get("/v1/messages/<message_id>", summary="A message and its status history")
     def get_message(message_id: str) -> dict[str, Any]:
         message = admin.get_message(message_id)
-        require_access(app.current_event, str(message["location_id"]))
+        # Another tenant's message is answered as an unknown id: its existence is not told.
+        if not may_access(app.current_event, str(message["location_id"])):
+            raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
         return message
 
     @app.put("/v1/locations/<location_id>", summary="Create or update a location")
     def put_location(
         location_id: LocationId, request: Annotated[PutLocationRequest, Body()]
     ) -> Response[str]:
-        _, created = admin.save_location(location_id, request, now())
+        _, created = admin.save_location(location_id, request, now(), operator=is_operator(app.current_event))
         return json_response(201 if created else 200, admin.location_view(location_id, now()))
 
     @app.get("/v1/locations/<location_id>", summary="A location, its status, registration and usage")
@@ -248,5 +257,4 @@ def create_app() -> APIGatewayHttpResolver:  # noqa: C901 - one nested function 
             body=app.get_openapi_json_schema(title="smsgate", version="0.1.0", openapi_version="3.1.0"),
         )
 
-    register_webhooks(app)
     return app
