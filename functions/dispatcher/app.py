@@ -1,7 +1,9 @@
 """dispatcher: hands queued messages to the carrier (the only code that talks to one).
 
 A record that is not sent yet (transient carrier error, too little time left) is reported in
-`batchItemFailures`: SQS redelivers it, and the redrive policy moves it to the DLQ at last.
+`batchItemFailures`: SQS redelivers it, and the redrive policy moves it to the DLQ at last. A
+record the carrier asks us to bring back later, or one refused for our own set-up, is made
+invisible for that long first (docs/carriers.md#retry-advice).
 """
 
 from collections.abc import Callable
@@ -17,9 +19,9 @@ from smsgate.settings import get_settings
 
 settings = get_settings()
 
-from smsgate.dal.outbound import OutboundRecord  # noqa: E402
+from smsgate.dal import outbound  # noqa: E402
 from smsgate.observability import logger, masked_uncaught_errors, metrics, tracer  # noqa: E402
-from smsgate.services.dispatch import Dispatcher  # noqa: E402
+from smsgate.services.dispatch import Dispatcher, SendPostponed  # noqa: E402
 
 # A batch whose every record is left for redelivery (a carrier outage) is answered like any
 # other partial failure, record by record, rather than as a failed invocation.
@@ -34,7 +36,13 @@ dispatcher = Dispatcher.from_settings(settings, clock)
 
 
 def send_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
-    return dispatcher.dispatch(OutboundRecord.model_validate_json(record.body), time_left(lambda_context))
+    try:
+        return dispatcher.dispatch(
+            outbound.OutboundRecord.model_validate_json(record.body), time_left(lambda_context)
+        )
+    except SendPostponed as postponed:
+        outbound.postpone(record.receipt_handle, postponed.seconds)
+        raise
 
 
 def time_left(context: LambdaContext | None) -> Callable[[], float] | None:

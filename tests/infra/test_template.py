@@ -554,3 +554,26 @@ def test_the_operational_alarms_exist() -> None:
         ("AWS/SQS", "ApproximateAgeOfOldestMessage"),
         ("AWS/Lambda", "Throttles"),
     } <= alarms
+
+
+def test_the_carrier_infrastructure_alarm_watches_the_metric_the_dispatcher_emits() -> None:
+    """Our own faults at the carrier charge no location: the alarm is what tells someone
+    (docs/carriers.md#our-own-faults)."""
+    dispatch = (ROOT / "layers" / "smsgate" / "smsgate" / "services" / "dispatch.py").read_text()
+    properties = load_template()["Resources"]["CarrierInfrastructureAlarm"]["Properties"]
+
+    assert f'name="{properties["MetricName"]}"' in dispatch
+    assert (properties["Namespace"], properties["Dimensions"]) == (
+        "smsgate",
+        [{"Name": "service", "Value": "smsgate"}],
+    )
+    assert (properties["Threshold"], properties["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert properties["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
+def test_the_configuration_set_publishes_sms_events_only() -> None:
+    destination = load_template()["Resources"]["EumConfigurationSetResource"]["Properties"][
+        "EventDestinations"
+    ][0]
+
+    assert destination["MatchingEventTypes"] == ["TEXT_ALL"]

@@ -23,12 +23,12 @@ from local_stack.lambdas import Handler, LocalContext, load_handler
 from smsgate.carriers.aws_eum import AwsEumCarrier
 from smsgate.carriers.factory import AwsEumOnFirstSend, TwilioFromSecret, carrier_for
 from smsgate.carriers.throughput import NumberThrottle
-from smsgate.dal import contacts, events, messages, outbound
+from smsgate.dal import clients, contacts, events, messages, outbound
 from smsgate.models.entities import Message, StatusChange
 from smsgate.models.requests import ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
-from smsgate.services.dispatch import Dispatcher
+from smsgate.services.dispatch import HOLD_SECONDS, Dispatcher
 from smsgate.settings import Settings, get_settings
 from tests.integration.conftest import refusal_of
 
@@ -248,6 +248,18 @@ def sent_counted(stack: Any) -> int:
     return sum(int(item.get("sent", 0)) for item in items if str(item["pk"]).startswith(f"AUDIT#{LOCATION}#"))
 
 
+def audit_counts(stack: Any) -> dict[str, int]:
+    """Every audit counter of the location, summed over hours."""
+    table = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
+    totals: dict[str, int] = {}
+    for item in table.scan()["Items"]:
+        if str(item["pk"]).startswith(f"AUDIT#{LOCATION}#"):
+            for name, value in item.items():
+                if name not in ("pk", "expires_at", "location_id"):
+                    totals[name] = totals.get(name, 0) + int(value)
+    return totals
+
+
 def status_of(message_id: str) -> tuple[str, int | None]:
     message = messages.get_message(message_id)
     assert message is not None
@@ -307,6 +319,8 @@ def test_the_twilio_request_carries_the_message_and_its_status_callback(
         "From": FROM,
         "Body": record.body,
         "StatusCallback": f"http://127.0.0.1:3000/v1/webhooks/twilio/status?message_id={record.message_id}",
+        # A workflow message's default validity (docs/carriers.md#message-type-and-validity).
+        "ValidityPeriod": "3600",
     }
     message = messages.get_message(record.message_id)
     assert message is not None and message.status == "sent"
@@ -346,7 +360,7 @@ def test_a_throttled_send_is_retried_and_succeeds(
 def test_a_permanent_rejection_is_not_retried_and_fails_the_message(
     twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
 ) -> None:
-    fake_twilio.answer_next(twilio_error(400, 21610))
+    fake_twilio.answer_next(twilio_error(400, 21211))
     record = put_queued()
     event = queue_event(twilio_deployment, [record])
     handler = dispatcher(no_sleep, "rejected")
@@ -358,10 +372,10 @@ def test_a_permanent_rejection_is_not_retried_and_fails_the_message(
     assert no_sleep.delays == []
     message = messages.get_message(record.message_id)
     assert message is not None
-    assert message.to_api()["status"] == "failed" and message.to_api()["error_code"] == 21610
+    assert message.to_api()["status"] == "failed" and message.to_api()["error_code"] == 21211
     assert [(change.status, change.error_code) for change in message.history] == [
         ("queued", None),
-        ("failed", 21610),
+        ("failed", 21211),
     ]
     # Attempted, so counted in the audit's denominator; a redelivery neither sends nor counts again.
     handler(event, context())
@@ -428,6 +442,8 @@ def test_21610_an_unsubscribed_recipient_is_a_permanent_dnd(
     )
     assert refusal_of(lambda: sending.send_message(request, datetime.now(UTC))) == ReasonCode.DND_ACTIVE
     assert refusal_of(lambda: admin.clear_dnd(LOCATION, contact)) == ReasonCode.DND_PERMANENT
+    # The contact's opt-out, not the location's error: no rate counts it (docs/receipts.md).
+    assert audit_counts(twilio_deployment) == {}
 
 
 def test_a_persisting_transient_failure_is_a_batch_item_failure_and_releases_the_claim(
@@ -510,3 +526,170 @@ def test_the_adapter_is_chosen_per_deployment_without_reading_a_secret(
         carrier_for(Settings(**{**base, "carrier": "aws", "eum_configuration_set": ""}), clock)
     with pytest.raises(ValueError, match="TWILIO_CREDENTIALS_SECRET"):
         carrier_for(Settings(**{**base, "carrier": "twilio", "twilio_credentials_secret": ""}), clock)
+
+
+# --- our own faults and the carrier's retry advice (docs/carriers.md#our-own-faults) ----------
+
+
+def visibility_changes() -> list[dict[str, Any]]:
+    """Records every ChangeMessageVisibility call the handler's SQS client makes."""
+    calls: list[dict[str, Any]] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        calls.append(params)
+
+    clients.sqs().meta.events.register("provide-client-params.sqs.ChangeMessageVisibility", record)
+    return calls
+
+
+def aws_fault(error_code: str, **fields: Any) -> Callable[[Any], None]:
+    def add(stubber: Any) -> None:
+        stubber.add_client_error(
+            "send_text_message", service_error_code=error_code, http_status_code=403, modeled_fields=fields
+        )
+
+    return add
+
+
+@pytest.mark.parametrize(
+    ("fault", "wait"),
+    [
+        ("twilio-401", HOLD_SECONDS),
+        ("twilio-404", HOLD_SECONDS),
+        ("aws-access-denied", HOLD_SECONDS),
+        ("aws-configuration-set-missing", HOLD_SECONDS),
+        ("aws-spend-limit", HOLD_SECONDS),
+        ("aws-daily-quota", 900),
+    ],
+)
+def test_our_own_faults_wait_in_the_queue_set_off_the_alarm_and_count_nothing(
+    twilio_deployment: Any,
+    fake_twilio: FakeTwilio,
+    no_sleep: RecordingSleep,
+    dispatcher: Any,
+    fault: str,
+    wait: int,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")  # the alarm's metric, as EMF
+    record = put_queued()
+    event = queue_event(twilio_deployment, [record])
+    if fault.startswith("twilio"):
+        fake_twilio.answer_next(twilio_error(int(fault[-3:]), 20003 if fault.endswith("401") else 20404))
+        handler = dispatcher(no_sleep, "fault")
+    else:
+        handler = aws_dispatcher(
+            "fault",
+            no_sleep,
+            {
+                "aws-access-denied": aws_fault("AccessDeniedException"),
+                "aws-configuration-set-missing": aws_fault(
+                    "ResourceNotFoundException", ResourceType="configuration-set", ResourceId="smsgate"
+                ),
+                "aws-spend-limit": aws_fault(
+                    "ServiceQuotaExceededException", Reason="MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"
+                ),
+                "aws-daily-quota": aws_fault(
+                    "ServiceQuotaExceededException", Reason="DAILY_DESTINATION_CALL_LIMIT"
+                ),
+            }[fault],
+        )
+    changes = visibility_changes()
+
+    answer = handler(event, context())
+
+    assert failed_records(answer) == [event["Records"][0]["messageId"]]
+    assert [(call["ReceiptHandle"], call["VisibilityTimeout"]) for call in changes] == [
+        (event["Records"][0]["receiptHandle"], wait)
+    ]
+    assert status_of(record.message_id) == ("queued", None)
+    assert not events.is_applied(f"send#{record.message_id}")
+    assert sent_counted(twilio_deployment) == 0  # in no location's rates
+    assert '"CarrierInfrastructureFault"' in capsys.readouterr().out
+
+
+def test_a_full_sender_queue_waits_as_long_as_twilio_advises(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
+) -> None:
+    record = put_queued()
+    event = queue_event(twilio_deployment, [record])
+    fake_twilio.answer_next(twilio_error(400, 21611, {"Retry-After": "5400"}))
+    changes = visibility_changes()
+
+    answer = dispatcher(no_sleep, "queue-full")(event, context())
+
+    assert failed_records(answer) == [event["Records"][0]["messageId"]]
+    assert [call["VisibilityTimeout"] for call in changes] == [5400]
+    assert fake_twilio.sends_to(record.message_id) == 1  # no retry inside the invocation
+    assert status_of(record.message_id) == ("queued", None)
+    assert sent_counted(twilio_deployment) == 0
+
+
+# --- message type and validity (docs/carriers.md#message-type-and-validity) -------------------
+
+
+def gated(kind: str, expires_in: int | None, to: str = "+447911120143") -> outbound.OutboundRecord:
+    """A message through the real send gate, read back from the outbound queue's record."""
+    admin.record_consent(LOCATION, to, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+    body = {"location_id": LOCATION, "from": FROM, "to": to, "body": "Doors open at 9.", "kind": kind}
+    if expires_in is not None:
+        body["expires_in"] = expires_in
+    message = sending.send_message(SendMessageRequest.model_validate(body), datetime.now(UTC))
+    url = get_settings().outbound_queue_url
+    [received] = boto3.client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+    record = outbound.OutboundRecord.model_validate_json(received["Body"])
+    assert record.message_id == message.message_id
+    return record
+
+
+@pytest.mark.parametrize(
+    ("kind", "expires_in", "message_type", "time_to_live"),
+    [
+        ("bulk", None, "PROMOTIONAL", 36000),
+        ("campaign", 600, "PROMOTIONAL", 600),
+        ("conversation", None, "TRANSACTIONAL", 3600),
+        ("workflow", 900, "TRANSACTIONAL", 900),
+    ],
+)
+def test_aws_gets_the_kinds_message_type_and_what_remains_of_the_validity(
+    stack: Any,
+    location: Any,
+    no_sleep: RecordingSleep,
+    kind: str,
+    expires_in: int | None,
+    message_type: str,
+    time_to_live: int,
+) -> None:
+    location(numbers=(FROM,), location_id=LOCATION)
+    record = gated(kind, expires_in)
+    sent: list[dict[str, Any]] = []
+
+    def expect(stubber: Any) -> None:
+        stubber.add_response("send_text_message", {"MessageId": "aws-1"})
+
+    handler = aws_dispatcher("validity", no_sleep, expect)
+    app: Any = sys.modules[handler.__module__]
+    app.dispatcher.carrier._client.meta.events.register(
+        "provide-client-params.pinpoint-sms-voice-v2.SendTextMessage", lambda params, **_: sent.append(params)
+    )
+
+    assert failed_records(handler(queue_event(stack, [record]), context())) == []
+
+    [params] = sent
+    assert params["MessageType"] == message_type
+    # A second or two of the validity went by in the queue.
+    assert time_to_live - 5 <= params["TimeToLive"] <= time_to_live
+
+
+def test_a_message_whose_validity_ran_out_in_the_queue_is_failed_unsent_and_uncounted(
+    twilio_deployment: Any, fake_twilio: FakeTwilio, no_sleep: RecordingSleep, dispatcher: Any
+) -> None:
+    record = put_queued().model_copy(update={"expires_at": datetime.now(UTC)})
+
+    answer = dispatcher(no_sleep, "expired")(queue_event(twilio_deployment, [record]), context())
+
+    assert failed_records(answer) == []
+    assert fake_twilio.forms == []
+    assert status_of(record.message_id) == ("failed", 30036)
+    assert sent_counted(twilio_deployment) == 0

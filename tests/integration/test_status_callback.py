@@ -233,6 +233,122 @@ def test_the_sample_events_are_applied(
     assert counts(stack) == expected
 
 
+# --- final and non-final receipts (docs/receipts.md#final-and-non-final-receipts) --------------
+
+NOT_FINAL_SAMPLES = ["aws_pending_not_final.json", "aws_successful_not_final.json", "twilio_sent.json"]
+FINAL_SAMPLES = {
+    # sample: (status, code, DND, counts)
+    "aws_delivered.json": ("delivered", None, "none", {"delivered": 1}),
+    "aws_blocked.json": ("undelivered", 30004, "permanent", {"undelivered": 1, "err_30004": 1}),
+    "aws_carrier_unreachable.json": ("undelivered", 30003, "temporary", {"undelivered": 1, "err_30003": 1}),
+    "aws_ttl_expired.json": ("undelivered", 30008, "none", {"undelivered": 1, "err_30008": 1}),
+    "twilio_delivered.json": ("delivered", None, "none", {"delivered": 1}),
+    "twilio_undelivered_30004.json": ("undelivered", 30004, "permanent", {"undelivered": 1, "err_30004": 1}),
+}
+
+
+def sample(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((SAMPLES / name).read_text())
+    return event
+
+
+@pytest.mark.parametrize("not_final", NOT_FINAL_SAMPLES)
+def test_a_not_final_receipt_never_ends_the_message(
+    status_callback: Any, stack: Any, not_final: str, location: Any
+) -> None:
+    location()
+    queued_message(to="+12025550143", message_id=SAMPLE_MESSAGE_ID, status="sent")
+
+    assert status_callback(sample(not_final)) == {"batchItemFailures": []}
+
+    message = message_of(SAMPLE_MESSAGE_ID)
+    assert (message.status, message.error_code) == ("sent", None)
+    assert [(receipt.final, receipt.status) for receipt in message.receipts] == [(False, "sent")]
+    assert counts(stack) == {}
+
+
+@pytest.mark.parametrize(
+    ("not_final", "final"),
+    [(first, last) for first in NOT_FINAL_SAMPLES for last in FINAL_SAMPLES if first[:3] == last[:3]],
+)
+def test_the_final_receipt_after_a_not_final_one_decides_dnd_and_counts(
+    status_callback: Any, stack: Any, not_final: str, final: str, location: Any
+) -> None:
+    location()
+    queued_message(to="+12025550143", message_id=SAMPLE_MESSAGE_ID, status="sent")
+    status, code, dnd, expected = FINAL_SAMPLES[final]
+
+    assert status_callback(sample(not_final)) == {"batchItemFailures": []}
+    assert status_callback(sample(final)) == {"batchItemFailures": []}
+
+    message = message_of(SAMPLE_MESSAGE_ID)
+    assert (message.status, message.error_code) == (status, code)
+    assert [change.status for change in message.history] == ["queued", "sent", status]
+    assert contacts.get_contact(LOCATION, "+12025550143").dnd.state == dnd
+    assert counts(stack) == expected
+
+
+def test_history_times_never_decrease_and_receipts_keep_the_carrier_time(
+    status_callback: Any, stack: Any, location: Any
+) -> None:
+    """The dispatcher dates `sent` by our clock when the carrier answered; AWS dates its event
+    when it happened, which can be earlier."""
+    location()
+    message_id = queued_message(status="sent")  # sent at CREATED + 1 s
+    early = CREATED + timedelta(milliseconds=400)
+
+    receive(status_callback, receipt_message("aws", message_id, "TEXT_DELIVERED", at=early))
+
+    message = message_of(message_id)
+    times = [change.at for change in message.history]
+    assert times == sorted(times)
+    assert message.history[-1].at == CREATED + timedelta(seconds=1)
+    assert message.receipts[-1].at == early
+
+
+def test_out_of_order_and_repeated_receipts_never_run_the_history_backwards(
+    status_callback: Any, stack: Any, location: Any
+) -> None:
+    location()
+    message_id = queued_message()
+
+    receive(status_callback, receipt_message("twilio", message_id, "sent", at=AT))
+    receive(status_callback, receipt_message("twilio", message_id, "delivered", at=AT + timedelta(seconds=3)))
+    receive(status_callback, receipt_message("twilio", message_id, "sending", at=AT + timedelta(seconds=4)))
+    receive(
+        status_callback,
+        receipt_message("twilio", message_id, "undelivered", 30003, at=AT + timedelta(seconds=5)),
+    )
+
+    message = message_of(message_id)
+    assert message.status == "delivered"
+    assert [change.status for change in message.history] == ["queued", "sent", "delivered"]
+    times = [change.at for change in message.history]
+    assert times == sorted(times)
+    assert [receipt.carrier_status for receipt in message.receipts] == [
+        "sent",
+        "delivered",
+        "sending",
+        "undelivered",
+    ]
+
+
+def test_an_aws_opted_out_event_is_a_permanent_dnd_and_no_error_of_the_location(
+    status_callback: Any, stack: Any, location: Any
+) -> None:
+    location()
+    message_id = queued_message(status="sent")
+    event = receipt_message("aws", message_id, "TEXT_BLOCKED")
+    event["messageStatus"] = "OPTED_OUT"
+
+    receive(status_callback, event)
+
+    message = message_of(message_id)
+    assert (message.status, message.error_code) == ("failed", 21610)
+    assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "permanent"
+    assert counts(stack) == {}
+
+
 # --- SPEC section 7's error table, in every format -------------------------------------------
 
 
@@ -343,12 +459,14 @@ def test_a_duplicate_receipt_is_applied_once(
     receive(status_callback, receipt)
     receive(status_callback, receipt, receipt)
 
-    assert len(message_of(message_id).history) == 3
+    message = message_of(message_id)
+    assert len(message.history) == 3
+    assert len(message.receipts) == 1
     assert counts(stack) == {"undelivered": 1, "err_30003": 1}
 
 
 @pytest.mark.parametrize("fmt", ["twilio", "simulator", "aws"])
-def test_a_late_sent_never_overwrites_delivered_and_joins_the_history(
+def test_a_late_sent_never_overwrites_delivered_nor_follows_it_in_the_history(
     status_callback: Any, stack: Any, fmt: str, location: Any
 ) -> None:
     location()
@@ -360,7 +478,12 @@ def test_a_late_sent_never_overwrites_delivered_and_joins_the_history(
 
     message = message_of(message_id)
     assert message.status == "delivered"
-    assert [change.status for change in message.history] == ["queued", "delivered", "sent"]
+    assert [change.status for change in message.history] == ["queued", "delivered"]
+    # The late receipt is kept beside the history, with the carrier's own time.
+    assert [(receipt.status, receipt.at) for receipt in message.receipts] == [
+        ("delivered", AT + timedelta(seconds=5)),
+        ("sent", AT),
+    ]
     assert counts(stack) == {"delivered": 1}
 
 
@@ -373,7 +496,8 @@ def test_the_first_final_status_is_the_last_word(status_callback: Any, stack: An
 
     message = message_of(message_id)
     assert (message.status, message.error_code) == ("delivered", None)
-    assert [change.status for change in message.history] == ["queued", "sent", "delivered", "undelivered"]
+    assert [change.status for change in message.history] == ["queued", "sent", "delivered"]
+    assert [receipt.status for receipt in message.receipts] == ["delivered", "undelivered"]
     assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "none"
     assert counts(stack) == {"delivered": 1}
 
@@ -427,7 +551,7 @@ def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(
     assert counts(stack) == {"delivered": 1, "undelivered": 1, "err_30005": 1}
 
 
-def test_a_receipt_interrupted_midway_is_completed_by_the_redelivery_and_counted_once(
+def test_a_receipt_whose_transaction_fails_is_applied_whole_by_the_redelivery_and_counted_once(
     status_callback: Any, stack: Any, location: Any
 ) -> None:
     location()
@@ -441,8 +565,9 @@ def test_a_receipt_interrupted_midway_is_completed_by_the_redelivery_and_counted
 
     assert failures == ["TransactWriteItems"]
     assert first == {"batchItemFailures": [{"itemIdentifier": receipt["MessageId"]}]}
-    assert message_of(message_id).status == "undelivered"
-    assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "temporary"
+    # The status, the DND and the count are one transaction: none of them was written.
+    assert message_of(message_id).status == "queued"
+    assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "none"
     assert counts(stack) == {"delivered": 1}
 
     assert status_callback(batch(receipt)) == {"batchItemFailures": []}

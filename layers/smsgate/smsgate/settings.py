@@ -12,10 +12,11 @@ this module (README, Performance).
 import os
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from smsgate.policy.carrier_opt_outs import CONFIRMS_BY_DEFAULT
 from smsgate.policy.profiles import DEFAULT_PROFILE_NAME, profile_named
 
 
@@ -45,6 +46,10 @@ class Settings(BaseModel):
     api_base_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
     twilio_auth_token: str = ""
     twilio_auth_token_parameter: str = ""
+    # The secret of a Twilio shared key that signs webhooks with HMAC-SHA256, when one is used
+    # (literal for the local stack, else an SSM SecureString name).
+    twilio_shared_key: str = ""
+    twilio_shared_key_parameter: str = ""
     twilio_credentials_secret: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
     eum_configuration_set: str = ""
@@ -52,6 +57,11 @@ class Settings(BaseModel):
     carrier_send_attempts: int = Field(default=4, ge=1)
     # Messages per second one sending number may take (10DLC long codes: about 1 MPS per number).
     number_mps: float = Field(default=1.0, gt=0)
+    # The carrier answers the contacts' opt-out, opt-in and help keywords itself (Twilio's
+    # Advanced Opt-Out, AWS unless SelfManagedOptOutsEnabled), so we send no second answer.
+    # Unset or empty: true for twilio and aws, false for the simulator
+    # (docs/carriers.md#opt-outs-the-carrier-manages).
+    carrier_confirms_opt_outs: bool = False
 
     # Policy settings with their documented defaults. The carrier
     # policy's numbers are a named profile (docs/policy-profiles.md): this deployment's default.
@@ -79,6 +89,14 @@ class Settings(BaseModel):
     @classmethod
     def empty_is_the_profiles(cls, value: object) -> object:
         return None if value == "" else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _carrier_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("carrier_confirms_opt_outs") in (None, ""):
+            carrier = data.get("carrier") or "simulator"
+            data = {**data, "carrier_confirms_opt_outs": CONFIRMS_BY_DEFAULT.get(carrier, False)}
+        return data
 
     @property
     def route_prefixes(self) -> list[str | re.Pattern[str]] | None:

@@ -1,31 +1,54 @@
 """Twilio's request validation (`X-Twilio-Signature`) for the webhooks of SPEC sections 7 and 10.
 
-The signature is base64(HMAC-SHA1(auth token, URL + name₁value₁ + name₂value₂ …)) over the
-full URL Twilio requested (query string included) followed by every POST parameter sorted by
-name (a name posted more than once contributes each value, sorted). This follows Twilio's
-published algorithm and its reference library (`twilio.request_validator`), including its
-port quirk: Twilio signs some requests with the URL's port and some without, so a URL is
-accepted when either form matches.
+The signature is base64(HMAC(secret, URL + name₁value₁ + name₂value₂ …)) over the full URL
+Twilio requested (query string included) followed by every POST parameter sorted by name; a
+name posted more than once contributes each *distinct* value once, sorted, as the official
+SDKs compute it. This follows Twilio's published algorithm and its reference library
+(`twilio.request_validator`), including its port quirk: Twilio signs some requests with the
+URL's port and some without, so a URL is accepted when either form matches.
+
+The HMAC is SHA-1 keyed with the account's auth token, or, for a webhook signed with a shared
+key, the algorithm the `X-Twilio-Webhooks-Signature-Settings` header names (`HMAC_SHA256`)
+keyed with that shared key's secret (docs/receipts.md#the-twilio-webhook).
 """
 
 import base64
 import hmac
-from collections.abc import Mapping, Sequence
-from hashlib import sha1
+from collections.abc import Callable, Mapping, Sequence
+from hashlib import sha1, sha256
+from typing import Any, Final
 
 _DEFAULT_PORTS = {"https": 443, "http": 80}
+
+SETTINGS_HEADER: Final = "X-Twilio-Webhooks-Signature-Settings"
+HMAC_SHA1: Final = "HMAC_SHA1"
+HMAC_SHA256: Final = "HMAC_SHA256"
+_HASHES: Final[dict[str, Callable[..., Any]]] = {HMAC_SHA1: sha1, HMAC_SHA256: sha256}
 
 ParamValue = str | Sequence[str]
 
 
 def _values(value: ParamValue) -> list[str]:
-    return [value] if isinstance(value, str) else sorted(value)
+    # Each distinct value once: `Digits=1&Digits=1` is signed as one `Digits1`.
+    return [value] if isinstance(value, str) else sorted(set(value))
 
 
-def compute_signature(auth_token: str, url: str, params: Mapping[str, ParamValue]) -> str:
+def signature_algorithm(settings_header: str | None) -> str:
+    """The algorithm `X-Twilio-Webhooks-Signature-Settings` (`key=…,algorithm=…`) names;
+    HMAC_SHA1, the auth token's, when the header is absent or names none."""
+    for part in (settings_header or "").split(","):
+        name, separator, value = part.partition("=")
+        if separator and name.strip() == "algorithm" and value.strip():
+            return value.strip().upper()
+    return HMAC_SHA1
+
+
+def compute_signature(
+    secret: str, url: str, params: Mapping[str, ParamValue], algorithm: str = HMAC_SHA1
+) -> str:
     """The `X-Twilio-Signature` Twilio sends for a POST of `params` to `url`."""
     payload = url + "".join(name + value for name in sorted(params) for value in _values(params[name]))
-    digest = hmac.new(auth_token.encode("utf-8"), payload.encode("utf-8"), sha1).digest()
+    digest = hmac.new(secret.encode("utf-8"), payload.encode("utf-8"), _HASHES[algorithm]).digest()
     return base64.b64encode(digest).decode("ascii")
 
 
@@ -53,13 +76,16 @@ def url_variants(url: str) -> list[str]:
     return list(dict.fromkeys([url, without_port, with_port]))
 
 
-def is_valid_signature(auth_token: str, url: str, params: Mapping[str, ParamValue], signature: str) -> bool:
-    """True when `signature` is Twilio's for this URL (with or without its port) and these params."""
-    if not auth_token or not signature:
+def is_valid_signature(
+    secret: str, url: str, params: Mapping[str, ParamValue], signature: str, algorithm: str = HMAC_SHA1
+) -> bool:
+    """True when `signature` is Twilio's for this URL (with or without its port) and these
+    params, signed with `secret` by `algorithm` (an algorithm we do not know is refused)."""
+    if not secret or not signature or algorithm not in _HASHES:
         return False
     expected = signature.strip().encode("utf-8")
     matches = [
-        hmac.compare_digest(compute_signature(auth_token, variant, params).encode("utf-8"), expected)
+        hmac.compare_digest(compute_signature(secret, variant, params, algorithm).encode("utf-8"), expected)
         for variant in url_variants(url)
     ]
     return any(matches)

@@ -7,7 +7,12 @@ import pytest
 from botocore.stub import Stubber
 
 from smsgate.carriers.aws_eum import AwsEumCarrier, eum_client
-from smsgate.carriers.base import OutboundSms, PermanentCarrierError, TransientCarrierError
+from smsgate.carriers.base import (
+    InfrastructureCarrierError,
+    OutboundSms,
+    PermanentCarrierError,
+    TransientCarrierError,
+)
 from smsgate.carriers.retry import send_with_retry
 
 CONFIGURATION_SET = "smsgate-carrier-events"
@@ -144,16 +149,36 @@ REJECTIONS = [
     ),
     ("ValidationException", {"Reason": "OTHER"}, 30008),
     ("ConflictException", {"Reason": "RESOURCE_MODIFICATION_NOT_ALLOWED"}, 30008),
-    ("AccessDeniedException", {"Reason": "ACCOUNT_DISABLED"}, 30002),
-    ("AccessDeniedException", {}, 20003),
     ("ResourceNotFoundException", {"ResourceType": "phone-number", "ResourceId": SMS.from_number}, 21606),
+    ("SomethingNewException", {}, 30008),
+]
+
+# Our own account, role or configuration refused: never the location's (docs/carriers.md#our-own-faults).
+INFRASTRUCTURE_FAULTS = [
+    ("AccessDeniedException", {"Reason": "ACCOUNT_DISABLED"}, 30002, None),
+    ("AccessDeniedException", {"Reason": "INSUFFICIENT_ACCOUNT_REPUTATION"}, 30002, None),
+    ("AccessDeniedException", {}, 20003, None),
     (
         "ResourceNotFoundException",
         {"ResourceType": "configuration-set", "ResourceId": CONFIGURATION_SET},
         20404,
+        None,
     ),
-    ("SomethingNewException", {}, 30008),
+    ("ServiceQuotaExceededException", {"Reason": "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"}, 63038, None),
+    ("ServiceQuotaExceededException", {"Reason": "DAILY_DESTINATION_CALL_LIMIT"}, 63038, 900.0),
 ]
+
+
+@pytest.mark.parametrize("fault", INFRASTRUCTURE_FAULTS, ids=lambda f: f"{f[0]}-{f[1].get('Reason', '')}")
+def test_our_own_faults_are_infrastructure_errors_left_to_the_queue(stubber, carrier, recording_sleep, fault):
+    error_code, modeled_fields, code, retry_after = fault
+    add_error(stubber, error_code, **modeled_fields)
+
+    with pytest.raises(InfrastructureCarrierError) as caught:
+        send_with_retry(carrier, SMS, sleep=recording_sleep, rand=lambda: 0.5)
+
+    assert (caught.value.code, caught.value.retry_after) == (code, retry_after)
+    assert recording_sleep.delays == []
 
 
 @pytest.mark.parametrize("rejection", REJECTIONS, ids=lambda r: f"{r[0]}-{r[1].get('Reason', '')}-{r[2]}")
@@ -184,17 +209,6 @@ def test_throttling_honours_a_retry_after_header(stubber, carrier):
         carrier.send(SMS)
 
     assert (caught.value.code, caught.value.retry_after) == (20429, 3.0)
-
-
-def test_quota_exceeded_is_transient_but_left_to_the_queue(stubber, carrier, recording_sleep):
-    add_error(stubber, "ServiceQuotaExceededException", Reason="MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT")
-
-    with pytest.raises(TransientCarrierError) as caught:
-        send_with_retry(carrier, SMS, sleep=recording_sleep, rand=lambda: 0.5)
-
-    assert caught.value.code == 63038
-    assert caught.value.retry_after == 900.0
-    assert recording_sleep.delays == []  # longer than max_delay: no point waiting in the Lambda
 
 
 @pytest.mark.parametrize("http_status", [429, 503])

@@ -9,7 +9,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from smsgate.carriers.base import OutboundSms, PermanentCarrierError, SendResult, TransientCarrierError
+from smsgate.carriers.base import (
+    InfrastructureCarrierError,
+    OutboundSms,
+    PermanentCarrierError,
+    SendResult,
+    TransientCarrierError,
+)
 from smsgate.carriers.retry import send_with_retry
 from smsgate.carriers.twilio import TwilioCarrier, parse_retry_after, twilio_from_secret
 
@@ -176,6 +182,17 @@ def test_full_sender_queue_is_transient(twilio_server):
         carrier_for(twilio_server).send(SMS)
 
     assert caught.value.code == 21611
+    # Twilio names no time: the queue drains over hours, so the message waits an hour.
+    assert caught.value.retry_after == 3600.0
+
+
+def test_full_sender_queue_keeps_twilios_retry_after(twilio_server):
+    twilio_server.answer_next(twilio_server.error(400, 21611, "queue full", {"Retry-After": "7200"}))
+
+    with pytest.raises(TransientCarrierError) as caught:
+        carrier_for(twilio_server).send(SMS)
+
+    assert caught.value.retry_after == 7200.0
 
 
 def test_non_json_server_error_is_transient(twilio_server):
@@ -190,14 +207,37 @@ def test_non_json_server_error_is_transient(twilio_server):
     assert caught.value.retry_after is None
 
 
-@pytest.mark.parametrize(("status", "code"), [(401, 20003), (403, 20003), (404, 20404), (400, 30008)])
-def test_codeless_client_error_gets_twilio_generic_code(twilio_server, status, code):
-    twilio_server.answer_next(twilio_server.raw(status, b"not json"))
+def test_codeless_client_error_gets_twilio_generic_code(twilio_server):
+    twilio_server.answer_next(twilio_server.raw(400, b"not json"))
 
     with pytest.raises(PermanentCarrierError) as caught:
         carrier_for(twilio_server).send(SMS)
 
+    assert caught.value.code == 30008
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "code"),
+    [
+        (401, b"not json", 20003),
+        (403, b"not json", 20003),
+        (404, b"not json", 20404),
+        (401, b'{"code": 20003, "message": "Authenticate", "status": 401}', 20003),
+        (404, b'{"code": 20404, "message": "The requested resource was not found", "status": 404}', 20404),
+        (403, b'{"code": 20005, "message": "Account not active", "status": 403}', 20005),
+    ],
+)
+def test_our_credentials_or_account_refused_is_an_infrastructure_fault(
+    twilio_server, recording_sleep, status, body, code
+):
+    twilio_server.answer_next(twilio_server.raw(status, body))
+
+    with pytest.raises(InfrastructureCarrierError) as caught:
+        send_with_retry(carrier_for(twilio_server), SMS, sleep=recording_sleep, rand=lambda: 0.5)
+
     assert caught.value.code == code
+    assert caught.value.retry_after is None  # held until an operator acts
+    assert len(twilio_server.requests) == 1
 
 
 def test_created_answer_without_sid_is_not_retried(twilio_server):

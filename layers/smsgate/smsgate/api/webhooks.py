@@ -121,8 +121,12 @@ def _accept(event: APIGatewayProxyEventV2, path: str, source: str, topic_arn: st
     if not is_well_formed_signature(signature):
         raise _refuse(path, "malformed" if signature else "missing")
     form = parse_qs(event.decoded_body or "", keep_blank_values=True)
+    # A webhook signed with a shared key names it and its algorithm (HMAC_SHA256) in this header.
+    signing = event.get_header_value(twilio_signature.SETTINGS_HEADER, default_value="", case_sensitive=False)
+    algorithm = twilio_signature.signature_algorithm(signing)
+    secret = shared_key(settings) if signing else auth_token(settings)
     if not twilio_signature.is_valid_signature(
-        auth_token(settings), signed_url(event, settings), form, signature
+        secret, signed_url(event, settings), form, signature, algorithm
     ):
         raise _refuse(path, "mismatch")
     envelope: dict[str, Any] = {
@@ -147,6 +151,18 @@ class _TokenFailure:
 _token_failure = _TokenFailure()
 
 
+def shared_key(settings: Settings) -> str:
+    """The secret of the Twilio shared key that signs webhooks with HMAC-SHA256 (for a request
+    that names one in `X-Twilio-Webhooks-Signature-Settings`); empty when none is configured,
+    and such requests are refused (docs/receipts.md#the-twilio-webhook)."""
+    if settings.twilio_shared_key:
+        return settings.twilio_shared_key
+    if not settings.twilio_shared_key_parameter:
+        logger.warning("a webhook signed with a Twilio shared key, and none is configured")
+        return ""
+    return _secure_parameter(settings.twilio_shared_key_parameter)
+
+
 def auth_token(settings: Settings) -> str:
     """The Twilio auth token that signs webhooks; empty when none is configured (every
     request is then refused)."""
@@ -155,6 +171,11 @@ def auth_token(settings: Settings) -> str:
     if not settings.twilio_auth_token_parameter:
         logger.error("no Twilio auth token configured: every webhook is refused")
         return ""
+    return _secure_parameter(settings.twilio_auth_token_parameter)
+
+
+def _secure_parameter(name: str) -> str:
+    """An SSM SecureString holding a signing secret, cached; a failed read is remembered."""
     retry_after = _token_failure.until - time.monotonic()
     if retry_after > 0:
         raise SmsgateError(
@@ -168,12 +189,12 @@ def auth_token(settings: Settings) -> str:
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
     try:
-        token = parameters.get_parameter(
-            settings.twilio_auth_token_parameter, decrypt=True, max_age=TOKEN_MAX_AGE_SECONDS
-        )
+        token = parameters.get_parameter(name, decrypt=True, max_age=TOKEN_MAX_AGE_SECONDS)
     except GetParameterError as exc:
         _token_failure.until = time.monotonic() + TOKEN_FAILURE_SECONDS
-        logger.error("the Twilio auth token parameter cannot be read", extra={"error": type(exc).__name__})
+        logger.error(
+            "the Twilio signing secret parameter cannot be read", extra={"error": type(exc).__name__}
+        )
         raise SmsgateError(
             ReasonCode.SERVICE_UNAVAILABLE,
             "Webhook verification is unavailable.",

@@ -12,7 +12,8 @@ Errors are mapped to Twilio's numeric codes so the rest of the system speaks one
 |---|---|---|
 | ThrottlingException | transient | 20429 |
 | InternalServerException | transient | 20500 |
-| ServiceQuotaExceededException (spend limit, daily caps) | transient, `retry_after` 900 s | 63038 |
+| ServiceQuotaExceededException MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT | infrastructure, held | 63038 |
+| other ServiceQuotaExceededException (daily caps) | infrastructure, `Retry-After` or 900 s | 63038 |
 | connection errors and timeouts (botocore) | transient | none |
 | other error with HTTP 429 or 5xx | transient | none |
 | ConflictException DESTINATION_PHONE_NUMBER_OPTED_OUT | permanent | 21610 |
@@ -29,15 +30,16 @@ Errors are mapped to Twilio's numeric codes so the rest of the system speaks one
 | ValidationException MAXIMUM_SIZE_EXCEEDED | permanent | 21617 |
 | ValidationException PRICE_OVER_THRESHOLD | permanent | 30010 |
 | other ValidationException, field DestinationPhoneNumber / OriginationIdentity | permanent | 21211 / 21212 |
-| AccessDeniedException ACCOUNT_DISABLED, INSUFFICIENT_ACCOUNT_REPUTATION | permanent | 30002 |
-| other AccessDeniedException (IAM) | permanent | 20003 |
+| AccessDeniedException ACCOUNT_DISABLED, INSUFFICIENT_ACCOUNT_REPUTATION | infrastructure, held | 30002 |
+| other AccessDeniedException (IAM) | infrastructure, held | 20003 |
 | ResourceNotFoundException for phone-number, sender-id, pool | permanent | 21606 |
-| other ResourceNotFoundException (e.g. the configuration set) | permanent | 20404 |
+| other ResourceNotFoundException (e.g. the configuration set) | infrastructure, held | 20404 |
 | botocore ParamValidationError, any other error | permanent | 30008 |
 
-A quota error is transient because the message is sound: failing it would charge the
-platform's spend limit to the location's error rate (SPEC section 8). Its long `retry_after`
-makes `send_with_retry` give up at once and leave it to the queue's redelivery and DLQ.
+Quota, spend-limit, permission and configuration errors are our own set-up's, never the
+location's (docs/carriers.md#our-own-faults): the message waits in the outbound queue for the
+quota's `retry_after`, or until an operator acts where retrying cannot help (a spend limit, an
+IAM policy, a missing configuration set), an alarm fires, and no rate counts it.
 
 Exception messages carry the AWS error code and reason, never the AWS message (it can quote
 the destination), the number or the body.
@@ -52,6 +54,7 @@ from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
 from smsgate.carriers.base import (
     CarrierError,
+    InfrastructureCarrierError,
     OutboundSms,
     PermanentCarrierError,
     SendResult,
@@ -62,8 +65,16 @@ from smsgate.policy.receipt_mapping import UNSUBSCRIBED_RECIPIENT
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice_v2 import PinpointSMSVoiceV2Client
 
-MESSAGE_TYPE: Final = "TRANSACTIONAL"
+# SendTextMessage's TimeToLive range (seconds).
+MIN_TIME_TO_LIVE: Final = 5
+MAX_TIME_TO_LIVE: Final = 259_200
 QUOTA_RETRY_AFTER_SECONDS = 900.0
+QUOTA_CODE: Final = 63038
+ORIGINATION_NOT_FOUND: Final = 21606
+# A spend limit lifts only when someone raises it or the month ends: retrying cannot help.
+_HELD_QUOTAS = frozenset({"MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"})
+# Errors about our account, role or configuration rather than the message.
+_INFRASTRUCTURE_ERRORS = frozenset({"AccessDeniedException", "ResourceNotFoundException"})
 UNKNOWN_ERROR_CODE = 30008
 
 _TRANSIENT_CODES: dict[str, int] = {
@@ -114,14 +125,18 @@ class AwsEumCarrier:
         self._configuration_set_name = configuration_set_name
 
     def send(self, sms: OutboundSms) -> SendResult:
+        validity: dict[str, int] = {}
+        if sms.validity_seconds is not None:
+            validity["TimeToLive"] = max(MIN_TIME_TO_LIVE, min(MAX_TIME_TO_LIVE, sms.validity_seconds))
         try:
             response = self._client.send_text_message(
                 DestinationPhoneNumber=sms.to,
                 OriginationIdentity=sms.from_number,
                 MessageBody=sms.body,
-                MessageType=MESSAGE_TYPE,
+                MessageType=sms.message_type,
                 ConfigurationSetName=self._configuration_set_name,
                 Context={"message_id": sms.message_id, "location_id": sms.location_id},
+                **validity,  # type: ignore[arg-type]
             )
         except ClientError as exc:
             raise carrier_error_for(exc.response) from None
@@ -150,10 +165,16 @@ def carrier_error_for(error_response: Any) -> CarrierError:
             f"AWS End User Messaging: {label}", code=_TRANSIENT_CODES[error_code], retry_after=retry_after
         )
     if error_code == "ServiceQuotaExceededException":
-        return TransientCarrierError(
-            f"AWS End User Messaging quota: {label}", code=63038, retry_after=QUOTA_RETRY_AFTER_SECONDS
+        return InfrastructureCarrierError(
+            f"AWS End User Messaging quota: {label}",
+            code=QUOTA_CODE,
+            retry_after=None
+            if reason in _HELD_QUOTAS
+            else (_retry_after(metadata.get("HTTPHeaders", {})) or QUOTA_RETRY_AFTER_SECONDS),
         )
     code = _permanent_code(error_code, reason, error_response)
+    if error_code in _INFRASTRUCTURE_ERRORS and code != ORIGINATION_NOT_FOUND:
+        return InfrastructureCarrierError(f"AWS End User Messaging refused our set-up: {label}", code=code)
     if code is None and (http_status == 429 or http_status >= 500):
         return TransientCarrierError(f"AWS End User Messaging: {label} (HTTP {http_status})")
     code = code if code is not None else UNKNOWN_ERROR_CODE
@@ -168,7 +189,7 @@ def _permanent_code(error_code: str, reason: str, error_response: Any) -> int | 
             if field.get("Name") in _CODE_BY_INVALID_FIELD:
                 return _CODE_BY_INVALID_FIELD[field["Name"]]
     if error_code == "ResourceNotFoundException" and error_response.get("ResourceType") in _ORIGINATION_TYPES:
-        return 21606
+        return ORIGINATION_NOT_FOUND
     return _CODE_BY_ERROR.get(error_code)
 
 

@@ -1,6 +1,6 @@
 """The carrier interface every adapter implements."""
 
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -16,6 +16,10 @@ class OutboundSms(BaseModel):
     from_number: str
     to: str
     body: str
+    # How the carrier should route and price it (AWS `MessageType`; docs/carriers.md).
+    message_type: Literal["TRANSACTIONAL", "PROMOTIONAL"] = "TRANSACTIONAL"
+    # Seconds the carrier may still try to deliver it (Twilio `ValidityPeriod`, AWS `TimeToLive`).
+    validity_seconds: int | None = None
 
 
 class SendResult(BaseModel):
@@ -42,6 +46,19 @@ class TransientCarrierError(CarrierError):
 
 class PermanentCarrierError(CarrierError):
     """A rejection that no retry will change; it becomes a `failed` receipt with `code`."""
+
+
+class InfrastructureCarrierError(CarrierError):
+    """A refusal of *our* sending set-up (credentials, permissions, configuration, quotas, the
+    spend limit), not of the message: it is never the location's (docs/carriers.md#our-own-faults).
+
+    The message waits in its queue: `retry_after` seconds when the carrier advises a time,
+    or, when None, until an operator acts (retrying cannot help).
+    """
+
+    def __init__(self, message: str, *, code: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
 
 
 class Carrier(Protocol):

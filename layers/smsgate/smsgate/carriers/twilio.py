@@ -12,10 +12,12 @@ Response mapping:
 | Twilio answer | raised / returned |
 |---|---|
 | 2xx with a `sid` | `SendResult(carrier_message_id=sid)` |
-| 429, any 5xx, a 4xx with code 20429 or 21611 (sender queue full) | `TransientCarrierError` |
+| 429, any 5xx, a 4xx with code 20429 | `TransientCarrierError` |
+| 4xx code 21611 (sender queue full) | `TransientCarrierError`, `retry_after`: `Retry-After` or 1 h |
 | network error, timeout | `TransientCarrierError` |
+| 401/403/404, codes 20003, 20005, 20404 (our credentials or account) | `InfrastructureCarrierError` |
 | other 4xx with a JSON `code` (21211, 21408, 21610, 21614, 30034...) | `PermanentCarrierError(code)` |
-| other 4xx without a code | `PermanentCarrierError(code=20003 for 401/403, 20404 for 404, else 30008)` |
+| other 4xx without a code | `PermanentCarrierError(code=30008)` |
 | 2xx without a `sid` | `PermanentCarrierError(code=30008)`: not retried, it may have gone out |
 
 A transient error carries `retry_after` from the `Retry-After` header when Twilio sends one.
@@ -41,16 +43,31 @@ from email.message import Message
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from smsgate.carriers.base import OutboundSms, PermanentCarrierError, SendResult, TransientCarrierError
+from smsgate.carriers.base import (
+    InfrastructureCarrierError,
+    OutboundSms,
+    PermanentCarrierError,
+    SendResult,
+    TransientCarrierError,
+)
 
 TWILIO_API_BASE_URL = "https://api.twilio.com"
 STATUS_CALLBACK_PATH = "/v1/webhooks/twilio/status"
 DEFAULT_TIMEOUT_SECONDS = 10.0
 SECRET_MAX_AGE_SECONDS = 300
+# The longest `ValidityPeriod` Twilio takes (seconds).
+MAX_VALIDITY_PERIOD = 36_000
 
 # Twilio codes that arrive with a 4xx but clear by themselves: 20429 is the API rate limit,
 # 21611 a sender whose queue already holds 10 hours of messages at its MPS.
 TRANSIENT_TWILIO_CODES: frozenset[int] = frozenset({20429, 21611})
+SENDER_QUEUE_FULL = 21611
+# A full sender queue drains over hours: the message waits this long in our queue when Twilio
+# names no time (docs/carriers.md#retry-advice).
+SENDER_QUEUE_FULL_RETRY_SECONDS = 3600.0
+# Our own credentials, account or account SID refused: no message can go until someone fixes
+# them, and none of it is the location's (docs/carriers.md#our-own-faults).
+INFRASTRUCTURE_TWILIO_CODES: frozenset[int] = frozenset({20003, 20005, 20404})
 # Twilio's generic codes, used when a 4xx carries none of its own.
 UNKNOWN_ERROR_CODE = 30008
 _CODE_BY_HTTP_STATUS: dict[int, int] = {401: 20003, 403: 20003, 404: 20404}
@@ -92,14 +109,15 @@ class TwilioCarrier:
         return f"{self._public_base_url}{STATUS_CALLBACK_PATH}?{query}"
 
     def send(self, sms: OutboundSms) -> SendResult:
-        form = urllib.parse.urlencode(
-            {
-                "To": sms.to,
-                "From": sms.from_number,
-                "Body": sms.body,
-                "StatusCallback": self.status_callback_url(sms.message_id),
-            }
-        ).encode("utf-8")
+        fields = {
+            "To": sms.to,
+            "From": sms.from_number,
+            "Body": sms.body,
+            "StatusCallback": self.status_callback_url(sms.message_id),
+        }
+        if sms.validity_seconds is not None:
+            fields["ValidityPeriod"] = str(max(1, min(MAX_VALIDITY_PERIOD, sms.validity_seconds)))
+        form = urllib.parse.urlencode(fields).encode("utf-8")
         request = urllib.request.Request(  # noqa: S310  # scheme checked in __init__
             self._messages_url,
             data=form,
@@ -134,16 +152,23 @@ class TwilioCarrier:
 
     def _error_for(
         self, status: int, headers: Message | None, payload: bytes
-    ) -> TransientCarrierError | PermanentCarrierError:
+    ) -> TransientCarrierError | PermanentCarrierError | InfrastructureCarrierError:
         raw_code = _json_object(payload).get("code")
         code = raw_code if isinstance(raw_code, int) and not isinstance(raw_code, bool) else None
         retry_after = parse_retry_after(headers.get("Retry-After") if headers else None, self._clock())
+        if code == SENDER_QUEUE_FULL and retry_after is None:
+            retry_after = SENDER_QUEUE_FULL_RETRY_SECONDS
         if status == 429 or status >= 500 or code in TRANSIENT_TWILIO_CODES:
             return TransientCarrierError(
                 f"Twilio answered HTTP {status} (code {code})", code=code, retry_after=retry_after
             )
         if code is None:
-            code = _CODE_BY_HTTP_STATUS.get(status, UNKNOWN_ERROR_CODE)
+            code = _CODE_BY_HTTP_STATUS.get(status)
+        if code in INFRASTRUCTURE_TWILIO_CODES or (code is None and status in _CODE_BY_HTTP_STATUS):
+            return InfrastructureCarrierError(
+                f"Twilio refused our credentials or account: HTTP {status}, code {code}", code=code
+            )
+        code = code if code is not None else UNKNOWN_ERROR_CODE
         return PermanentCarrierError(f"Twilio rejected the message: HTTP {status}, code {code}", code=code)
 
 

@@ -151,23 +151,29 @@ def _ledger(pk: str, phone: str) -> list[ConsentEntry]:
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
+def dnd_update(
+    location_id: str, phone: str, dnd: Dnd, *, only_if_not_permanent: bool = False
+) -> dict[str, Any]:
+    """The `Update` (alone, or in a TransactWriteItems) that sets the contact's DND; with
+    `only_if_not_permanent`, it fails its condition on a permanent DND."""
+    update: dict[str, Any] = {
+        "TableName": get_settings().contacts_table,
+        "Key": _contact_key(location_id, phone),
+        "UpdateExpression": "SET dnd = :dnd",
+        "ExpressionAttributeValues": {":dnd": plain(dnd.model_dump(mode="json"))},
+    }
+    if only_if_not_permanent:
+        update["ConditionExpression"] = "attribute_not_exists(dnd) OR dnd.#state <> :permanent"
+        update["ExpressionAttributeNames"] = {"#state": "state"}
+        update["ExpressionAttributeValues"][":permanent"] = "permanent"
+    return update
+
+
 def set_dnd(location_id: str, phone: str, dnd: Dnd, *, only_if_not_permanent: bool = False) -> bool:
     """Set the contact's DND; with `only_if_not_permanent`, a permanent DND is left alone."""
-    condition = "attribute_not_exists(dnd) OR dnd.#state <> :permanent"
-    return clients.conditional_write(
-        _table().update_item,
-        Key=_contact_key(location_id, phone),
-        UpdateExpression="SET dnd = :dnd",
-        ExpressionAttributeValues={
-            ":dnd": plain(dnd.model_dump(mode="json")),
-            **({":permanent": "permanent"} if only_if_not_permanent else {}),
-        },
-        **(
-            {"ConditionExpression": condition, "ExpressionAttributeNames": {"#state": "state"}}
-            if only_if_not_permanent
-            else {}
-        ),
-    )
+    update = dnd_update(location_id, phone, dnd, only_if_not_permanent=only_if_not_permanent)
+    update.pop("TableName")
+    return clients.conditional_write(_table().update_item, **update)
 
 
 def clear_temporary_dnd(location_id: str, phone: str) -> str:

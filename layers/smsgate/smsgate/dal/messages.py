@@ -7,7 +7,7 @@ from typing import Any
 
 from smsgate.dal import clients
 from smsgate.dal.codec import epoch, iso, plain
-from smsgate.models.entities import Message, StatusChange
+from smsgate.models.entities import CarrierReceipt, Message, StatusChange
 from smsgate.policy.receipts import FINAL_STATUSES
 from smsgate.settings import get_settings
 
@@ -86,14 +86,61 @@ def advance_status(
     )
 
 
-def append_history(message_id: str, change: StatusChange) -> None:
-    """Record a receipt that does not change the status (a late or repeated one) in the history."""
-    _table().update_item(
-        Key=_key(message_id),
-        UpdateExpression="SET history = list_append(history, :change)",
-        ConditionExpression="attribute_exists(pk)",
-        ExpressionAttributeValues={":change": [_change(change)]},
+def _receipt(receipt: CarrierReceipt) -> dict[str, Any]:
+    return {
+        **_change(StatusChange(status=receipt.status, at=receipt.at, error_code=receipt.error_code)),
+        "carrier_status": receipt.carrier_status,
+        "final": receipt.final,
+    }
+
+
+def status_update(
+    message: Message, change: StatusChange, receipt: CarrierReceipt, carrier_message_id: str | None
+) -> dict[str, Any]:
+    """A TransactWriteItems `Update` moving `message` to `change` and keeping `receipt`.
+
+    It holds only while the message is as read (its status and the length of its history),
+    so `change`'s time, computed from the last change read, never precedes the one it follows
+    (docs/receipts.md#history); a message changed meanwhile fails the transaction, and the
+    caller reads it again.
+    """
+    names = {"#status": "status"}
+    values: dict[str, Any] = {
+        ":status": change.status,
+        ":code": change.error_code,
+        ":change": [_change(change)],
+        ":receipt": [_receipt(receipt)],
+        ":none": [],
+        ":current": message.status,
+        ":length": len(message.history),
+    }
+    expression = (
+        "SET #status = :status, error_code = :code, history = list_append(history, :change),"
+        " receipts = list_append(if_not_exists(receipts, :none), :receipt)"
     )
+    if carrier_message_id is not None:
+        expression += ", carrier_message_id = if_not_exists(carrier_message_id, :carrier_id)"
+        values[":carrier_id"] = carrier_message_id
+    return {
+        "TableName": get_settings().messages_table,
+        "Key": _key(message.message_id),
+        "UpdateExpression": expression,
+        "ConditionExpression": "attribute_exists(pk) AND #status = :current AND size(history) = :length",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
+
+
+def receipt_update(message_id: str, receipt: CarrierReceipt) -> dict[str, Any]:
+    """A TransactWriteItems `Update` keeping a receipt that does not move the status (a late,
+    repeated or not final one) beside the history, never in it."""
+    return {
+        "TableName": get_settings().messages_table,
+        "Key": _key(message_id),
+        "UpdateExpression": "SET receipts = list_append(if_not_exists(receipts, :none), :receipt)",
+        "ConditionExpression": "attribute_exists(pk)",
+        "ExpressionAttributeValues": {":receipt": [_receipt(receipt)], ":none": []},
+    }
 
 
 def is_final(status: str) -> bool:

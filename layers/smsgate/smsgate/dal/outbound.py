@@ -1,6 +1,6 @@
 """The outbound queue between the send gate / keyword replies and the dispatcher."""
 
-import json
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -26,6 +26,8 @@ class OutboundRecord(BaseModel):
     # ISO time of the contact's opt-out this message confirms: the dispatcher measures the
     # confirmation's delay from it (docs/inbound.md#one-confirmation).
     opt_out_received_at: str | None = None
+    # None: the kind's default validity from the moment the dispatcher sends it.
+    expires_at: datetime | None = None
 
 
 def enqueue(records: list[OutboundRecord]) -> list[str]:
@@ -34,11 +36,18 @@ def enqueue(records: list[OutboundRecord]) -> list[str]:
     for start in range(0, len(records), _SQS_BATCH):
         chunk = records[start : start + _SQS_BATCH]
         entries: list[dict[str, Any]] = [
-            {"Id": str(index), "MessageBody": json.dumps(record.model_dump())}
-            for index, record in enumerate(chunk)
+            {"Id": str(index), "MessageBody": record.model_dump_json()} for index, record in enumerate(chunk)
         ]
         response = clients.sqs().send_message_batch(
             QueueUrl=get_settings().outbound_queue_url, Entries=entries
         )
         failed += [chunk[int(entry["Id"])].message_id for entry in response.get("Failed", [])]
     return failed
+
+
+def postpone(receipt_handle: str, seconds: int) -> None:
+    """Keep a received outbound message invisible for `seconds` (0 to 43,200), so its next
+    try follows the carrier's advice rather than the queue's visibility timeout."""
+    clients.sqs().change_message_visibility(
+        QueueUrl=get_settings().outbound_queue_url, ReceiptHandle=receipt_handle, VisibilityTimeout=seconds
+    )

@@ -24,12 +24,15 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from smsgate.models.addresses import SmsAddress
 from smsgate.models.events import InboundReply, Receipt, ReceiptStatus
 from smsgate.models.phone import E164
+from smsgate.policy.carrier_opt_outs import aws_keyword, twilio_keyword
 from smsgate.policy.receipt_mapping import (
     ReceiptOutcome,
     aws_receipt_outcome,
     error_code_for,
+    twilio_is_final,
     twilio_receipt_outcome,
 )
 from smsgate.sources import SIMULATOR_SOURCE, TWILIO_INBOUND_SOURCE, TWILIO_STATUS_SOURCE
@@ -94,7 +97,7 @@ class AwsSmsEvent(_CarrierPayload):
         return f"aws:{self.message_id}:{self.event_type}:{self.event_timestamp}"
 
     def to_receipt(self) -> Receipt:
-        outcome = aws_receipt_outcome(self.event_type)
+        outcome = aws_receipt_outcome(self.event_type, self.is_final, self.message_status)
         return Receipt(
             receipt_id=self.receipt_id,
             message_id=(self.context or {}).get("message_id"),
@@ -104,14 +107,15 @@ class AwsSmsEvent(_CarrierPayload):
             error_code=outcome.error_code,
             carrier_status=self.event_type,
             occurred_at=self.occurred_at,
+            final=self.is_final,
         )
 
 
 class AwsInboundSms(_CarrierPayload):
     """A two-way SMS message AWS End User Messaging SMS publishes to SNS."""
 
-    origination_number: E164 = Field(alias="originationNumber")  # the contact
-    destination_number: E164 = Field(alias="destinationNumber")  # the location's number
+    origination_number: SmsAddress = Field(alias="originationNumber")  # the contact
+    destination_number: SmsAddress = Field(alias="destinationNumber")  # the location's number
     message_keyword: str | None = Field(default=None, alias="messageKeyword")
     message_body: str = Field(alias="messageBody")
     inbound_message_id: str = Field(alias="inboundMessageId", min_length=1)
@@ -125,6 +129,7 @@ class AwsInboundSms(_CarrierPayload):
             number=self.destination_number,
             body=self.message_body,
             received_at=_utc(received_at),
+            carrier_keyword=aws_keyword(self.message_body),
         )
 
 
@@ -155,10 +160,12 @@ class TwilioInboundParams(_CarrierPayload):
 
     message_sid: str = Field(alias="MessageSid", min_length=1)
     account_sid: str | None = Field(default=None, alias="AccountSid")
-    from_number: E164 = Field(alias="From")  # the contact
-    to: E164 = Field(alias="To")  # the location's number
+    from_number: SmsAddress = Field(alias="From")  # the contact
+    to: SmsAddress = Field(alias="To")  # the location's number
     body: str = Field(default="", alias="Body")  # absent or empty for a picture alone
     num_media: str | None = Field(default=None, alias="NumMedia", pattern=r"^\d+$")
+    # STOP, START or HELP when Twilio's opt-out management acted on the message.
+    opt_out_type: str | None = Field(default=None, alias="OptOutType")
 
 
 class _OwnEnvelope(BaseModel):
@@ -195,6 +202,7 @@ class TwilioStatusEnvelope(_OwnEnvelope):
             carrier_status=self.params.message_status,
             # Twilio's status callback carries no time of its own.
             occurred_at=_utc(self.received_at),
+            final=twilio_is_final(self.params.message_status),
         )
 
 
@@ -214,6 +222,7 @@ class TwilioInboundEnvelope(_OwnEnvelope):
             number=self.params.to,
             body=self.params.body,
             received_at=_utc(self.received_at),
+            carrier_keyword=twilio_keyword(self.params.opt_out_type),
         )
 
 

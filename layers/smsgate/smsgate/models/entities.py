@@ -91,6 +91,21 @@ class StatusChange(BaseModel):
     error_code: int | None = None
 
 
+class CarrierReceipt(BaseModel):
+    """One carrier receipt as it came, with the carrier's own time (docs/receipts.md#history).
+
+    The history holds only the changes that moved the status; every receipt, late, repeated
+    or not final, is kept here so that the carrier's story stays whole."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    status: MessageStatus
+    carrier_status: str
+    final: bool
+    at: datetime
+    error_code: int | None = None
+
+
 class Message(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
@@ -106,7 +121,10 @@ class Message(BaseModel):
     error_code: int | None = None
     carrier_message_id: str | None = None
     created_at: datetime
+    # After this the message is not handed to the carrier (docs/carriers.md#message-type-and-validity).
+    expires_at: datetime | None = None
     history: tuple[StatusChange, ...] = ()
+    receipts: tuple[CarrierReceipt, ...] = ()
 
     def to_api(self) -> dict[str, Any]:
         """The message shape of SPEC section 10."""
@@ -123,8 +141,19 @@ class Message(BaseModel):
             "error_code": self.error_code,
             "carrier_message_id": self.carrier_message_id,
             "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "history": [
                 {"status": change.status, "at": change.at.isoformat(), "error_code": change.error_code}
                 for change in self.history
+            ],
+            "receipts": [
+                {
+                    "status": receipt.status,
+                    "carrier_status": receipt.carrier_status,
+                    "final": receipt.final,
+                    "at": receipt.at.isoformat(),
+                    "error_code": receipt.error_code,
+                }
+                for receipt in self.receipts
             ],
         }

@@ -22,6 +22,9 @@ class Receipt(BaseModel):
     error_code: int | None = None
     carrier_status: str  # the carrier's own word, kept for the history
     occurred_at: datetime
+    # False while the carrier says more may follow (AWS `isFinal`): such a receipt never ends
+    # the message, whatever its status (docs/receipts.md#final-and-non-final-receipts).
+    final: bool = True
 
 
 class InboundReply(BaseModel):
@@ -35,3 +38,6 @@ class InboundReply(BaseModel):
     number: str  # E.164 of the location's number that received it
     body: str
     received_at: datetime
+    # The keyword the carrier itself recognised (Twilio's `OptOutType`, AWS's managed keywords):
+    # docs/carriers.md#opt-outs-the-carrier-manages.
+    carrier_keyword: Literal["opt_out", "opt_in", "help"] | None = None

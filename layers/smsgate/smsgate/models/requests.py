@@ -9,6 +9,7 @@ from smsgate.models.phone import E164
 from smsgate.policy.gate import MAX_SEGMENTS
 from smsgate.policy.profiles import profile_named
 from smsgate.policy.segments import count_segments
+from smsgate.policy.validity import MAX_VALIDITY_SECONDS, MIN_VALIDITY_SECONDS
 
 SendKind = Literal["conversation", "bulk", "workflow", "campaign"]
 LOCATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
@@ -37,6 +38,8 @@ class SendMessageRequest(StrictRequest):
     body: str = Field(min_length=1, max_length=1600)
     kind: SendKind
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+    # Seconds the message may still go out after this request (docs/carriers.md#message-type-and-validity).
+    expires_in: int | None = Field(default=None, ge=MIN_VALIDITY_SECONDS, le=MAX_VALIDITY_SECONDS)
 
     @field_validator("body")
     @classmethod
@@ -53,6 +56,7 @@ class BulkSendRequest(StrictRequest):
     recipients: list[E164] = Field(min_length=1, max_length=5000)
     preview: bool = False
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
+    expires_in: int | None = Field(default=None, ge=MIN_VALIDITY_SECONDS, le=MAX_VALIDITY_SECONDS)
 
     @field_validator("body")
     @classmethod

@@ -25,6 +25,7 @@ UNSUBSCRIBED_RECIPIENT: Final = 21610  # permanent DND
 # Only a message that did not arrive carries an error: a success reported with a code
 # would otherwise put a DND on a contact who received the message.
 _STATUSES_WITH_ERROR: Final[frozenset[str]] = frozenset({"undelivered", "failed"})
+_FINAL: Final[frozenset[str | None]] = frozenset({"delivered", "undelivered", "failed"})
 
 
 class ReceiptOutcome(NamedTuple):
@@ -100,9 +101,38 @@ def error_code_for(status: ReceiptStatus | None, code: int | None) -> int | None
     return code if status in _STATUSES_WITH_ERROR else None
 
 
-def aws_receipt_outcome(event_type: str) -> ReceiptOutcome:
-    """Our status and error code for an AWS End User Messaging SMS `eventType`."""
-    return AWS_EVENT_OUTCOMES.get(event_type, NOT_A_RECEIPT)
+def not_final(outcome: ReceiptOutcome) -> ReceiptOutcome:
+    """What a receipt the carrier marks not final means: the message is still on its way.
+
+    AWS reports a carrier's acceptance as `TEXT_SUCCESSFUL` with `isFinal: false` and the
+    handset's answer, for up to 72 hours, later; a temporary failure it still retries is not
+    final either. Such a receipt never ends the message, so the final one that follows still
+    decides it, its DND and its count (docs/receipts.md#final-and-non-final-receipts).
+    """
+    if outcome.status is None:
+        return outcome
+    return ReceiptOutcome("sent")
+
+
+# AWS's `messageStatus` of a text it did not send because the destination is on the number's
+# opt-out list (the contact replied STOP to AWS): the carrier's opt-out, whatever the event type.
+AWS_OPTED_OUT_STATUS: Final = "OPTED_OUT"
+
+
+def aws_receipt_outcome(
+    event_type: str, is_final: bool = True, message_status: str | None = None
+) -> ReceiptOutcome:
+    """Our status and error code for an AWS End User Messaging SMS `eventType`, `isFinal` and
+    `messageStatus`."""
+    outcome = AWS_EVENT_OUTCOMES.get(event_type, NOT_A_RECEIPT)
+    if outcome.status is not None and message_status == AWS_OPTED_OUT_STATUS:
+        return ReceiptOutcome("failed", UNSUBSCRIBED_RECIPIENT)
+    return outcome if is_final else not_final(outcome)
+
+
+def twilio_is_final(message_status: str) -> bool:
+    """Twilio marks no receipt final: a status past which Twilio sends no other is one."""
+    return TWILIO_STATUS_OUTCOMES.get(message_status) in _FINAL
 
 
 def twilio_receipt_outcome(message_status: str, error_code: int | None) -> ReceiptOutcome:

@@ -1,5 +1,6 @@
 """Delivery receipts: status order and the DND a carrier error implies (SPEC section 7)."""
 
+from datetime import datetime
 from typing import Literal
 
 MessageStatus = Literal["queued", "sent", "delivered", "undelivered", "failed"]
@@ -32,6 +33,17 @@ def unregisters_sender(code: int | None) -> bool:
     return code is not None and code in _UNREGISTERED_SENDER
 
 
+# Codes that report the contact's own opt-out at the carrier (it refused the send because the
+# contact had replied STOP to it): a permanent DND, and no error of the location's, so neither
+# the send nor its failure counts in the audit (docs/receipts.md#dnd-from-error-codes).
+_CONTACT_OPTED_OUT: frozenset[int] = frozenset({21610})
+
+
+def is_audited(code: int | None) -> bool:
+    """False for a failure that is the contact's opt-out at the carrier, which no rate counts."""
+    return code not in _CONTACT_OPTED_OUT
+
+
 def status_moves_forward(current: str, new: str) -> bool:
     """True when `new` may replace `current` (never backwards, never past a final status)."""
     return _STATUS_RANK[new] > _STATUS_RANK[current]
@@ -45,3 +57,20 @@ def dnd_for_error(code: int | str | None) -> Literal["temporary", "permanent"] |
         return _DND_BY_ERROR.get(int(code))
     except (TypeError, ValueError):
         return None
+
+
+def next_change_time(at: datetime, last_at: datetime | None) -> datetime:
+    """The time a status change takes in the history: the carrier's, but never before the
+    change it follows. Carriers' clocks and ours differ (AWS dates an event when it happened,
+    we date `sent` when the carrier answered), and a history that runs backwards reads as a
+    bug (docs/receipts.md#history); the carrier's own time stays in the message's receipts."""
+    return at if last_at is None or at >= last_at else last_at
+
+
+def dnd_to_apply(code: int | str | None, current: DndState) -> Literal["temporary", "permanent"] | None:
+    """The DND a receipt that ends its message with `code` writes; None when it writes none
+    (no DND for the code, or a temporary one over a permanent one)."""
+    state = dnd_for_error(code)
+    if state == "temporary" and current == "permanent":
+        return None
+    return state

@@ -4,6 +4,8 @@ One message goes through these steps:
 
 1. Claim `send#<message_id>` in the IdempotencyTable. A redelivered queue message finds the
    claim and sends nothing.
+   A message whose validity ran out in the queue ends `failed` with 30036, unsent and
+   uncounted (docs/carriers.md#message-type-and-validity).
 2. Wait for the sending number's slot (`NumberThrottle`, `NUMBER_MPS` per number and process).
 3. Send, retrying throttling and 5xx answers with backoff and jitter (`send_with_retry`). An
    attempt starts only while a whole carrier timeout still fits in the invocation: a Lambda
@@ -11,10 +13,18 @@ One message goes through these steps:
 4. Then, by outcome:
    - accepted: count `sent` in the audit counters, then move the message to `sent`;
    - permanently rejected: count `sent` as well (it was attempted; SPEC section 8 divides the
-     errors by it), then apply a `failed` receipt with the carrier's code. No retry;
+     errors by it), then apply a `failed` receipt with the carrier's code. No retry. A 21610 (the
+     contact opted out at the carrier) counts nothing: it is a DND, not the location's error;
    - transient to the last attempt, or out of time: release the claim and raise. The record
      becomes a batch item failure, SQS redelivers it, and after `maxReceiveCount` receives the
-     redrive policy moves it to the dead-letter queue.
+     redrive policy moves it to the dead-letter queue;
+   - transient with the carrier's advice to come back later than a retry can wait (Twilio's
+     full sender queue, a `Retry-After`): release the claim and raise `SendPostponed`, whose
+     handler makes the record invisible for that long (docs/carriers.md#retry-advice);
+   - refused for our own set-up (credentials, permissions, configuration, quota, spend limit):
+     nothing is counted for the location, the metric `CarrierInfrastructureFault` sets off its
+     alarm, and the message waits like a postponed one: the quota's advice, or `HOLD_SECONDS`
+     between tries until an operator has fixed what retrying cannot (docs/carriers.md#our-own-faults).
 
 Windows that remain (docs/carriers.md): a crash between the carrier's acceptance and the writes
 of step 4 leaves the claim held and the message `queued`; the redelivery sends nothing (at most
@@ -28,7 +38,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from smsgate.carriers.base import Carrier, CarrierError, OutboundSms, PermanentCarrierError, SendResult
+from smsgate.carriers.base import (
+    Carrier,
+    CarrierError,
+    InfrastructureCarrierError,
+    OutboundSms,
+    PermanentCarrierError,
+    SendResult,
+    TransientCarrierError,
+)
 from smsgate.carriers.factory import carrier_for
 from smsgate.carriers.retry import send_with_retry
 from smsgate.carriers.throughput import NumberThrottle
@@ -37,15 +55,38 @@ from smsgate.dal.outbound import OutboundRecord
 from smsgate.models.entities import StatusChange
 from smsgate.models.events import Receipt
 from smsgate.observability import MetricUnit, logger, metrics
+from smsgate.policy.receipts import is_audited
+from smsgate.policy.validity import (
+    MIN_VALIDITY_SECONDS,
+    VALIDITY_EXPIRED,
+    message_type,
+    remaining_seconds,
+    validity_seconds,
+)
 from smsgate.services.receipts import apply_receipt
 from smsgate.settings import Settings
 
 # Time an accepted send still needs after the carrier's answer: the audit count and status write.
 WRITES_SECONDS = 2.0
+# How long a message refused for our own set-up waits between tries when retrying alone cannot
+# help: long enough not to hammer the carrier, short enough that sending resumes within the
+# hour once an operator has fixed it (docs/carriers.md#our-own-faults).
+HOLD_SECONDS = 3600
+# SQS's longest visibility timeout.
+MAX_WAIT_SECONDS = 43200
 
 
 class SendDeferred(Exception):
     """Too little of the invocation is left for a carrier attempt; the queue redelivers the message."""
+
+
+class SendPostponed(Exception):
+    """The message must wait `seconds` in the queue before the next try (the handler sets its
+    visibility timeout); it was not sent and nothing was counted."""
+
+    def __init__(self, reason: str, seconds: float) -> None:
+        super().__init__(reason)
+        self.seconds = max(0, min(MAX_WAIT_SECONDS, int(seconds + 0.999)))
 
 
 @dataclass(frozen=True)
@@ -75,7 +116,8 @@ class Dispatcher:
         )
 
     def dispatch(self, record: OutboundRecord, seconds_left: Callable[[], float] | None = None) -> str:
-        """Send one message; returns 'sent', 'rejected' or 'duplicate' (steps in the module doc).
+        """Send one message; returns 'sent', 'rejected', 'expired' or 'duplicate' (steps in the
+        module doc).
 
         `seconds_left` tells how much of the invocation remains (the Lambda context's).
         """
@@ -83,18 +125,33 @@ class Dispatcher:
         send_key = f"send#{record.message_id}"
         if not events.claim(send_key, self.clock()):
             return self._duplicate(record)
+        validity = remaining_seconds(record.expires_at, self.clock())
+        if validity is not None and validity < MIN_VALIDITY_SECONDS:
+            self._record_expired(record)
+            return "expired"
         try:
             self.throttle.acquire(record.from_number)
             self._require_time(seconds_left)
             result = send_with_retry(
                 self.carrier,
-                outbound_sms(record),
+                outbound_sms(record, validity),
                 attempts=self.attempts,
                 sleep=self._sleep_within(seconds_left),
             )
         except PermanentCarrierError as rejection:
             self._record_rejection(record, rejection)
             return "rejected"
+        except InfrastructureCarrierError as fault:
+            events.release(send_key)
+            _log_infrastructure_fault(record, fault)
+            wait = fault.retry_after if fault.retry_after is not None else HOLD_SECONDS
+            raise SendPostponed(str(fault), wait) from None
+        except TransientCarrierError as exc:
+            events.release(send_key)
+            _log_not_sent(record, exc)
+            if exc.retry_after is not None and exc.retry_after > self.attempt_seconds:
+                raise SendPostponed(str(exc), exc.retry_after) from None
+            raise
         except Exception as exc:
             events.release(send_key)
             _log_not_sent(record, exc)
@@ -135,7 +192,8 @@ class Dispatcher:
 
     def _record_rejection(self, record: OutboundRecord, rejection: PermanentCarrierError) -> None:
         now = self.clock()
-        audit.count(record.location_id, now, {"sent": 1})
+        if is_audited(rejection.code):
+            audit.count(record.location_id, now, {"sent": 1})
         apply_receipt(
             Receipt(
                 receipt_id=f"rejected#{record.message_id}",
@@ -159,6 +217,15 @@ class Dispatcher:
             },
         )
 
+    def _record_expired(self, record: OutboundRecord) -> None:
+        """Its validity ran out in our queue: never sent, so `failed` and counted nowhere."""
+        now = self.clock()
+        messages.advance_status(
+            record.message_id, StatusChange(status="failed", at=now, error_code=VALIDITY_EXPIRED), ["queued"]
+        )
+        metrics.add_metric(name="ValidityExpired", unit=MetricUnit.Count, value=1)
+        logger.warning("message expired before it could be sent", extra={"message_id": record.message_id})
+
     def _duplicate(self, record: OutboundRecord) -> str:
         metrics.add_metric(name="DuplicateSend", unit=MetricUnit.Count, value=1)
         message = messages.get_message(record.message_id)
@@ -175,13 +242,30 @@ class Dispatcher:
         return "duplicate"
 
 
-def outbound_sms(record: OutboundRecord) -> OutboundSms:
+def outbound_sms(record: OutboundRecord, validity: int | None = None) -> OutboundSms:
+    """What the adapter sends: the kind's message type, and what remains of the validity (the
+    kind's default when the record names no end)."""
     return OutboundSms(
         message_id=record.message_id,
         location_id=record.location_id,
         from_number=record.from_number,
         to=record.to,
         body=record.body,
+        message_type=message_type(record.kind),
+        validity_seconds=validity if validity is not None else validity_seconds(record.kind, None),
+    )
+
+
+def _log_infrastructure_fault(record: OutboundRecord, fault: InfrastructureCarrierError) -> None:
+    metrics.add_metric(name="CarrierInfrastructureFault", unit=MetricUnit.Count, value=1)
+    logger.error(
+        "the carrier refused our own set-up; the message waits and no location is charged",
+        extra={
+            "message_id": record.message_id,
+            "reason": str(fault),
+            "code": fault.code,
+            "held_for_operator": fault.retry_after is None,
+        },
     )
 
 

@@ -8,15 +8,16 @@ redelivery, which redoes what is missing and never counts or sends twice:
 2. The location owning the number is found (none: the reply is kept against the number itself,
    so a later first send from that number is still refused, issue 4).
 3. The reply is read (`policy.revocation.read_reply`): an exact keyword, or in a location's
-   `reasonable_means` mode a free-text request to stop (docs/inbound.md).
+   `reasonable_means` mode a free-text request to stop (docs/inbound.md); a keyword the carrier
+   reports it acted on wins (docs/carriers.md#opt-outs-the-carrier-manages).
 4. The contact's last inbound time moves forward (it makes replies within 24 h responsive).
 5. Opt-out / opt-in: the ledger line (keyed by the reply, written once), then consent and DND
    (absolute writes, never overturning a newer keyword of the same contact).
-6. The mandatory reply: a Message with an id derived from the reply (written once), then the
-   outbound queue. An opt-out is confirmed once: a repeated STOP within the window of the one
-   confirmed claims nothing and sends nothing (docs/inbound.md#one-confirmation). A second
-   queue record of the same id is sent once: the dispatcher claims every message id before
-   sending.
+6. The mandatory reply, unless the carrier already sent it: a Message with an id derived from
+   the reply (written once), then the outbound queue. An opt-out is confirmed once: a repeated
+   STOP within the window of the one confirmed claims nothing and sends nothing
+   (docs/inbound.md#one-confirmation). A second queue record of the same id is sent once: the
+   dispatcher claims every message id before sending.
 7. The claim and, for an opt-out, the location's `opt_outs` count, in one transaction.
 """
 
@@ -29,14 +30,17 @@ from botocore.exceptions import ClientError
 
 from smsgate.dal import audit, contacts, events, locations, messages, outbound
 from smsgate.errors import StorageUnavailable
+from smsgate.models.addresses import is_short_code
 from smsgate.models.entities import Consent, ConsentEntry, Dnd, Location, Message, StatusChange
 from smsgate.models.events import InboundReply
 from smsgate.models.phone import mask_phone
 from smsgate.observability import MetricUnit, logger, metrics
+from smsgate.policy.carrier_opt_outs import carrier_keyword
 from smsgate.policy.keywords import ReplyKind
 from smsgate.policy.replies import confirmed_before, reply_text
 from smsgate.policy.revocation import DEFAULT_REVOCATION_MODE, ReplyReading, read_reply
 from smsgate.policy.segments import count_segments
+from smsgate.settings import get_settings
 
 # Ledger ids and reply message ids derive from the reply's key, so a redelivery finds them.
 _IDS: Final = uuid.UUID("5f0c3a52-7d1e-4b8a-9c6f-2e4d8a1b3c70")
@@ -70,15 +74,25 @@ def apply_reply(reply: InboundReply, now: datetime) -> str:
         return _duplicate(reply)
     location = _owner(reply.number)
     reading = read_reply(reply.body, location.revocation_mode if location else DEFAULT_REVOCATION_MODE)
+    # The carrier's own reading wins, whatever the body says (docs/carriers.md#opt-outs-the-carrier-manages).
+    settings = get_settings()
+    by_carrier = carrier_keyword(reply.carrier, reply.carrier_keyword, settings.carrier_confirms_opt_outs)
+    if by_carrier is not None:
+        reading = ReplyReading(by_carrier, reading.keyword if reading.kind == by_carrier else None)
+    if is_short_code(reply.contact):
+        # A short code is a service, not a person: it neither opts out nor gets a reply.
+        reading = ReplyReading(None, None)
     if location is not None:
         contacts.record_inbound(location.location_id, reply.contact, reply.received_at)
     current = True
     if reading.kind in ("opt_out", "opt_in"):
-        current = _apply_keyword(reply, location, reading, now)
+        current = _apply_keyword(reply, location, reading, now, by_carrier is not None)
+    confirmed_by_carrier = by_carrier is not None and settings.carrier_confirms_opt_outs
     if (
         reading.kind is not None
         and location is not None
         and current
+        and not confirmed_by_carrier
         and _first_answer(reply, location, reading)
     ):
         _queue_reply(reply, location, reading.kind, now)
@@ -99,11 +113,14 @@ def _owner(number: str) -> Location | None:
 
 
 def _apply_keyword(
-    reply: InboundReply, location: Location | None, reading: ReplyReading, now: datetime
+    reply: InboundReply, location: Location | None, reading: ReplyReading, now: datetime, by_carrier: bool
 ) -> bool:
     """Ledger line, then consent and DND; False when a newer keyword already decided."""
     opt_out = reading.kind == "opt_out"
-    source = "keyword" if reading.keyword is not None else "reasonable_means"
+    if by_carrier:
+        source = "carrier_keyword"
+    else:
+        source = "keyword" if reading.keyword is not None else "reasonable_means"
     location_id = location.location_id if location else None
     entry = ConsentEntry(
         entry_id=str(uuid.uuid5(_IDS, event_key(reply))),
@@ -112,7 +129,8 @@ def _apply_keyword(
         evidence=f"{reply.carrier} reply {reply.inbound_id}: {reply.body[:_EVIDENCE_CHARS]}",
         captured_at=reply.received_at,
         recorded_at=now,
-        actor="contact",
+        # A keyword the carrier acted on is the carrier's record: it blocked or unblocked the pair.
+        actor=reply.carrier if by_carrier else "contact",
     )
     contacts.append_keyword_ledger(location_id, reply.number, reply.contact, entry)
     consent = Consent(
@@ -120,7 +138,10 @@ def _apply_keyword(
     )
     # The contact's own opt-in lifts any DND: a permanent one only ever lifts this way (SPEC
     # section 6), and a reply from the number proves it receives texts again.
-    dnd = Dnd(state="permanent", reason=_dnd_reason(reading), since=reply.received_at) if opt_out else Dnd()
+    reason = (
+        f"opt-out: {reply.carrier} reported the contact's opt-out" if by_carrier else _dnd_reason(reading)
+    )
+    dnd = Dnd(state="permanent", reason=reason, since=reply.received_at) if opt_out else Dnd()
     return contacts.apply_keyword(location_id, reply.number, reply.contact, consent, dnd, reply.received_at)
 
 

@@ -18,6 +18,7 @@ from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.registration import content_use_case
 from smsgate.policy.segments import count_segments
+from smsgate.policy.validity import validity_seconds
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
 from smsgate.services import registration
 from smsgate.services.profiles import profile_of
@@ -154,10 +155,18 @@ def _resets_at(location: Location, now: datetime) -> str:
     return next_reset(now, profile_of(location)).isoformat()
 
 
-def _queue(location: Location, outgoing: list[Outgoing], kind: str, now: datetime) -> list[Message]:
+def _queue(
+    location: Location, outgoing: list[Outgoing], kind: str, now: datetime, expires_in: int | None
+) -> list[Message]:
     """Record and queue accepted messages; a message SQS refused is marked failed at once."""
     queued = (StatusChange(status="queued", at=now),)
-    created = [_message(location, item, kind, now, str(uuid.uuid4()), queued) for item in outgoing]
+    expires_at = now + timedelta(seconds=validity_seconds(kind, expires_in))
+    created = [
+        _message(location, item, kind, now, str(uuid.uuid4()), queued).model_copy(
+            update={"expires_at": expires_at}
+        )
+        for item in outgoing
+    ]
     if len(created) == 1:
         messages.put_message(created[0])
     else:
@@ -170,6 +179,7 @@ def _queue(location: Location, outgoing: list[Outgoing], kind: str, now: datetim
             to=message.to,
             body=message.body,
             kind=message.kind,
+            expires_at=message.expires_at,
         )
         for message in created
     ]
@@ -205,7 +215,7 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
         metrics.add_metric(name=f"Refused{ReasonCode.VOLUME_CAP_REACHED}", unit=MetricUnit.Count, value=1)
         raise registration.volume_refusal(location, now)
     try:
-        queued = _queue(location, [item], request.kind, now)
+        queued = _queue(location, [item], request.kind, now, request.expires_in)
     except Exception:
         counters.release(key, 1)
         volume.release()
@@ -321,7 +331,9 @@ def _bulk_limits(
         ]
         return
     try:
-        outcome.accepted = _queue(location, eligible[:granted], request.kind, now) if granted else []
+        outcome.accepted = (
+            _queue(location, eligible[:granted], request.kind, now, request.expires_in) if granted else []
+        )
     except Exception:
         counters.release(key, granted)
         volume.release()
