@@ -8,23 +8,48 @@ cold start with its metadata modules; README, Performance).
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
+
+# E.164 as written: '+', then the country code and number, 2 to 15 digits, the first not 0.
+# Nothing else: no spaces, dashes, brackets or letters (docs/api.md#phone-numbers).
+E164_PATTERN = r"^\+[1-9][0-9]{1,14}$"
+_E164 = re.compile(E164_PATTERN)
+_NOT_E164 = "is not an E.164 number ('+', then 2 to 15 digits, the first not 0)"
 
 
 def normalise_e164(value: str) -> str:
-    """The E.164 form of `value`; ValueError when it is not a possible international number."""
-    text = value.strip()
-    if not text.startswith("+"):
-        raise ValueError("must be an E.164 number starting with '+' and the country code")
+    """`value` when it is an E.164 number possible for its country code; ValueError otherwise,
+    whose message shows the E.164 form when the value can be read as a number."""
+    if not _E164.fullmatch(value):
+        suggestion = _readable_as(value)
+        raise ValueError(f"{_NOT_E164}; did you mean {suggestion}?" if suggestion else _NOT_E164)
     import phonenumbers
 
     try:
-        parsed = phonenumbers.parse(text, None)
+        parsed = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"is not an E.164 number: {exc}") from exc
+        raise ValueError("is not a possible phone number for its country code") from exc
     if not phonenumbers.is_possible_number(parsed):
         raise ValueError("is not a possible phone number for its country code")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return value
+
+
+def _readable_as(value: str) -> str | None:
+    """The E.164 form of a number written another way ("+1 (416) 225-5669", "+1416CALLNOW"),
+    None when it cannot be read as a possible international number."""
+    import phonenumbers
+
+    text = value.strip()
+    if not text.startswith("+") or len(text) > 40:
+        return None
+    try:
+        parsed = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    e164: str = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164 if _E164.fullmatch(e164) and e164 != value else None
 
 
 def region_of(e164: str) -> str | None:
@@ -53,4 +78,10 @@ def mask_phone(e164: str) -> str:
     return f"{e164[:2]}{'*' * (len(e164) - 4)}{e164[-2:]}"
 
 
-E164 = Annotated[str, AfterValidator(normalise_e164)]
+E164 = Annotated[
+    str,
+    AfterValidator(normalise_e164),
+    # The document states the form; the validator above gives the message (with the E.164 form
+    # when it can read the number) that a bare pattern mismatch would not.
+    WithJsonSchema({"type": "string", "pattern": E164_PATTERN, "examples": ["+12025550143"]}),
+]
