@@ -29,10 +29,9 @@ def body_size(event: Mapping[str, Any]) -> int:
 
 
 def is_json(content_type: str) -> bool:
-    """`application/json`, with or without parameters, or a `+json` type; no content type at
-    all is read as JSON (as powertools reads it)."""
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type in ("", "application/json") or media_type.endswith("+json")
+    """`application/json`, with or without parameters; no content type at all is read as JSON
+    (as powertools reads it)."""
+    return content_type.split(";", 1)[0].strip().lower() in ("", "application/json")
 
 
 def shape_refusal(event: Mapping[str, Any]) -> SmsgateError | None:
@@ -55,6 +54,17 @@ def shape_refusal(event: Mapping[str, Any]) -> SmsgateError | None:
             f"The request body must be JSON (content-type: application/json), not {content_type!r}.",
         )
     return None
+
+
+def with_media_type_lowercase(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`event` with its content type's media type in lower case: media types are case-insensitive,
+    powertools compares them as written."""
+    headers = dict(event.get("headers") or {})
+    for name, value in headers.items():
+        if str(name).lower() == "content-type" and isinstance(value, str):
+            media_type, sep, parameters = value.partition(";")
+            headers[name] = media_type.strip().lower() + sep + parameters
+    return {**event, "headers": headers}
 
 
 def parse_json(text: str) -> Any:

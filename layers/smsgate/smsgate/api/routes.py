@@ -36,7 +36,12 @@ from smsgate.api.errors import (
     undecodable_body_response,
     validation_response,
 )
-from smsgate.api.request_shape import lambda_answer, parse_json, shape_refusal
+from smsgate.api.request_shape import (
+    lambda_answer,
+    parse_json,
+    shape_refusal,
+    with_media_type_lowercase,
+)
 from smsgate.api.webhooks import register_webhooks
 from smsgate.errors import SmsgateError
 from smsgate.models.phone import E164_PATTERN, normalise_e164
@@ -123,7 +128,7 @@ class SmsgateResolver(APIGatewayHttpResolver):
         refusal = shape_refusal(event)
         if refusal is not None:
             return lambda_answer(refusal)
-        return super().resolve(event, context)
+        return super().resolve(with_media_type_lowercase(event), context)
 
 
 def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested function per route
@@ -186,6 +191,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.post(
         "/v1/messages",
+        operation_id="send_message",
         summary="Gate and queue one message (SPEC section 3)",
         responses=contract.answers(
             {202: contract.success(SendAccepted, "Accepted and queued")}, 404, 409, 422, 429, body=True
@@ -215,6 +221,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.post(
         "/v1/messages/bulk",
+        operation_id="send_bulk",
         summary="Gate and queue many messages (SPEC section 5)",
         responses=contract.answers(
             {
@@ -244,6 +251,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.get(
         "/v1/messages/<message_id>",
+        operation_id="get_message",
         summary="A message and its status history",
         responses=contract.answers({200: contract.success(MessageView, "The message")}, 404),
     )
@@ -254,6 +262,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.put(
         "/v1/locations/<location_id>",
+        operation_id="put_location",
         summary="Create or update a location",
         responses=contract.answers(
             {
@@ -277,6 +286,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.get(
         "/v1/locations/<location_id>",
+        operation_id="get_location",
         summary="A location, its status, registration and usage",
         responses=contract.answers({200: contract.success(LocationView, "The location")}, 404),
     )
@@ -287,6 +297,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.put(
         "/v1/locations/<location_id>/brand",
+        operation_id="submit_brand",
         summary="Submit the 10DLC brand (SPEC section 9)",
         responses=contract.answers(
             {200: contract.success(BrandView, "The brand")}, *registration_errors, body=True
@@ -297,6 +308,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.put(
         "/v1/locations/<location_id>/campaign",
+        operation_id="submit_campaign",
         summary="Submit the 10DLC campaign (SPEC section 9)",
         responses=contract.answers(
             {200: contract.success(CampaignView, "The campaign")}, *registration_errors, body=True
@@ -307,6 +319,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.put(
         "/v1/locations/<location_id>/campaign/numbers",
+        operation_id="assign_campaign_numbers",
         summary="Assign numbers to the campaign",
         responses=contract.answers(
             {200: contract.success(CampaignView, "The campaign")}, *registration_errors, body=True
@@ -319,6 +332,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.put(
         "/v1/locations/<location_id>/brand/decision",
+        operation_id="decide_brand",
         summary="Operator: the carriers' decision on the brand",
         middlewares=[operators_only],
         responses=contract.answers(
@@ -332,6 +346,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.put(
         "/v1/locations/<location_id>/campaign/decision",
+        operation_id="decide_campaign",
         summary="Operator: the carriers' decision on the campaign",
         middlewares=[operators_only],
         responses=contract.answers(
@@ -345,6 +360,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.get(
         "/v1/locations/<location_id>/usage",
+        operation_id="get_usage",
         summary="Today's usage against the daily limit",
         responses=contract.answers({200: contract.success(UsageView, "Today's usage")}, 404),
     )
@@ -353,6 +369,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.get(
         "/v1/locations/<location_id>/health",
+        operation_id="get_health",
         summary="Audit-window counts, rates, thresholds, status",
         responses=contract.answers({200: contract.success(HealthView, "What the audit sees now")}, 404),
     )
@@ -361,6 +378,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.delete(
         "/v1/locations/<location_id>/suspension",
+        operation_id="lift_suspension",
         summary="Operator: lift the location's suspension",
         middlewares=[operators_only],
         responses=contract.answers({200: contract.success(LocationView, "The location")}, 404),
@@ -370,6 +388,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.put(
         "/v1/locations/<location_id>/contacts/<phone>/consent",
+        operation_id="record_consent",
         summary="Record a contact's opt-in",
         responses=contract.answers({200: contract.success(ContactView, "The contact")}, 404, 422, body=True),
     )
@@ -380,6 +399,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.get(
         "/v1/locations/<location_id>/contacts/<phone>",
+        operation_id="get_contact",
         summary="Consent, DND and the consent ledger",
         responses=contract.answers({200: contract.success(ContactView, "The contact")}, 404),
     )
@@ -388,6 +408,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.delete(
         "/v1/locations/<location_id>/contacts/<phone>/dnd",
+        operation_id="clear_dnd",
         summary="Clear a temporary DND",
         responses=contract.answers({200: contract.success(ContactView, "The contact")}, 404, 409),
     )
@@ -396,6 +417,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.post(
         "/v1/locations/<location_id>/contacts/consent:batch",
+        operation_id="import_consents",
         summary="Record up to 500 opt-ins, with an answer per row (re-running the same rows changes nothing)",
         responses=contract.answers(
             {200: contract.success(ConsentBatchAnswer, "An answer per row")}, 404, body=True
@@ -408,6 +430,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.get(
         "/v1/locations/<location_id>/consent",
+        operation_id="export_consent_ledger",
         summary="The consent ledger for an audit, a page at a time",
         responses=contract.answers(
             {
@@ -452,6 +475,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
 
     @app.get(
         "/v1/locations",
+        operation_id="list_locations",
         summary="Operator: the locations in order of id, a page at a time",
         middlewares=[operators_only],
         responses=contract.answers({200: contract.success(LocationsPage, "One page of locations")}),
