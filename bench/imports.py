@@ -44,6 +44,7 @@ RUNS_WITHOUT_BYTECODE = 2
 # The frame each handler is built on (bench/frames/).
 FRAME_OF = {
     "send_gate": "http_api",
+    "carrier_webhooks": "http_webhooks",
     "dispatcher": "sqs_consumer",
     "inbound_keyword": "sqs_consumer",
     "status_callback": "sqs_consumer",

@@ -227,8 +227,17 @@ def _subscribe_queues(template: dict[str, Any], resources: dict[str, str], sns: 
         if resource["Type"] != "AWS::SNS::Subscription" or resource["Properties"]["Protocol"] != "sqs":
             continue
         topic_arn = resources[resource["Properties"]["TopicArn"]["Ref"]]
-        queue_url = resources[resource["Properties"]["Endpoint"]["Fn::GetAtt"][0]]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        attributes = {}
+        redrive = resource["Properties"].get("RedrivePolicy")
+        if redrive:
+            dead_letter_url = resources[redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]]
+            dead_letter_arn = _queue_arn(sqs, dead_letter_url)
+            attributes["RedrivePolicy"] = json.dumps({"deadLetterTargetArn": dead_letter_arn})
+        queue_arn = _queue_arn(sqs, resources[resource["Properties"]["Endpoint"]["Fn::GetAtt"][0]])
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=attributes)
+
+
+def _queue_arn(sqs: Any, queue_url: str) -> str:
+    return str(
+        sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    )

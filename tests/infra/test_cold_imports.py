@@ -21,7 +21,7 @@ def imported_by(function: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def imported() -> dict[str, set[str]]:
-    return {function: imported_by(function) for function in (*CONSUMERS, "send_gate")}
+    return {function: imported_by(function) for function in (*CONSUMERS, "send_gate", "carrier_webhooks")}
 
 
 def test_the_api_does_not_build_openapi_document_models_at_cold_start(imported: dict[str, set[str]]) -> None:
@@ -55,11 +55,24 @@ def test_the_audit_does_not_import_the_admin_services(imported: dict[str, set[st
     assert {"smsgate.services.admin", "smsgate.services.consent"}.isdisjoint(imported["threshold_audit"])
 
 
-def test_the_api_reads_the_twilio_token_parameter_with_powertools_only_when_it_needs_it(
+def test_the_webhooks_read_the_twilio_token_parameter_with_powertools_only_when_they_need_it(
     imported: dict[str, set[str]],
 ) -> None:
     # The bench environment, like a deployment with the token in the environment, never reads SSM.
-    assert "aws_lambda_powertools.utilities.parameters" not in imported["send_gate"]
+    assert "aws_lambda_powertools.utilities.parameters" not in imported["carrier_webhooks"]
+
+
+def test_the_webhooks_import_neither_the_data_access_of_tables_nor_the_api_routes(
+    imported: dict[str, set[str]],
+) -> None:
+    # Its role touches no table: nothing that reads one belongs in it.
+    assert {
+        "smsgate.api.routes",
+        "smsgate.dal.locations",
+        "smsgate.dal.contacts",
+        "smsgate.dal.messages",
+        "smsgate.services.sending",
+    }.isdisjoint(imported["carrier_webhooks"])
 
 
 @pytest.mark.parametrize("function", sorted(FRAME_OF))

@@ -1,5 +1,6 @@
 """template.yaml is valid, and the local stack is built from it (STYLE rule 8, issue 2)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,14 @@ from local_stack.stack import load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 SAM = Path(sys.executable).parent / "sam"
-FUNCTIONS = ("send_gate", "dispatcher", "status_callback", "inbound_keyword", "threshold_audit")
+FUNCTIONS = (
+    "send_gate",
+    "carrier_webhooks",
+    "dispatcher",
+    "status_callback",
+    "inbound_keyword",
+    "threshold_audit",
+)
 
 
 def test_sam_validate_lint_passes() -> None:
@@ -109,6 +117,11 @@ def test_the_created_stack_holds_what_the_code_expects(stack: Any) -> None:
         settings.carrier_events_topic_arn,
         settings.inbound_topic_arn,
     }
+    for subscription in subscriptions:
+        attributes = boto3.client("sns").get_subscription_attributes(
+            SubscriptionArn=subscription["SubscriptionArn"]
+        )["Attributes"]
+        assert "DeadLetter" in json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"]
     assert {q.function for q in stack.queues} == {
         "DispatcherFunction",
         "StatusCallbackFunction",
@@ -289,6 +302,20 @@ def test_cfn_lint_passes() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_template_sam_deploy_sends_passes_cfn_lint() -> None:
+    """What CloudFormation receives: the template after the SAM transform, with the code URIs
+    `sam package` leaves (S3 objects). Linting template.yaml alone cannot see what the transform
+    writes: a route integration naming a function whose environment names the API is a cycle
+    that only the translated template shows, and only CloudFormation refuses."""
+    from cfnlint.api import ManualArgs, lint
+
+    from tests.conftest import _cloudformation_template
+
+    matches = lint(json.dumps(_cloudformation_template()), config=ManualArgs(regions=["us-east-1"]))
+
+    assert [f"{match.rule.id} {match.message} at {'/'.join(map(str, match.path))}" for match in matches] == []
+
+
 def test_no_policy_grants_every_action_or_every_resource() -> None:
     """Least privilege on the roles SAM generates: no `*` or `service:*` action, no `*` resource
     (KMS key policies are exempt: in a key policy "Resource": "*" means this key)."""
@@ -426,3 +453,93 @@ def test_every_route_but_the_carrier_webhooks_needs_iam() -> None:
     } == {"NONE"}
     variables = load_template()["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["ALLOW_ANONYMOUS_CALLER"] == "false"
+
+
+def test_queue_consumers_are_sized_by_their_mappings_not_by_reservations() -> None:
+    """A reserved concurrency under the mapping's pollers throttles them (messages received again
+    and again, into the DLQ) and fails on accounts with a low quota: the mapping bounds them."""
+    resources = load_template()["Resources"]
+    for name, mapping in _of_type(resources, "AWS::Lambda::EventSourceMapping").items():
+        maximum = mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"]
+        assert maximum in ({"Ref": "DispatcherMaxConcurrency"}, {"Ref": "ConsumerMaxConcurrency"}), name
+    for name, function in _of_type(resources, "AWS::Serverless::Function").items():
+        assert "ReservedConcurrentExecutions" not in function["Properties"], name
+
+
+def test_the_api_and_the_public_webhooks_are_throttled_by_parameters() -> None:
+    template = load_template()
+    api = template["Resources"]["HttpApi"]["Properties"]
+    assert api["DefaultRouteSettings"] == {
+        "ThrottlingRateLimit": {"Ref": "ApiThrottleRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurstLimit"},
+    }
+    webhook_routes = {
+        f"{event['Properties']['Method']} {event['Properties']['Path']}"
+        for event in template["Resources"]["CarrierWebhooksFunction"]["Properties"]["Events"].values()
+    }
+    assert set(api["RouteSettings"]) == webhook_routes
+    for settings in api["RouteSettings"].values():
+        assert settings == {
+            "ThrottlingRateLimit": {"Ref": "WebhookThrottleRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "WebhookThrottleBurstLimit"},
+        }
+    for parameter in ("ApiThrottleRateLimit", "WebhookThrottleRateLimit", "DispatcherMaxConcurrency"):
+        assert template["Parameters"][parameter]["Type"] == "Number"
+
+
+def test_the_webhook_function_serves_only_the_webhooks_and_touches_no_table() -> None:
+    from tests.conftest import _cloudformation_template
+
+    resources = _cloudformation_template()["Resources"]
+    statements = [
+        statement
+        for policy in resources["CarrierWebhooksFunctionRole"]["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    actions = sorted(action for statement in statements for action in _as_list(statement["Action"]))
+    assert actions == ["kms:Decrypt", "kms:GenerateDataKey*", "sns:Publish", "ssm:GetParameter"]
+    template = load_template()["Resources"]
+    served = {
+        event["Properties"]["Path"]
+        for event in template["CarrierWebhooksFunction"]["Properties"]["Events"].values()
+    }
+    assert served == {"/v1/webhooks/twilio/status", "/v1/webhooks/twilio/inbound"}
+    send_gate_paths = {
+        event["Properties"]["Path"] for event in template["SendGateFunction"]["Properties"]["Events"].values()
+    }
+    assert not [path for path in send_gate_paths if path.startswith("/v1/webhooks/")]
+
+
+def test_no_function_serving_a_route_names_the_api_in_its_environment() -> None:
+    """The route integrations name the function: the function naming the API is a cycle."""
+    template = load_template()
+    assert "PUBLIC_BASE_URL" not in template["Globals"]["Function"]["Environment"]["Variables"]
+    for name, function in _of_type(template["Resources"], "AWS::Serverless::Function").items():
+        routes = [e for e in function["Properties"].get("Events", {}).values() if e["Type"] == "HttpApi"]
+        variables = function["Properties"].get("Environment", {}).get("Variables", {})
+        if routes:
+            assert "HttpApi" not in json.dumps(variables), name
+
+
+def test_undeliverable_notifications_and_schedule_events_have_a_dead_letter_queue() -> None:
+    resources = load_template()["Resources"]
+    for name, subscription in _of_type(resources, "AWS::SNS::Subscription").items():
+        if subscription["Properties"]["Protocol"] == "sqs":
+            target = subscription["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            assert "DeadLetter" in target, name
+    schedule = resources["ThresholdAuditFunction"]["Properties"]["Events"]["AuditSchedule"]["Properties"]
+    assert schedule["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["AuditDeadLetterQueue", "Arn"]}}
+    assert resources["EumConfigurationSetResource"]["DependsOn"] == "MessagingEventsTopicPolicy"
+
+
+def test_the_operational_alarms_exist() -> None:
+    alarms = {
+        (alarm["Properties"]["Namespace"], alarm["Properties"]["MetricName"])
+        for alarm in _of_type(load_template()["Resources"], "AWS::CloudWatch::Alarm").values()
+    }
+    assert {
+        ("smsgate", "WebhookInvalidSignature"),
+        ("AWS/ApiGateway", "5xx"),
+        ("AWS/SQS", "ApproximateAgeOfOldestMessage"),
+        ("AWS/Lambda", "Throttles"),
+    } <= alarms

@@ -1,4 +1,4 @@
-"""Twilio's signed webhooks through the send_gate handler: verified, queued, applied (issues 4, 5)."""
+"""Twilio's signed webhooks through the carrier_webhooks handler: verified, queued, applied."""
 
 import base64
 import hashlib
@@ -16,6 +16,7 @@ import pytest
 from local_stack.api_server import http_api_event
 from local_stack.consumers import sqs_event
 from local_stack.stack import Route
+from smsgate.api import webhooks
 from smsgate.api.webhooks import INBOUND_PATH, STATUS_PATH
 from smsgate.dal import contacts, messages
 from smsgate.models.carrier_events import parse_inbound, parse_receipt
@@ -67,8 +68,8 @@ Post = Callable[..., dict[str, Any]]
 
 @pytest.fixture
 def post(handler: Callable[[str], Invoke]) -> Post:
-    """POST a form to the send_gate handler, as API Gateway's HTTP API (payload 2.0) would."""
-    send_gate = handler("send_gate")
+    """POST a form to the carrier_webhooks handler, as API Gateway's HTTP API (payload 2.0) would."""
+    carrier_webhooks = handler("carrier_webhooks")
 
     def send(
         path: str,
@@ -83,11 +84,18 @@ def post(handler: Callable[[str], Invoke]) -> Post:
             headers["x-twilio-signature"] = signature
         body = urlencode(params).encode()
         event = http_api_event(
-            "POST", path, query, headers, body, Route("POST", path, "SendGateFunction"), {}, "54.172.60.1"
+            "POST",
+            path,
+            query,
+            headers,
+            body,
+            Route("POST", path, "CarrierWebhooksFunction"),
+            {},
+            "54.172.60.1",
         )
         if base64_body:
             event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
-        return send_gate(event)
+        return carrier_webhooks(event)
 
     return send
 
@@ -177,10 +185,9 @@ def test_a_parameter_posted_empty_is_signed_and_kept(post: Post, stack: Any) -> 
     ],
 )
 def test_the_sample_webhook_events_are_accepted(handler: Any, stack: Any, sample: str, output: str) -> None:
-    event = json.loads((ROOT / "events" / "send_gate" / sample).read_text())
-    send_gate = handler("send_gate")
+    event = json.loads((ROOT / "events" / "carrier_webhooks" / sample).read_text())
 
-    assert send_gate(event)["statusCode"] == 200
+    assert handler("carrier_webhooks")(event)["statusCode"] == 200
     assert len(queued(stack, output)) == 1
 
 
@@ -263,6 +270,7 @@ def token_in_ssm(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from aws_lambda_powertools.utilities import parameters
 
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "")
+    monkeypatch.setattr(webhooks, "_token_failure", webhooks._TokenFailure())
     get_settings.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     yield get_settings().twilio_auth_token_parameter
@@ -288,6 +296,75 @@ def test_an_unreadable_token_parameter_is_a_503_and_queues_nothing(
 
     assert answer["statusCode"] == 503
     assert queued(stack, "CarrierEventsQueueUrl") == []
+
+
+def test_a_failed_token_read_is_remembered_for_a_while(
+    post: Post, stack: Any, token_in_ssm: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SSM unavailable (here: no parameter): the next requests are answered 503 at once, without
+    asking SSM again, until the short negative cache runs out."""
+    query, signature = signed_status("0b6f1c2e", token="deployed-token")
+    assert post(STATUS_PATH, STATUS_PARAMS, query=query, signature=signature)["statusCode"] == 503
+    boto3.client("ssm").put_parameter(Name=token_in_ssm, Value="deployed-token", Type="SecureString")
+
+    answer = post(STATUS_PATH, STATUS_PARAMS, query=query, signature=signature)
+    assert answer["statusCode"] == 503
+    assert 1 <= int(answer["headers"]["Retry-After"]) <= webhooks.TOKEN_FAILURE_SECONDS
+
+    monkeypatch.setattr(webhooks, "_token_failure", webhooks._TokenFailure())  # the 30 s have passed
+    assert post(STATUS_PATH, STATUS_PARAMS, query=query, signature=signature)["statusCode"] == 200
+
+
+@pytest.mark.parametrize("signature", [None, "", "not base64!", base64.b64encode(b"short").decode()])
+def test_a_malformed_signature_is_refused_before_any_aws_call(
+    post: Post, stack: Any, token_in_ssm: str, signature: str | None
+) -> None:
+    """The token parameter is unreadable here: a request that reached the SSM read would be a
+    503. A missing or malformed signature is a 403, so it never did."""
+    answer = post(STATUS_PATH, STATUS_PARAMS, query="message_id=0b6f1c2e", signature=signature)
+
+    assert answer["statusCode"] == 403
+    assert json.loads(answer["body"])["error"]["code"] == "INVALID_SIGNATURE"
+
+
+def test_the_routes_are_not_found_where_the_carrier_sends_no_twilio_webhooks(
+    post: Post, stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARRIER", "aws")
+    get_settings.cache_clear()
+    query, signature = signed_status("0b6f1c2e")
+
+    answer = post(STATUS_PATH, STATUS_PARAMS, query=query, signature=signature)
+
+    assert answer["statusCode"] == 404
+    assert json.loads(answer["body"])["error"]["code"] == "NOT_FOUND"
+    assert queued(stack, "CarrierEventsQueueUrl") == []
+
+
+def test_without_a_public_base_url_the_signed_url_is_the_requests_own_domain(
+    handler: Any, stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment on the API's default endpoint: Twilio signs https://<api domain>/<path>."""
+    monkeypatch.setenv("PUBLIC_BASE_URL", "")
+    get_settings.cache_clear()
+    domain = "a1b2c3d4e5.execute-api.us-east-1.amazonaws.com"
+    query = "message_id=0b6f1c2e"
+    signature = twilio_signature(LOCAL_TOKEN, f"https://{domain}{STATUS_PATH}?{query}", STATUS_PARAMS)
+    headers = {"content-type": "application/x-www-form-urlencoded", "x-twilio-signature": signature}
+    event = http_api_event(
+        "POST",
+        STATUS_PATH,
+        query,
+        headers,
+        urlencode(STATUS_PARAMS).encode(),
+        Route("POST", STATUS_PATH, "CarrierWebhooksFunction"),
+        {},
+        "54.172.60.1",
+    )
+    event["requestContext"]["domainName"] = domain
+
+    assert handler("carrier_webhooks")(event)["statusCode"] == 200
+    assert len(queued(stack, "CarrierEventsQueueUrl")) == 1
 
 
 # --- from Twilio's request to the applied effect --------------------------------------------------

@@ -33,8 +33,10 @@ class Settings(BaseModel):
 
     # The carrier adapter of this deployment (issue 7); the simulator is the local default.
     carrier: Literal["simulator", "twilio", "aws"] = "simulator"
-    # The public base URL of the HTTP API: Twilio signs webhook URLs with it.
-    public_base_url: str = "http://127.0.0.1:3000"
+    # The public base URL of the HTTP API as Twilio calls it (it signs webhook URLs with it, and
+    # the dispatcher gives it as the status callback). Empty in the webhook function: the URL is
+    # then the request's own API Gateway domain (docs/deploying.md#custom-domains).
+    public_base_url: str = ""
     twilio_auth_token: str = ""
     twilio_auth_token_parameter: str = ""
     twilio_credentials_secret: str = ""

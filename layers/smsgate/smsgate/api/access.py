@@ -3,8 +3,8 @@
 Routes with `{location_id}` in their path are checked by `location_access`, a global middleware,
 before the route runs; the routes naming their location elsewhere (`POST /v1/messages` and
 `…/bulk` in the body, `GET /v1/messages/{id}` through the message) call `require_access`.
-Operator routes add `operators_only`. The carrier webhooks carry no IAM principal (the template
-gives them `Authorizer: NONE`); they verify the carrier's signature instead.
+Operator routes add `operators_only`. The carrier webhooks are not served here: they run in
+their own function (`functions/carrier_webhooks`) and verify the carrier's signature instead.
 """
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -16,8 +16,6 @@ from smsgate.errors import SmsgateError
 from smsgate.observability import logger
 from smsgate.policy.access import access_refusal, principal_keys
 from smsgate.settings import get_settings
-
-SIGNED_BY_CARRIER_PREFIX = "/v1/webhooks/"
 
 
 def principal_of(event: APIGatewayProxyEventV2) -> str | None:
@@ -47,11 +45,10 @@ def require_access(event: APIGatewayProxyEventV2, location_id: str | None, *, op
 
 
 def location_access(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[str]:
-    """Global middleware: every route but the carrier webhooks needs a caller, and one allowed
-    the `{location_id}` of its path when it has one."""
+    """Global middleware: every route needs a caller, and one allowed the `{location_id}` of its
+    path when it has one."""
     event = app.current_event
-    if not event.raw_path.startswith(SIGNED_BY_CARRIER_PREFIX):
-        require_access(event, (event.path_parameters or {}).get("location_id"))
+    require_access(event, (event.path_parameters or {}).get("location_id"))
     return next_middleware(app)
 
 

@@ -67,8 +67,8 @@ def answers(
 
 
 def configure(app: APIGatewayHttpResolver) -> None:
-    """The document's title and the SigV4 scheme every route but the carrier webhooks needs
-    (API Gateway's IAM authorizer; the extension tells AWS tools and generators it is SigV4)."""
+    """The document's title and the SigV4 scheme every route needs (API Gateway's IAM
+    authorizer; the extension tells AWS tools and generators it is SigV4)."""
     app.configure_openapi(
         title="smsgate",
         version="0.1.0",
@@ -86,20 +86,16 @@ def configure(app: APIGatewayHttpResolver) -> None:
     )
 
 
-def document(app: APIGatewayHttpResolver, unsigned_prefix: str) -> dict[str, Any]:
+def document(app: APIGatewayHttpResolver) -> dict[str, Any]:
     """The served document. Powertools adds its own request-validation answer (422
     `HTTPValidationError`) to every operation; this API never answers it (its validation answer is
-    400 `VALIDATION_ERROR`), so it is taken out where a route did not declare its own 422. The
-    carrier webhooks are signed by the carrier, not SigV4: no security requirement."""
+    400 `VALIDATION_ERROR`), so it is taken out where a route did not declare its own 422."""
     doc: dict[str, Any] = json.loads(app.get_openapi_json_schema())
-    for path, operations in doc.get("paths", {}).items():
+    for operations in doc.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.get("responses", {})
-            unprocessable = responses.get("422", {})
-            if "HTTPValidationError" in json.dumps(unprocessable):
+            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
                 del responses["422"]
-            if path.startswith(unsigned_prefix):
-                operation["security"] = []
     schemas = doc.get("components", {}).get("schemas", {})
     if '"#/components/schemas/HTTPValidationError"' not in json.dumps(doc.get("paths", {})):
         schemas.pop("HTTPValidationError", None)

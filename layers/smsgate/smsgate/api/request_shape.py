@@ -1,5 +1,6 @@
 """What a request must be before any route reads it (docs/api.md#request-shape): at most
-MAX_BODY_BYTES, JSON on the JSON routes, nested no deeper than a parser can follow.
+MAX_BODY_BYTES, JSON when it has a body (every route of the HTTP API that takes one takes JSON),
+nested no deeper than a parser can follow.
 
 These checks run on the raw Lambda event, before powertools parses the body: its parser takes
 a form or multipart body on any route (and raises on a multipart content type without a
@@ -10,7 +11,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from smsgate.api.access import SIGNED_BY_CARRIER_PREFIX
 from smsgate.errors import SmsgateError
 from smsgate.reasons import ReasonCode
 
@@ -43,8 +43,7 @@ def shape_refusal(event: Mapping[str, Any]) -> SmsgateError | None:
             details={"max_bytes": MAX_BODY_BYTES},
         )
     method = str(((event.get("requestContext") or {}).get("http") or {}).get("method", "")).upper()
-    path = str(event.get("rawPath") or "")
-    if method not in METHODS_WITH_BODY or path.startswith(SIGNED_BY_CARRIER_PREFIX):
+    if method not in METHODS_WITH_BODY:
         return None
     headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
     content_type = headers.get("content-type", "")

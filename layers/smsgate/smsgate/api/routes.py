@@ -21,13 +21,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from smsgate.api import contract
-from smsgate.api.access import (
-    SIGNED_BY_CARRIER_PREFIX,
-    location_access,
-    operators_only,
-    principal_of,
-    require_access,
-)
+from smsgate.api.access import location_access, operators_only, principal_of, require_access
 from smsgate.api.errors import (
     aws_error_response,
     error_response,
@@ -42,7 +36,6 @@ from smsgate.api.request_shape import (
     shape_refusal,
     with_media_type_lowercase,
 )
-from smsgate.api.webhooks import register_webhooks
 from smsgate.errors import SmsgateError
 from smsgate.models.phone import E164_PATTERN, normalise_e164
 from smsgate.models.registration import (
@@ -492,8 +485,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
     def openapi() -> Response[str]:
         # Built once per instance: the routes do not change while it runs.
         if not document:
-            document.update(contract.document(app, SIGNED_BY_CARRIER_PREFIX))
+            document.update(contract.document(app))
         return json_response(200, document)
 
-    register_webhooks(app)
     return app

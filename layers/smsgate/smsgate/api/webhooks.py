@@ -1,4 +1,8 @@
-"""Twilio's signed webhooks (SPEC sections 7, 10 and 12): verified, then queued for the consumers.
+"""Twilio's signed webhooks: verified, then queued for the consumers (docs/inbound.md#twilio-webhooks).
+
+They run in a function of their own (`functions/carrier_webhooks`): these are the only public
+routes of the API, so their role may publish to the CarrierEvents and Inbound topics and read the
+Twilio auth token, and nothing else — no table at all.
 
 `POST /v1/webhooks/twilio/status` (message status callbacks) goes to the CarrierEvents topic
 and `POST /v1/webhooks/twilio/inbound` (incoming messages) to the Inbound topic, wrapped as
@@ -6,14 +10,21 @@ and `POST /v1/webhooks/twilio/inbound` (incoming messages) to the Inbound topic,
 `models.carrier_events.parse_receipt` / `parse_inbound` read. Nothing is decided here: the
 consumers apply receipts and replies, with their retries and dead-letter queues.
 
-Twilio signs the full URL it called (the public base URL, the path and the query string) and
-the POST parameters with the account's auth token (`twilio_signature`). A request without a
-valid `X-Twilio-Signature` is answered 403 `INVALID_SIGNATURE` and queued nowhere. The auth
-token comes from the `TWILIO_AUTH_TOKEN` setting when set (the local stack), otherwise from the
-SSM SecureString `TWILIO_AUTH_TOKEN_PARAMETER` through powertools parameters, cached 5 minutes.
+Order of the checks, cheapest and safest first (docs/deploying.md#the-public-webhooks):
+1. the routes answer 404 where the deployment's carrier sends no Twilio webhooks;
+2. a request without a well-formed `X-Twilio-Signature` is refused 403 before any AWS call, so an
+   anonymous flood costs no SSM read;
+3. the auth token is read (from `TWILIO_AUTH_TOKEN` locally, else the SSM SecureString, cached 5
+   minutes; a failed read is remembered for 30 s, so an outage of SSM is not hammered), and the
+   signature is checked over the URL Twilio called;
+4. the envelope is published.
 """
 
+import base64
+import binascii
 import json
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import parse_qs, parse_qsl
@@ -22,6 +33,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from smsgate import twilio_signature
+from smsgate.api.errors import error_response
 from smsgate.dal import clients
 from smsgate.errors import SmsgateError
 from smsgate.observability import MetricUnit, logger, metrics
@@ -33,51 +45,102 @@ STATUS_PATH: Final = "/v1/webhooks/twilio/status"
 INBOUND_PATH: Final = "/v1/webhooks/twilio/inbound"
 SIGNATURE_HEADER: Final = "X-Twilio-Signature"
 # Twilio reads the answer to an incoming message as TwiML: an empty document sends no reply
-# (our replies to keywords go through the outbound queue, SPEC section 6).
+# (our replies to keywords go through the outbound queue, docs/inbound.md).
 EMPTY_TWIML: Final = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 TOKEN_MAX_AGE_SECONDS: Final = 300
+TOKEN_FAILURE_SECONDS: Final = 30
+# A signature is the base64 of an HMAC: 20 bytes for HMAC-SHA1, 32 for HMAC-SHA256.
+_SIGNATURE_DIGEST_SIZES: Final = frozenset({20, 32})
+# The simulator stands in for every carrier (the local stack, test deployments): it takes
+# Twilio-shaped webhooks too. A deployment on AWS End User Messaging has no Twilio webhooks.
+_CARRIERS_WITH_TWILIO_WEBHOOKS: Final = frozenset({"twilio", "simulator"})
 
 
-def register_webhooks(app: APIGatewayHttpResolver) -> None:
-    """Add the two Twilio webhook routes to `app` (`api.routes.create_app`)."""
+def create_webhooks_app() -> APIGatewayHttpResolver:
+    """A resolver with the two Twilio webhook routes and nothing else (one per Lambda instance)."""
+    app = APIGatewayHttpResolver()
 
-    @app.post(STATUS_PATH, summary="Twilio message status callback, signed (SPEC section 7)")
+    @app.exception_handler(SmsgateError)
+    def handle_refusal(error: SmsgateError) -> Response[str]:
+        return error_response(error)
+
+    @app.not_found
+    def handle_not_found(_: Exception) -> Response[str]:
+        return error_response(SmsgateError(ReasonCode.NOT_FOUND, "No such route."))
+
+    @app.post(STATUS_PATH)
     def twilio_status() -> Response[str]:
         return _accept(
             app.current_event, STATUS_PATH, TWILIO_STATUS_SOURCE, get_settings().carrier_events_topic_arn
         )
 
-    @app.post(INBOUND_PATH, summary="Twilio incoming message, signed (SPEC section 6)")
+    @app.post(INBOUND_PATH)
     def twilio_inbound() -> Response[str]:
         return _accept(
             app.current_event, INBOUND_PATH, TWILIO_INBOUND_SOURCE, get_settings().inbound_topic_arn
         )
 
+    return app
+
+
+def is_well_formed_signature(signature: str) -> bool:
+    """Whether `signature` can be a Twilio signature at all: base64 of an HMAC digest."""
+    try:
+        digest = base64.b64decode(signature.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return len(digest) in _SIGNATURE_DIGEST_SIZES
+
+
+def signed_url(event: APIGatewayProxyEventV2, settings: Settings) -> str:
+    """The URL Twilio called, as it signed it: the configured public base URL and the route's
+    path, or, with none configured, the request's own API Gateway domain and path."""
+    query = event.raw_query_string or ""
+    if settings.public_base_url:
+        base = settings.public_base_url.rstrip("/") + event.route_key.split(" ", 1)[-1]
+    else:
+        base = f"https://{event.request_context.domain_name}{event.raw_path}"
+    return base + (f"?{query}" if query else "")
+
+
+def _refuse(path: str, reason: str) -> SmsgateError:
+    metrics.add_metric(name="WebhookInvalidSignature", unit=MetricUnit.Count, value=1)
+    logger.warning("Twilio webhook refused", extra={"path": path, "reason": reason})
+    return SmsgateError(ReasonCode.INVALID_SIGNATURE, f"The {SIGNATURE_HEADER} header is missing or wrong.")
+
 
 def _accept(event: APIGatewayProxyEventV2, path: str, source: str, topic_arn: str) -> Response[str]:
     settings = get_settings()
-    form = parse_qs(event.decoded_body or "", keep_blank_values=True)
-    query = event.raw_query_string or ""
-    url = settings.public_base_url.rstrip("/") + path + (f"?{query}" if query else "")
+    if settings.carrier not in _CARRIERS_WITH_TWILIO_WEBHOOKS:
+        raise SmsgateError(ReasonCode.NOT_FOUND, "No such route.")
     signature = event.get_header_value(SIGNATURE_HEADER, default_value="", case_sensitive=False) or ""
-    if not twilio_signature.is_valid_signature(auth_token(settings), url, form, signature):
-        metrics.add_metric(name="WebhookInvalidSignature", unit=MetricUnit.Count, value=1)
-        logger.warning(
-            "Twilio webhook refused: bad signature", extra={"path": path, "signed": bool(signature)}
-        )
-        raise SmsgateError(
-            ReasonCode.INVALID_SIGNATURE, f"The {SIGNATURE_HEADER} header is missing or wrong."
-        )
+    if not is_well_formed_signature(signature):
+        raise _refuse(path, "malformed" if signature else "missing")
+    form = parse_qs(event.decoded_body or "", keep_blank_values=True)
+    if not twilio_signature.is_valid_signature(
+        auth_token(settings), signed_url(event, settings), form, signature
+    ):
+        raise _refuse(path, "mismatch")
     envelope: dict[str, Any] = {
         "source": source,
         # Twilio posts each parameter once; the signature above covered every value anyway.
         "params": {name: values[0] for name, values in form.items()},
-        "query": dict(parse_qsl(query, keep_blank_values=True)),
+        "query": dict(parse_qsl(event.raw_query_string or "", keep_blank_values=True)),
         "receivedAt": datetime.now(UTC).isoformat(),
     }
     clients.sns().publish(TopicArn=topic_arn, Message=json.dumps(envelope))
     metrics.add_metric(name=f"Webhook_{source.replace('.', '_')}", unit=MetricUnit.Count, value=1)
     return Response(status_code=200, content_type="text/xml", body=EMPTY_TWIML)
+
+
+@dataclass
+class _TokenFailure:
+    """When the last failed read of the token parameter stops counting (time.monotonic)."""
+
+    until: float = 0.0
+
+
+_token_failure = _TokenFailure()
 
 
 def auth_token(settings: Settings) -> str:
@@ -88,8 +151,15 @@ def auth_token(settings: Settings) -> str:
     if not settings.twilio_auth_token_parameter:
         logger.error("no Twilio auth token configured: every webhook is refused")
         return ""
+    retry_after = _token_failure.until - time.monotonic()
+    if retry_after > 0:
+        raise SmsgateError(
+            ReasonCode.SERVICE_UNAVAILABLE,
+            "Webhook verification is unavailable.",
+            retry_after=max(1, round(retry_after)),
+        )
     # Imported here: only a deployment that keeps the token in SSM reads it, on the first
-    # webhook, and the send path's cold start does not pay for powertools parameters.
+    # webhook, and the cold start does not pay for powertools parameters.
     from aws_lambda_powertools.utilities import parameters
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
@@ -98,8 +168,11 @@ def auth_token(settings: Settings) -> str:
             settings.twilio_auth_token_parameter, decrypt=True, max_age=TOKEN_MAX_AGE_SECONDS
         )
     except GetParameterError as exc:
+        _token_failure.until = time.monotonic() + TOKEN_FAILURE_SECONDS
         logger.error("the Twilio auth token parameter cannot be read", extra={"error": type(exc).__name__})
         raise SmsgateError(
-            ReasonCode.SERVICE_UNAVAILABLE, "Webhook verification is unavailable.", retry_after=5
+            ReasonCode.SERVICE_UNAVAILABLE,
+            "Webhook verification is unavailable.",
+            retry_after=TOKEN_FAILURE_SECONDS,
         ) from exc
     return token if isinstance(token, str) else ""

@@ -1,0 +1,27 @@
+"""carrier_webhooks: the carriers' signed webhooks, the API's only public routes.
+
+A function of its own so that its role holds only what an anonymous caller's request may reach:
+publishing to the CarrierEvents and Inbound topics and reading the Twilio auth token
+(docs/deploying.md#the-public-webhooks).
+"""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from smsgate.settings import get_settings
+
+get_settings()  # a misconfigured deployment fails at cold start, not on the first request
+
+from smsgate.api.webhooks import create_webhooks_app  # noqa: E402
+from smsgate.observability import logger, metrics, tracer  # noqa: E402
+
+app = create_webhooks_app()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
