@@ -67,12 +67,15 @@ def module(folder: Path, name: str) -> ModuleType:
 def test_a_generated_client_creates_a_location_records_consent_and_sends(
     local_stack: LocalStack, client_package: Path
 ) -> None:
-    api = module(client_package, "api.default")
+    put_location, record_consent, send_message, get_message = (
+        module(client_package, f"api.default.{name}")
+        for name in ("put_location", "record_consent", "send_message", "get_message")
+    )
     models = module(client_package, "models")
     client = module(client_package, "client").Client(base_url=local_stack.base_url)
     location_id = f"gen-{uuid.uuid4().hex[:8]}"
 
-    created = api.put_location.sync_detailed(
+    created = put_location.sync_detailed(
         location_id,
         client=client,
         body=models.PutLocationRequest(name="Generated Dental", numbers=[NUMBER]),
@@ -80,7 +83,7 @@ def test_a_generated_client_creates_a_location_records_consent_and_sends(
     assert created.status_code == 201, created.content
     assert isinstance(created.parsed, models.LocationView) and created.parsed.numbers == [NUMBER]
 
-    contact = api.record_consent.sync_detailed(
+    contact = record_consent.sync_detailed(
         location_id,
         f"%2B{CONTACT[1:]}",
         client=client,
@@ -89,7 +92,7 @@ def test_a_generated_client_creates_a_location_records_consent_and_sends(
     assert contact.status_code == 200, contact.content
     assert isinstance(contact.parsed, models.ContactView) and contact.parsed.phone == CONTACT
 
-    sent = api.send_message.sync_detailed(
+    sent = send_message.sync_detailed(
         client=client,
         body=models.SendMessageRequest(
             location_id=location_id,
@@ -103,11 +106,11 @@ def test_a_generated_client_creates_a_location_records_consent_and_sends(
     assert isinstance(sent.parsed, models.SendAccepted), sent.content
     assert sent.parsed.status == "queued" and sent.parsed.segments == 1
 
-    shown = api.get_message.sync_detailed(sent.parsed.message_id, client=client)
+    shown = get_message.sync_detailed(sent.parsed.message_id, client=client)
     assert shown.status_code == 200, shown.content
     assert isinstance(shown.parsed, models.MessageView) and shown.parsed.to == CONTACT
 
-    refused = api.send_message.sync_detailed(
+    refused = send_message.sync_detailed(
         client=client,
         body=models.SendMessageRequest(
             location_id=location_id,
