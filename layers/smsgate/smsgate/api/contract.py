@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
@@ -66,31 +65,33 @@ def answers(
     return {**successes, **{status: error(status) for status in statuses}}
 
 
-def configure(app: APIGatewayHttpResolver) -> None:
-    """The document's title and the SigV4 scheme every route needs (API Gateway's IAM
-    authorizer; the extension tells AWS tools and generators it is SigV4)."""
-    app.configure_openapi(
-        title="smsgate",
-        version="0.1.0",
-        openapi_version="3.1.0",
-        description='An A2P SMS compliance gateway: every error is {"error": {"code", "message", ...}}.',
-        security_schemes={
-            SIGV4: APIKey(
-                name="Authorization",
-                in_=APIKeyIn.header,
-                description="AWS Signature Version 4 (IAM): sign every request for the execute-api service",
-                openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
-            )
-        },
-        security=[{SIGV4: []}],
-    )
-
-
 def document(app: APIGatewayHttpResolver) -> dict[str, Any]:
-    """The served document. Powertools adds its own request-validation answer (422
-    `HTTPValidationError`) to every operation; this API never answers it (its validation answer is
-    400 `VALIDATION_ERROR`), so it is taken out where a route did not declare its own 422."""
-    doc: dict[str, Any] = json.loads(app.get_openapi_json_schema())
+    """The served document, with the SigV4 scheme every route needs (API Gateway's IAM
+    authorizer; the extension tells AWS tools and generators it is SigV4).
+
+    Powertools adds its own request-validation answer (422 `HTTPValidationError`) to every
+    operation; this API never answers it (its validation answer is 400 `VALIDATION_ERROR`), so it
+    is taken out where a route did not declare its own 422.
+    """
+    # Imported here: the document's models cost cold start, and only this request needs them.
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn
+
+    sigv4 = APIKey(
+        name="Authorization",
+        in_=APIKeyIn.header,
+        description="AWS Signature Version 4 (IAM): sign every request for the execute-api service",
+        openapi_extensions={"x-amazon-apigateway-authtype": "awsSigv4"},
+    )
+    doc: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title="smsgate",
+            version="0.1.0",
+            openapi_version="3.1.0",
+            description='An A2P SMS compliance gateway; every error is {"error": {"code", "message", ...}}.',
+            security_schemes={SIGV4: sigv4},
+            security=[{SIGV4: []}],
+        )
+    )
     for operations in doc.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.get("responses", {})

@@ -128,7 +128,6 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
     """A resolver with every route. One per Lambda instance (the local stack runs several
     side by side, and a resolver holds the event it is answering)."""
     app = SmsgateResolver()
-    contract.configure(app)
     # Who may act on which location: one check before every route (smsgate.api.access).
     app.use(middlewares=[location_access])
 
