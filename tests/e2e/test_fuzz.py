@@ -49,7 +49,7 @@ from tests.e2e.conftest import LocalStack
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLES_PER_OPERATION = 20
+EXAMPLES_PER_OPERATION = 40
 REQUEST_TIMEOUT_SECONDS = 15
 # A bulk of up to 5,000 recipients is gated number by number against the local stack's one moto
 # server (one request at a time): seconds per request. Grounded lists are capped; the 5,000 limit

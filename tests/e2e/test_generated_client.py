@@ -85,7 +85,7 @@ def test_a_generated_client_creates_a_location_records_consent_and_sends(
 
     contact = record_consent.sync_detailed(
         location_id,
-        f"%2B{CONTACT[1:]}",
+        CONTACT,  # the client URL-encodes the '+'
         client=client,
         body=models.ConsentRequest(source="web_form", evidence="generated client"),
     )
