@@ -37,7 +37,7 @@ from smsgate.api.request_shape import (
     with_media_type_lowercase,
 )
 from smsgate.errors import SmsgateError
-from smsgate.models.phone import E164_PATTERN, normalise_e164
+from smsgate.models.phone import E164_PATTERN, strict_e164
 from smsgate.models.registration import (
     BrandRequest,
     CampaignNumbersRequest,
@@ -88,7 +88,7 @@ def now() -> datetime:
 
 def phone_param(raw: str) -> str:
     try:
-        return normalise_e164(unquote(raw))
+        return strict_e164(unquote(raw))
     except ValueError as exc:
         raise SmsgateError(
             ReasonCode.VALIDATION_ERROR,

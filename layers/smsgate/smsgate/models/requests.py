@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from smsgate.models.phone import E164
+from smsgate.models.phone import StrictE164
 from smsgate.policy.gate import MAX_SEGMENTS
 from smsgate.policy.segments import count_segments
 
@@ -48,8 +48,8 @@ class StrictRequest(BaseModel):
 
 class SendMessageRequest(StrictRequest):
     location_id: str = Field(pattern=LOCATION_ID_PATTERN)
-    from_number: E164 = Field(alias="from")
-    to: E164
+    from_number: StrictE164 = Field(alias="from")
+    to: StrictE164
     body: str = Field(min_length=1, max_length=1600)
     kind: SendKind
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
@@ -62,11 +62,11 @@ class SendMessageRequest(StrictRequest):
 
 class BulkSendRequest(StrictRequest):
     location_id: str = Field(pattern=LOCATION_ID_PATTERN)
-    from_number: E164 | None = Field(default=None, alias="from")
-    numbers: list[E164] | None = Field(default=None, min_length=1, max_length=100)
+    from_number: StrictE164 | None = Field(default=None, alias="from")
+    numbers: list[StrictE164] | None = Field(default=None, min_length=1, max_length=100)
     body: str = Field(min_length=1, max_length=1600)
     kind: SendKind = "bulk"
-    recipients: list[E164] = Field(min_length=1, max_length=5000)
+    recipients: list[StrictE164] = Field(min_length=1, max_length=5000)
     preview: bool = False
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
 
@@ -83,7 +83,7 @@ MessageText = Annotated[str, AfterValidator(refuse_control_characters)]
 class PutLocationRequest(StrictRequest):
     name: MessageText = Field(min_length=1, max_length=100)
     created_at: datetime | None = None
-    numbers: list[E164] = Field(default_factory=list, max_length=1000)
+    numbers: list[StrictE164] = Field(default_factory=list, max_length=1000)
     opt_out_text: MessageText | None = Field(default=None, min_length=1, max_length=100)
     sender_text: MessageText | None = Field(default=None, min_length=1, max_length=100)
     revocation_mode: Literal["keywords", "reasonable_means"] | None = None
@@ -102,7 +102,7 @@ class ConsentRow(ConsentRequest):
     """One row of a consent import: the single call's fields and the contact's number. The time of
     capture is required: with it, importing the same row again finds the same ledger line."""
 
-    phone: E164
+    phone: StrictE164
     captured_at: datetime
 
 
