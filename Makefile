@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LAYER_LOCK := layers/smsgate/requirements.lock
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
@@ -10,10 +11,17 @@ export SAM_CLI_TELEMETRY := 0
 
 venv: $(STAMP)
 
-$(STAMP): requirements-dev.txt layers/smsgate/requirements.txt pyproject.toml
+# The layer's lock first, hashes checked, then the dev tools under its versions (the lock less
+# its hashes, which in a constraints file would ask every dev tool for one): the tests run what
+# the layer ships (layers/smsgate/Makefile, lock). phonenumberslite installs the same module as
+# phonenumbers, which a venv made before the lock holds: that one goes first.
+$(STAMP): requirements-dev.txt $(LAYER_LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python -m pip uninstall --quiet --yes phonenumbers
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LAYER_LOCK)
+	sed -e '/--hash=/d' -e 's/ *\\$$//' $(LAYER_LOCK) > $(VENV)/layer-constraints.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c $(VENV)/layer-constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 

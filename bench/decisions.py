@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.content_quality import load_messages
-from bench.gate import OLD_ACCOUNT, SENDER, gate_stack, recipient
+from bench.gate import OLD_ACCOUNT, SENDER, gate_stack, recipient, sender_of
 
 KINDS = ("workflow", "conversation", "bulk", "campaign")
 POLICY_ROUNDS = 10
@@ -112,7 +112,7 @@ def with_storage(bodies: list[str], contacts: int = STORAGE_CONTACTS) -> dict[st
         for index, body in enumerate(bodies):
             request = {
                 "location_id": location_id,
-                "from": SENDER,
+                "from": sender_of(location_id),
                 "to": phones[index % contacts],
                 "body": body,
                 "kind": KINDS[index % len(KINDS)],

@@ -17,6 +17,7 @@ import os
 import time
 import uuid
 import warnings
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -29,6 +30,13 @@ from local_stack.moto_server import back_up_transactions_per_item
 
 ROOT = Path(__file__).resolve().parent.parent
 SENDER = "+447400123456"
+
+
+def sender_of(location_id: str) -> str:
+    """The sending number of a bench location: a number belongs to one location at most."""
+    return f"+447400{zlib.crc32(location_id.encode()) % 10**6:06d}"
+
+
 # An account older than 8 days: 5,000 messages a day (SPEC section 4).
 OLD_ACCOUNT = datetime(2021, 1, 1, tzinfo=UTC)
 BODY = "Spring offer: 20% off all whitening this week. Book at the front desk or call us."
@@ -98,7 +106,11 @@ class Gate:
         answer = self.call(
             "PUT",
             f"/v1/locations/{location_id}",
-            {"name": "Bright Smiles Dental", "numbers": [SENDER], "created_at": OLD_ACCOUNT.isoformat()},
+            {
+                "name": "Bright Smiles Dental",
+                "numbers": [sender_of(location_id)],
+                "created_at": OLD_ACCOUNT.isoformat(),
+            },
         )
         if answer.status not in (200, 201):
             raise RuntimeError(f"location not created: {answer}")
@@ -245,7 +257,13 @@ def bulk(gate: Gate, recipients: int, location_id: str = "bench-bulk") -> dict[s
     phones = [recipient(index) for index in range(recipients)]
     gate.new_location(location_id)
     gate.opt_in(location_id, phones)
-    request = {"location_id": location_id, "from": SENDER, "body": BODY, "kind": "bulk", "recipients": phones}
+    request = {
+        "location_id": location_id,
+        "from": sender_of(location_id),
+        "body": BODY,
+        "kind": "bulk",
+        "recipients": phones,
+    }
     with aws_calls.recording() as recorder:
         started, cpu_started = time.perf_counter(), time.process_time()
         answer = gate.call("POST", "/v1/messages/bulk", request)
@@ -268,7 +286,13 @@ def naive(gate: Gate, recipients: int, location_id: str = "bench-naive") -> dict
     with aws_calls.recording() as recorder:
         started, cpu_started = time.perf_counter(), time.process_time()
         for phone in phones:
-            request = {"location_id": location_id, "from": SENDER, "to": phone, "body": BODY, "kind": "bulk"}
+            request = {
+                "location_id": location_id,
+                "from": sender_of(location_id),
+                "to": phone,
+                "body": BODY,
+                "kind": "bulk",
+            }
             accepted += gate.call("POST", "/v1/messages", request).status == 202
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     result = _per_message(recorder, accepted, seconds, cpu)

@@ -4,13 +4,15 @@ import json
 import os
 import sys
 
-from local_stack.runner import STATE_FILE, prepare_environment
+from local_stack.runner import prepare_environment, state_file
 
 
 def main() -> None:
-    if not STATE_FILE.exists():
-        sys.exit(f"No local stack is running ({STATE_FILE} is missing): start it with 'make run' first.")
-    state = json.loads(STATE_FILE.read_text())
+    # The stack on SMSGATE_API_PORT (3000), or the one whose SMSGATE_STATE_FILE is set.
+    path = state_file()
+    if not path.exists():
+        sys.exit(f"No local stack is running ({path} is missing): start it with 'make run' first.")
+    state = json.loads(path.read_text())
     prepare_environment(state["endpoint"])
     os.environ.update(state["environment"])
     from local_stack.consumers import scheduled_event

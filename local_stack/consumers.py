@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from local_stack.lambdas import FunctionPool
+from local_stack.lambdas import FunctionPool, log_failure
 from local_stack.stack import QueueTrigger, ScheduleTrigger
 
 # A failed record becomes visible again after this long (Lambda waits the queue's visibility
@@ -68,6 +68,7 @@ class QueueConsumer(threading.Thread):
             result = self.function.invoke(sqs_event(messages, self.queue_arn, self.region)) or {}
             failed_ids = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
         except Exception:  # the whole batch failed, as when a Lambda invocation errors
+            log_failure(self.trigger.function, f"a batch of {len(messages)} (retried)")
             failed_ids = {message["MessageId"] for message in messages}
         if failed_ids and not self.trigger.report_failures:
             failed_ids = {message["MessageId"] for message in messages}

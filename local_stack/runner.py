@@ -15,8 +15,21 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# Where `make audit` finds the running stack; SMSGATE_STATE_FILE moves it (tests run several stacks).
-STATE_FILE = Path(os.environ.get("SMSGATE_STATE_FILE") or ROOT / ".local-stack" / "stack.json")
+# After SIGTERM or SIGINT the process is gone within this many seconds, whatever is running.
+STOP_SECONDS = 4.0
+# How long the main thread waits at a time: a signal's Python handler runs only in the main
+# thread, between two waits, and the signal may have been delivered to another thread.
+WAIT_SLICE_SECONDS = 0.2
+
+
+def state_file(api_port: int | None = None) -> Path:
+    """Where this stack writes, and `make audit` reads, its addresses: SMSGATE_STATE_FILE, else
+    one file per API port (.local-stack/stack-3000.json), so a second stack on other ports
+    leaves the first one's alone (docs/local-stack.md#state-file)."""
+    if explicit := os.environ.get("SMSGATE_STATE_FILE"):
+        return Path(explicit)
+    port = api_port if api_port is not None else int(os.environ.get("SMSGATE_API_PORT", "3000"))
+    return ROOT / ".local-stack" / f"stack-{port}.json"
 
 
 def _settings_from_env() -> dict[str, Any]:
@@ -44,7 +57,9 @@ def prepare_environment(endpoint: str) -> None:
     sys.path.insert(0, str(ROOT / "layers" / "smsgate"))
 
 
-def print_banner(stack: Any, schedules: list[Any], endpoint: str, base_url: str, elapsed: float) -> None:
+def print_banner(
+    stack: Any, schedules: list[Any], endpoint: str, base_url: str, state: Path, elapsed: float
+) -> None:
     """What runs where, and a first request to try."""
     from local_stack.stack import STACK_NAME
 
@@ -74,29 +89,106 @@ def print_banner(stack: Any, schedules: list[Any], endpoint: str, base_url: str,
         '-d \'{"name": "Demo Dental", "numbers": ["+12025550100"]}\'',
         flush=True,
     )
+    print(
+        f"  state               {display_path(state)}   (read by 'make audit' and the smsgate CLI)",
+        flush=True,
+    )
     print("  stop:  Ctrl-C", flush=True)
 
 
-def main() -> None:
-    config = _settings_from_env()
-    host, api_port, aws_port = config["host"], config["api_port"], config["aws_port"]
-    endpoint = f"http://{host}:{aws_port}"
-    prepare_environment(endpoint)
+class Stopped(Exception):
+    """A stop signal arrived while the stack was starting."""
 
+
+def quiet_emulator() -> None:
+    """moto warns once per template resource it does not emulate (alarms, the HTTP API, ...,
+    about 50 lines) and werkzeug logs every AWS request: noise above the banner and between a
+    user's requests. SMSGATE_VERBOSE=1 shows them."""
     import logging
     import warnings
 
+    if os.environ.get("SMSGATE_VERBOSE", "") not in ("", "0"):
+        return
+    logging.getLogger("moto").setLevel(logging.ERROR)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", message="Tried to parse .* but it's not supported")
 
+
+def stop_on_signals(stop: threading.Event, starting: threading.Event) -> None:
+    """SIGTERM and SIGINT stop the stack, always within STOP_SECONDS (docs/local-stack.md#stopping):
+    while it starts, by unwinding the start; once it runs, by ending the main thread's wait; and
+    if anything then hangs, by exiting anyway. A second signal exits at once."""
+
+    def exit_now(code: int, why: str) -> None:
+        print(why, file=sys.stderr, flush=True)
+        os._exit(code)
+
+    def on_signal(signum: int, _: Any) -> None:
+        if stop.is_set():
+            exit_now(1, f"{signal.Signals(signum).name} again: stopped at once")
+        stop.set()
+        watchdog = threading.Timer(
+            STOP_SECONDS, exit_now, (1, f"not stopped within {STOP_SECONDS:.0f}s: stopped at once")
+        )
+        watchdog.daemon = True
+        watchdog.start()
+        if starting.is_set():
+            raise Stopped
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+
+def display_path(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def main() -> None:
+    stop, starting = threading.Event(), threading.Event()
+    starting.set()
+    stop_on_signals(stop, starting)
+    config = _settings_from_env()
+    host, api_port, aws_port = config["host"], config["api_port"], config["aws_port"]
+    endpoint = f"http://{host}:{aws_port}"
+    state = state_file(api_port)
+    prepare_environment(endpoint)
+    quiet_emulator()
+
+    cleanup: list[Any] = []  # what to stop, last started first
+    try:
+        run(config, endpoint, state, stop, starting, cleanup)
+    except Stopped:
+        pass
+    finally:
+        print("stopping…", flush=True)
+        for step in reversed(cleanup):
+            step()
+        print("stopped", flush=True)
+    # Finalising the interpreter (moto's backends, botocore's service models) takes seconds more
+    # than the stop itself, and nothing is left to write: leave now.
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def run(
+    config: dict[str, Any],
+    endpoint: str,
+    state: Path,
+    stop: threading.Event,
+    starting: threading.Event,
+    cleanup: list[Any],
+) -> None:
+    """Start the stack, print the banner last, and wait for a stop signal."""
     from local_stack.api_server import make_server
     from local_stack.consumers import QueueConsumer, Schedule, schedule_seconds
     from local_stack.lambdas import FunctionPool
     from local_stack.moto_server import start_moto_server
     from local_stack.stack import create_stack
 
+    host, api_port, aws_port = config["host"], config["api_port"], config["aws_port"]
     started = time.monotonic()
     moto = start_moto_server(host, aws_port)
+    cleanup.append(moto.stop)
     base_url = f"http://{host}:{api_port}"
     # The simulated carrier takes any rate; 1 message a second per number (a real 10DLC long
     # code) would make a demo of a few hundred messages from one number take minutes.
@@ -111,18 +203,6 @@ def main() -> None:
     stack = create_stack(endpoint, parameters)
     os.environ.update(stack.environment)
     os.environ.setdefault("TWILIO_AUTH_TOKEN", "local-dev-token")
-    STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
-    STATE_FILE.write_text(
-        json.dumps(
-            {
-                "endpoint": endpoint,
-                "api": base_url,
-                "outputs": stack.outputs,
-                "environment": stack.environment,
-            },
-            indent=2,
-        )
-    )
 
     functions: dict[str, FunctionPool] = {}
     api_functions = {route.function for route in stack.routes}
@@ -130,7 +210,6 @@ def main() -> None:
         size = config["api_instances"] if name in api_functions else 1
         functions[name] = FunctionPool(name, code_dir, size)
 
-    stop = threading.Event()
     consumers = [
         QueueConsumer(trigger, functions[trigger.function], endpoint, stop) for trigger in stack.queues
     ]
@@ -146,25 +225,52 @@ def main() -> None:
         for trigger in stack.schedules
     ]
     server = make_server(host, api_port, stack.routes, functions)
+    cleanup.append(server.server_close)
     for thread in [*consumers, *schedules]:
         thread.start()
+    cleanup.append(lambda: join_all([*consumers, *schedules], deadline=time.monotonic() + 2))
     api_thread = threading.Thread(target=server.serve_forever, name="http-api", daemon=True)
     api_thread.start()
+    cleanup.append(server.shutdown)
+    write_state(state, endpoint, base_url, stack)
+    cleanup.append(lambda: remove_state(state))
 
-    print_banner(stack, schedules, endpoint, base_url, time.monotonic() - started)
+    print_banner(stack, schedules, endpoint, base_url, state, time.monotonic() - started)
+    starting.clear()
+    if stop.is_set():  # a signal between the last start and the line above
+        return
+    while not stop.wait(WAIT_SLICE_SECONDS):
+        pass
 
-    def shutdown(*_: Any) -> None:
-        stop.set()
 
-    signal.signal(signal.SIGINT, shutdown)
-    signal.signal(signal.SIGTERM, shutdown)
-    stop.wait()
-    print("stopping…", flush=True)
-    server.shutdown()
-    for thread in consumers:
-        thread.join(timeout=5)
-    moto.stop()
-    print("stopped", flush=True)
+def join_all(threads: list[threading.Thread], deadline: float) -> None:
+    for thread in threads:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+
+
+def write_state(state: Path, endpoint: str, base_url: str, stack: Any) -> None:
+    state.parent.mkdir(parents=True, exist_ok=True)
+    state.write_text(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "endpoint": endpoint,
+                "api": base_url,
+                "outputs": stack.outputs,
+                "environment": stack.environment,
+            },
+            indent=2,
+        )
+    )
+
+
+def remove_state(state: Path) -> None:
+    """The state file goes with the stack, unless another stack has written it since."""
+    try:
+        if json.loads(state.read_text()).get("pid") == os.getpid():
+            state.unlink()
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

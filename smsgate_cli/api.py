@@ -15,8 +15,6 @@ from botocore.awsrequest import AWSRequest
 from botocore.session import Session
 
 LOCAL_API = "http://127.0.0.1:3000"
-# Where `make run` (local_stack.runner) writes the running stack's addresses.
-DEFAULT_STATE_FILE = Path(".local-stack") / "stack.json"
 RETRYABLE = frozenset({429, 502, 503, 504})
 
 
@@ -29,11 +27,19 @@ class ApiError(Exception):
         self.code = code
 
 
+def local_state_file() -> Path:
+    """Where `make run` (local_stack.runner.state_file) writes the addresses of the stack on
+    SMSGATE_API_PORT (3000): one file per port, or SMSGATE_STATE_FILE."""
+    if explicit := os.environ.get("SMSGATE_STATE_FILE"):
+        return Path(explicit)
+    return Path(".local-stack") / f"stack-{os.environ.get('SMSGATE_API_PORT') or 3000}.json"
+
+
 def default_api_url() -> str:
     """SMSGATE_API_URL, else the API of the running local stack (its state file), else :3000."""
     if url := os.environ.get("SMSGATE_API_URL"):
         return url
-    state_file = Path(os.environ.get("SMSGATE_STATE_FILE") or DEFAULT_STATE_FILE)
+    state_file = local_state_file()
     try:
         return str(json.loads(state_file.read_text())["api"])
     except (OSError, ValueError, KeyError):

@@ -18,7 +18,7 @@ from smsgate.settings import get_settings
 settings = get_settings()
 
 from smsgate.dal.outbound import OutboundRecord  # noqa: E402
-from smsgate.observability import logger, metrics, tracer  # noqa: E402
+from smsgate.observability import logger, masked_uncaught_errors, metrics, tracer  # noqa: E402
 from smsgate.services.dispatch import Dispatcher  # noqa: E402
 
 # A batch whose every record is left for redelivery (a carrier outage) is answered like any
@@ -45,6 +45,7 @@ def time_left(context: LambdaContext | None) -> Callable[[], float] | None:
 
 
 @logger.inject_lambda_context
+@masked_uncaught_errors
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:

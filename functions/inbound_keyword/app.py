@@ -13,7 +13,7 @@ from smsgate.settings import get_settings
 get_settings()
 
 from smsgate.models.carrier_events import parse_inbound  # noqa: E402
-from smsgate.observability import logger, metrics, tracer  # noqa: E402
+from smsgate.observability import logger, masked_uncaught_errors, metrics, tracer  # noqa: E402
 from smsgate.services.envelopes import sns_message  # noqa: E402
 from smsgate.services.inbound import apply_reply, notification_time  # noqa: E402
 
@@ -27,6 +27,7 @@ def apply_record(record: SQSRecord) -> str:
 
 
 @logger.inject_lambda_context
+@masked_uncaught_errors
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:

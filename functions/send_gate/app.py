@@ -10,12 +10,13 @@ from smsgate.settings import get_settings
 get_settings()  # a misconfigured deployment fails at cold start, not on the first request
 
 from smsgate.api.routes import create_app  # noqa: E402
-from smsgate.observability import logger, metrics, tracer  # noqa: E402
+from smsgate.observability import logger, masked_uncaught_errors, metrics, tracer  # noqa: E402
 
 app = create_app()
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@masked_uncaught_errors
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

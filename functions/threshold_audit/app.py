@@ -16,7 +16,7 @@ from smsgate.settings import get_settings
 
 get_settings()
 
-from smsgate.observability import logger, metrics, tracer  # noqa: E402
+from smsgate.observability import logger, masked_uncaught_errors, metrics, tracer  # noqa: E402
 from smsgate.services.audit import audit_chunk, run_audit  # noqa: E402
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -33,6 +33,7 @@ def audit_record(record: SQSRecord) -> dict[str, Any]:
 
 
 @logger.inject_lambda_context
+@masked_uncaught_errors
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:

@@ -1,5 +1,6 @@
 """The local stack (`make run`) started on free ports and driven over real HTTP."""
 
+import itertools
 import os
 import signal
 import socket
@@ -8,6 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,22 +56,22 @@ class LocalStack:
         return requests.request(method, self.url(path), json=body, timeout=30)
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    api_port, aws_port = free_port(), free_port()
-    log = tmp_path_factory.mktemp("local-stack") / "run.log"
+def start_runner(api_port: int, aws_port: int, log: Path, **settings: str) -> subprocess.Popen[str]:
+    """`make run` (python -m local_stack.runner) on the given ports, its output in `log`; none
+    of this shell's AWS or smsgate settings leak in, only `settings`."""
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LOCATIONS_", "CONTACTS_"))},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("AWS_", "LOCATIONS_", "CONTACTS_", "SMSGATE_"))
+        },
         "SMSGATE_API_PORT": str(api_port),
         "SMSGATE_AWS_PORT": str(aws_port),
-        "SMSGATE_AUDIT_INTERVAL_SECONDS": "3600",
-        # The audit acts from 20 messages in the window (100 by default): tests/e2e/test_audit.py.
-        "SMSGATE_AUDIT_MIN_SAMPLE": "20",
-        "SMSGATE_STATE_FILE": str(log.parent / "stack.json"),
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     with log.open("w") as output:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "local_stack.runner"],
             cwd=ROOT,
             env=env,
@@ -77,8 +79,16 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             stderr=subprocess.STDOUT,
             text=True,
         )
+
+
+@contextmanager
+def running_stack(folder: Path, **settings: str) -> Iterator[LocalStack]:
+    """A local stack on free ports, its output and state file in `folder`, until the block ends."""
+    api_port, aws_port = free_port(), free_port()
+    log = folder / "run.log"
+    process = start_runner(api_port, aws_port, log, SMSGATE_STATE_FILE=str(folder / "stack.json"), **settings)
     stack = LocalStack(
-        f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process, log.parent / "stack.json"
+        f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{aws_port}", process, folder / "stack.json"
     )
 
     def ready() -> bool:
@@ -100,6 +110,17 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             process.kill()
 
 
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with running_stack(
+        tmp_path_factory.mktemp("local-stack"),
+        SMSGATE_AUDIT_INTERVAL_SECONDS="3600",
+        # The audit acts from 20 messages in the window (100 by default): tests/e2e/test_audit.py.
+        SMSGATE_AUDIT_MIN_SAMPLE="20",
+    ) as stack:
+        yield stack
+
+
 def register_10dlc(
     stack: LocalStack, location_id: str, numbers: list[str], path: str = "standard"
 ) -> dict[str, Any]:
@@ -117,6 +138,15 @@ def register_10dlc(
 def path_phone(phone: str) -> str:
     """A number as a path segment (the '+' URL-encoded)."""
     return phone.replace("+", "%2B")
+
+
+_SENDING_NUMBERS = itertools.count(1000)
+
+
+def sending_numbers(count: int = 1) -> list[str]:
+    """Numbers no other location of this session's stack holds: a number belongs to one
+    location at most (docs/tenancy.md#numbers)."""
+    return [f"+1202556{next(_SENDING_NUMBERS):04d}" for _ in range(count)]
 
 
 def create_location(stack: LocalStack, numbers: list[str], **fields: Any) -> str:

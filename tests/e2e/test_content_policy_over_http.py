@@ -3,14 +3,24 @@ appears, and a message with a public shortener link is accepted with a warning a
 
 Destinations are UK numbers, which need no 10DLC registration (row 4)."""
 
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import requests
 
-from tests.e2e.conftest import LocalStack, create_location, final_message, opt_in
+from tests.e2e.conftest import LocalStack, create_location, final_message, opt_in, sending_numbers
 
 NUMBERS = ["+12025550111", "+12025550112", "+12025550113", "+12025550114"]
+
+
+@pytest.fixture(autouse=True)
+def own_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's location sends from numbers of its own (one location per number)."""
+    monkeypatch.setattr(sys.modules[__name__], "NUMBERS", sending_numbers(4))
+
+
 TO = "+447700900101"
 
 
@@ -20,11 +30,17 @@ def new_location(stack: LocalStack) -> str:
     return location_id
 
 
-def send(stack: LocalStack, location_id: str, body: str, sender: str = NUMBERS[0]) -> requests.Response:
+def send(stack: LocalStack, location_id: str, body: str, sender: str | None = None) -> requests.Response:
     return stack.call(
         "POST",
         "/v1/messages",
-        {"location_id": location_id, "from": sender, "to": TO, "body": body, "kind": "conversation"},
+        {
+            "location_id": location_id,
+            "from": sender or NUMBERS[0],
+            "to": TO,
+            "body": body,
+            "kind": "conversation",
+        },
     )
 
 

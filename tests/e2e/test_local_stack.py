@@ -1,14 +1,29 @@
 """The whole system over HTTP on the local stack (issue 2's 'done when')."""
 
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import requests
 
-from tests.e2e.conftest import LocalStack, create_location, final_message, opt_in, register_10dlc
+from tests.e2e.conftest import (
+    LocalStack,
+    create_location,
+    final_message,
+    opt_in,
+    register_10dlc,
+    sending_numbers,
+)
 
 FROM = "+12025550100"
+
+
+@pytest.fixture(autouse=True)
+def own_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's location sends from a number of its own (one location per number)."""
+    monkeypatch.setattr(sys.modules[__name__], "FROM", sending_numbers()[0])
 
 
 def new_location(stack: LocalStack, **extra: Any) -> str:

@@ -1,12 +1,21 @@
 """10DLC registration over HTTP on the local stack (SPEC sections 9, 10; issue 9): register,
 fail and correct, approve, assign numbers, and read it all back from GET location."""
 
+import sys
 from datetime import UTC, datetime
 
-from tests.e2e.conftest import LocalStack, create_location, final_message, register_10dlc
+import pytest
+
+from tests.e2e.conftest import LocalStack, create_location, final_message, register_10dlc, sending_numbers
 from tests.registration_bodies import brand_body, campaign_body
 
 FROM = "+12025550100"
+
+
+@pytest.fixture(autouse=True)
+def own_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's location sends from a number of its own (one location per number)."""
+    monkeypatch.setattr(sys.modules[__name__], "FROM", sending_numbers()[0])
 
 
 def new_location(stack: LocalStack) -> str:

@@ -147,7 +147,7 @@ def location(stack: Any) -> Callable[..., Location]:
             revocation_mode=mode,
             created_at=created_at or datetime(2023, 1, 1, tzinfo=UTC),
         )
-        return admin.save_location(location_id, request, datetime.now(UTC))[0]
+        return admin.save_location(location_id, request, datetime.now(UTC), operator=True)[0]
 
     return save
 

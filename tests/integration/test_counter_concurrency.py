@@ -161,3 +161,37 @@ def test_releases_racing_reservations_give_back_exactly_what_they_release(
     last, before = counters.reserve(key, limit, limit, EXPIRES)
     assert (last, before) == (limit - used, used)
     assert counters.used(key) == limit
+
+
+# --- a number belongs to one location at most (docs/tenancy.md#numbers) ------------------------
+
+
+@pytest.mark.parametrize("contenders", [2, 10])
+def test_locations_claiming_one_number_at_once_cannot_both_win(
+    moto_server: str, pool: ThreadPoolExecutor, contenders: int
+) -> None:
+    from smsgate.dal import locations
+    from smsgate.errors import SmsgateError
+
+    number = f"+4477009{uuid.uuid4().int % 10**5:05d}"
+    now = datetime.now(UTC)
+
+    def claim(location_id: str) -> str:
+        try:
+            locations.save_location(location_id, name=location_id, created_at=now, numbers=[number], texts={})
+        except SmsgateError as refused:
+            return str(refused.code)
+        return "claimed"
+
+    contender_ids = [f"loc-{uuid.uuid4().hex[:8]}" for _ in range(contenders)]
+    outcomes = race(pool, [partial(claim, location_id) for location_id in contender_ids])
+
+    assert sorted(outcomes) == ["NUMBER_TAKEN"] * (contenders - 1) + ["claimed"]
+    winner = contender_ids[outcomes.index("claimed")]
+    assert locations.location_for_number(number) == winner
+    holders = [
+        location_id
+        for location_id in contender_ids
+        if (found := locations.get_location(location_id)) is not None and number in found.numbers
+    ]
+    assert holders == [winner]

@@ -114,3 +114,25 @@ def test_a_full_flow_logs_and_measures_no_number_and_no_body_in_clear(
 )
 def test_the_formatter_masks_numbers_and_leaves_the_rest(text: str, masked: str) -> None:
     assert mask_numbers(text) == masked
+
+
+def test_an_uncaught_error_is_logged_masked_and_reaches_the_runtime_without_its_data(
+    log_lines: io.StringIO, stack: Any, handler: Any
+) -> None:
+    """The runtime logs the exception a handler raises, message and traceback, in clear: what it
+    receives names only the error's type, and the traceback is in a masked log line."""
+    from smsgate.observability import UnhandledError
+
+    # A record whose body is no outbound message: the dispatcher's parser quotes its input.
+    event = sqs_event([], "arn:aws:sqs:us-east-1:123456789012:outbound", "us-east-1")
+    event["Records"] = [{"body": f'{{"to": "{CONTACT}", "body": "{SECRET_BODY}"}}'}]
+
+    with pytest.raises(UnhandledError) as raised:
+        handler("dispatcher")(event)
+
+    assert not [clear for clear in CLEAR if clear in str(raised.value)]
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__
+    lines = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    [logged] = [line for line in lines if line["message"] == "unhandled error"]
+    assert logged["level"] == "ERROR" and "Traceback" in logged["exception"]
+    assert not [clear for clear in CLEAR[:6] if clear in json.dumps(logged)]

@@ -229,9 +229,11 @@ def test_a_failed_decision_needs_its_reasons(api: ApiCall) -> None:
 def test_approved_campaigns_without_numbers_are_listed_until_numbers_are_assigned(
     stack: Any, send_gate: ApiCall
 ) -> None:
+    # A number belongs to one location at most: each has its own.
+    own = {"loc-a": "+12025550181", "loc-b": FROM, "loc-c": "+12025550183"}
     for location_id in ("loc-a", "loc-b", "loc-c"):
         status, _, _ = send_gate(
-            "PUT", f"/v1/locations/{location_id}", {"name": location_id, "numbers": [FROM]}
+            "PUT", f"/v1/locations/{location_id}", {"name": location_id, "numbers": [own[location_id]]}
         )
         assert status == 201
         assert send_gate("PUT", f"/v1/locations/{location_id}/brand", brand_body())[0] == 200
@@ -248,8 +250,10 @@ def test_approved_campaigns_without_numbers_are_listed_until_numbers_are_assigne
         )
     assert registration.campaigns_without_numbers() == ["loc-a"]
 
-    status, campaign, _ = send_gate("PUT", "/v1/locations/loc-a/campaign/numbers", {"numbers": [FROM]})
-    assert status == 200 and campaign["numbers"] == [FROM] and campaign["state"] == "approved"
+    status, campaign, _ = send_gate(
+        "PUT", "/v1/locations/loc-a/campaign/numbers", {"numbers": [own["loc-a"]]}
+    )
+    assert status == 200 and campaign["numbers"] == [own["loc-a"]] and campaign["state"] == "approved"
     status, campaign, _ = send_gate("PUT", "/v1/locations/loc-b/campaign/numbers", {"numbers": []})
     assert status == 200 and campaign["numbers"] == []
     assert registration.campaigns_without_numbers() == ["loc-b"]

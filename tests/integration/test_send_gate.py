@@ -286,3 +286,27 @@ def test_location_contact_and_dnd_endpoints(send_gate: ApiCall) -> None:
 def test_openapi_document_is_served(send_gate: ApiCall) -> None:
     status, document, _ = send_gate("GET", "/v1/openapi.json")
     assert status == 200 and "/v1/messages" in document["paths"]
+
+
+def test_behind_a_custom_domains_base_path_the_routes_still_match(
+    stack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """API Gateway leaves an API mapping's base path in the request's path (docs/deploying.md)."""
+    from local_stack.api_server import http_api_event
+    from local_stack.stack import Route
+    from smsgate.settings import get_settings
+
+    monkeypatch.setenv("API_BASE_PATH", "/gateway")
+    get_settings.cache_clear()
+    handler = load_handler(ROOT / "functions" / "send_gate", "base-path")
+    route = Route("PUT", "/v1/locations/{location_id}", "SendGateFunction")
+    body = json.dumps({"name": "Bright Smiles", "numbers": [FROM]}).encode()
+    headers = {"content-type": "application/json"}
+    event = http_api_event(
+        "PUT", "/gateway/v1/locations/loc-1", "", headers, body, route, {"location_id": "loc-1"}, "127.0.0.1"
+    )
+
+    answer = handler(event, LocalContext(function_name="send_gate"))
+
+    assert answer["statusCode"] == 201, answer["body"]
+    assert json.loads(answer["body"])["location_id"] == "loc-1"

@@ -124,10 +124,10 @@ def test_boundaries_are_inclusive_and_a_second_run_sends_no_second_notice(
 ) -> None:
     now = datetime.now(UTC)
     for location_id, (errors, _) in BOUNDARIES.items():
-        put_location(send_gate, location_id)
+        put_location(send_gate, location_id, numbers=())  # a number belongs to one location at most
         count(location_id, now - HOUR, sent=10_000, **errors)
     # Below the minimum sample (100): every one of 99 messages failed, and nothing happens.
-    put_location(send_gate, "tiny")
+    put_location(send_gate, "tiny", numbers=())
     count("tiny", now, sent=99, undelivered=99)
 
     report = run_audit(now)
@@ -302,7 +302,7 @@ def test_a_run_over_more_locations_than_a_chunk_fans_out_through_the_audit_queue
     handler = load_handler(ROOT / "functions" / "threshold_audit", uuid.uuid4().hex)
     now = datetime.now(UTC)
     for index in range(5):
-        put_location(send_gate, f"fan-{index}")
+        put_location(send_gate, f"fan-{index}", numbers=())
         count(f"fan-{index}", now, sent=100, failed=8 if index % 2 else 0)
     event = {**SCHEDULED, "time": now.strftime("%Y-%m-%dT%H:%M:%SZ")}
 

@@ -6,8 +6,10 @@ is written — any E.164-looking number (with `+`, URL-encoded `%2B`, or 10 to 1
 the value of any field named like a number or a body — whatever a caller passed by mistake.
 """
 
+import functools
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -55,4 +57,40 @@ logger = Logger(service="smsgate", logger_formatter=MaskingFormatter())
 tracer = Tracer(service="smsgate", patch_modules=("botocore",))
 metrics = Metrics(namespace="smsgate", service="smsgate")
 
-__all__ = ["MetricUnit", "logger", "mask_numbers", "metrics", "tracer"]
+
+class UnhandledError(RuntimeError):
+    """What a handler raises in place of an exception it did not handle: the runtime writes the
+    exception it receives to the log as it is, so it gets one that carries no data."""
+
+
+Handler = TypeVar("Handler", bound=Callable[..., Any])
+
+
+def masked_uncaught_errors(handler: Handler) -> Handler:
+    """An uncaught exception's traceback goes to the log through the masking formatter; what the
+    runtime then logs and reports (its errorMessage and stackTrace) names only the error's type.
+
+    The runtime's own report of an exception would carry the exception's message and traceback
+    in clear: a validation error quoting a number, a body in a failed request.
+    """
+
+    @functools.wraps(handler)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return handler(*args, **kwargs)
+        except Exception as error:
+            logger.exception("unhandled error", extra={"error": type(error).__name__})
+            raise UnhandledError(f"{type(error).__name__}; its traceback is in the function's log") from None
+
+    return cast(Handler, wrapper)
+
+
+__all__ = [
+    "MetricUnit",
+    "UnhandledError",
+    "logger",
+    "mask_numbers",
+    "masked_uncaught_errors",
+    "metrics",
+    "tracer",
+]

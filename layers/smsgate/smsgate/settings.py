@@ -10,6 +10,7 @@ this module (README, Performance).
 """
 
 import os
+import re
 from functools import lru_cache
 from typing import Literal
 
@@ -37,6 +38,9 @@ class Settings(BaseModel):
     # the dispatcher gives it as the status callback). Empty in the webhook function: the URL is
     # then the request's own API Gateway domain (docs/deploying.md#custom-domains).
     public_base_url: str = ""
+    # The base path of the API mapping when the API is served on a custom domain (`/gateway`):
+    # API Gateway passes it in the request's path, and the routes are matched without it.
+    api_base_path: str = Field(default="", pattern=r"^(/[A-Za-z0-9._~-]+)*$")
     twilio_auth_token: str = ""
     twilio_auth_token_parameter: str = ""
     twilio_credentials_secret: str = ""
@@ -63,6 +67,11 @@ class Settings(BaseModel):
     # unless this is true. Only the local stack sets it (its requests are not signed); the
     # template sets it false, so a deployment fails closed.
     allow_anonymous_caller: bool = False
+
+    @property
+    def route_prefixes(self) -> list[str | re.Pattern[str]] | None:
+        """What the resolvers strip from a request's path before matching its route."""
+        return [self.api_base_path] if self.api_base_path else None
 
     @classmethod
     def from_environment(cls) -> "Settings":

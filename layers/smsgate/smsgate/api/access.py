@@ -15,6 +15,7 @@ from smsgate.dal import callers
 from smsgate.errors import SmsgateError
 from smsgate.observability import logger
 from smsgate.policy.access import access_refusal, principal_keys
+from smsgate.reasons import ReasonCode
 from smsgate.settings import get_settings
 
 
@@ -24,19 +25,36 @@ def principal_of(event: APIGatewayProxyEventV2) -> str | None:
     return iam.user_arn or iam.caller_id or None
 
 
-def require_access(event: APIGatewayProxyEventV2, location_id: str | None, *, operator: bool = False) -> None:
-    """Raise the 403 when the request's caller may not act on `location_id` (or, for an operator
-    route, is not an operator)."""
+def _refusal(
+    event: APIGatewayProxyEventV2, location_id: str | None, *, operator: bool
+) -> tuple[ReasonCode, str] | None:
     principal = principal_of(event)
     grants = callers.grants_of(principal_keys(principal)) if principal else set()
-    refusal = access_refusal(
+    return access_refusal(
         principal,
         grants,
         location_id,
         operator=operator,
         anonymous_allowed=get_settings().allow_anonymous_caller,
     )
+
+
+def may_access(event: APIGatewayProxyEventV2, location_id: str) -> bool:
+    """Whether the request's caller may act on `location_id` (no refusal raised)."""
+    return _refusal(event, location_id, operator=False) is None
+
+
+def is_operator(event: APIGatewayProxyEventV2) -> bool:
+    """Whether the request's caller holds the operator grant (the anonymous local caller does)."""
+    return _refusal(event, None, operator=True) is None
+
+
+def require_access(event: APIGatewayProxyEventV2, location_id: str | None, *, operator: bool = False) -> None:
+    """Raise the 403 when the request's caller may not act on `location_id` (or, for an operator
+    route, is not an operator)."""
+    refusal = _refusal(event, location_id, operator=operator)
     if refusal is not None:
+        principal = principal_of(event)
         code, message = refusal
         logger.warning(
             "access refused", extra={"reason": str(code), "principal": principal, "location_id": location_id}
@@ -44,16 +62,30 @@ def require_access(event: APIGatewayProxyEventV2, location_id: str | None, *, op
         raise SmsgateError(code, message)
 
 
+# The operator's routes (template.yaml route keys): they need the operator grant instead of
+# access to the location they name. A route missing here needs both: it fails closed.
+OPERATOR_ROUTE_KEYS = frozenset(
+    {
+        "PUT /v1/locations/{location_id}/brand/decision",
+        "PUT /v1/locations/{location_id}/campaign/decision",
+        "DELETE /v1/locations/{location_id}/suspension",
+        "GET /v1/locations",
+    }
+)
+
+
 def location_access(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[str]:
     """Global middleware: every route needs a caller, and one allowed the `{location_id}` of its
-    path when it has one."""
+    path when it has one (an operator route: the operator grant instead)."""
     event = app.current_event
-    require_access(event, (event.path_parameters or {}).get("location_id"))
+    operator = event.route_key in OPERATOR_ROUTE_KEYS
+    require_access(event, (event.path_parameters or {}).get("location_id"), operator=operator)
     return next_middleware(app)
 
 
 def operators_only(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response[str]:
-    """Route middleware of the operator routes (the carriers' decisions, lifting a suspension)."""
+    """Route middleware of the operator routes (the carriers' decisions, lifting a suspension,
+    the list of every location)."""
     event = app.current_event
     require_access(event, (event.path_parameters or {}).get("location_id"), operator=True)
     return next_middleware(app)

@@ -21,7 +21,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from smsgate.api import contract
-from smsgate.api.access import location_access, operators_only, principal_of, require_access
+from smsgate.api.access import (
+    is_operator,
+    location_access,
+    may_access,
+    operators_only,
+    principal_of,
+    require_access,
+)
 from smsgate.api.errors import (
     aws_error_response,
     error_response,
@@ -70,13 +77,14 @@ from smsgate.services import admin, registration, sending
 from smsgate.services import audit as audit_service
 from smsgate.services import consent as consent_service
 from smsgate.services.idempotency import Answer, answer_once, request_hash
+from smsgate.settings import get_settings
 
 LocationId = Annotated[str, Path(pattern=LOCATION_ID_PATTERN, description="The location's id")]
 Phone = Annotated[
     str,
     Path(
         description="The contact's number, E.164 (URL-encode the '+': %2B)",
-        json_schema_extra={"pattern": "^(\\+|%2B)[1-9][0-9]{1,14}$"},
+        json_schema_extra={"pattern": E164_PATTERN},
     ),
 ]
 _ROUTE_PARAMETER = re.compile(r"<(\w+)>")
@@ -101,8 +109,11 @@ class SmsgateResolver(APIGatewayHttpResolver):
     """The HTTP API's resolver: refuses what no route can read before powertools parses it
     (`smsgate.api.request_shape`), and knows which methods each path has, for a 405."""
 
-    def __init__(self) -> None:
-        super().__init__(enable_validation=True, json_body_deserializer=parse_json)
+    def __init__(self, strip_prefixes: list[str | re.Pattern[str]] | None = None) -> None:
+        super().__init__(
+            enable_validation=True, json_body_deserializer=parse_json, strip_prefixes=strip_prefixes
+        )
+        self.prefixes = [prefix for prefix in strip_prefixes or [] if isinstance(prefix, str)]
         self.paths: list[tuple[str, re.Pattern[str]]] = []
 
     def route(self, rule: str, method: Any, *args: Any, **kwargs: Any) -> Any:
@@ -115,7 +126,12 @@ class SmsgateResolver(APIGatewayHttpResolver):
         return super().route(rule, method, *args, **kwargs)
 
     def allowed_methods(self, path: str) -> list[str]:
-        return sorted({method for method, pattern in self.paths if pattern.match(path)})
+        """The methods of the routes whose rule matches `path` (a configured prefix stripped)."""
+        paths = {
+            path,
+            *(path.removeprefix(prefix) for prefix in self.prefixes if path.startswith(prefix + "/")),
+        }
+        return sorted({method for method, pattern in self.paths for each in paths if pattern.match(each)})
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         refusal = shape_refusal(event)
@@ -127,7 +143,7 @@ class SmsgateResolver(APIGatewayHttpResolver):
 def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested function per route
     """A resolver with every route. One per Lambda instance (the local stack runs several
     side by side, and a resolver holds the event it is answering)."""
-    app = SmsgateResolver()
+    app = SmsgateResolver(get_settings().route_prefixes)
     # Who may act on which location: one check before every route (smsgate.api.access).
     app.use(middlewares=[location_access])
 
@@ -249,7 +265,9 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
     )
     def get_message(message_id: Annotated[str, Path(max_length=128)]) -> MessageView:
         message = admin.get_message(message_id)
-        require_access(app.current_event, message.location_id)
+        # Another tenant's message is answered as an unknown id: its existence is not told.
+        if not may_access(app.current_event, message.location_id):
+            raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
         return message
 
     @app.put(
@@ -269,7 +287,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
     def put_location(
         location_id: LocationId, request: Annotated[PutLocationRequest, Body()]
     ) -> Response[LocationView]:
-        _, created = admin.save_location(location_id, request, now())
+        _, created = admin.save_location(location_id, request, now(), operator=is_operator(app.current_event))
         return Response(
             status_code=201 if created else 200,
             content_type="application/json",

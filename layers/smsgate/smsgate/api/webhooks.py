@@ -33,7 +33,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from smsgate import twilio_signature
-from smsgate.api.errors import error_response
+from smsgate.api.errors import error_response, undecodable_body_response
 from smsgate.dal import clients
 from smsgate.errors import SmsgateError
 from smsgate.observability import MetricUnit, logger, metrics
@@ -58,11 +58,15 @@ _CARRIERS_WITH_TWILIO_WEBHOOKS: Final = frozenset({"twilio", "simulator"})
 
 def create_webhooks_app() -> APIGatewayHttpResolver:
     """A resolver with the two Twilio webhook routes and nothing else (one per Lambda instance)."""
-    app = APIGatewayHttpResolver()
+    app = APIGatewayHttpResolver(strip_prefixes=get_settings().route_prefixes)
 
     @app.exception_handler(SmsgateError)
     def handle_refusal(error: SmsgateError) -> Response[str]:
         return error_response(error)
+
+    @app.exception_handler(UnicodeDecodeError)
+    def handle_undecodable(exc: UnicodeDecodeError) -> Response[str]:
+        return undecodable_body_response(exc)
 
     @app.not_found
     def handle_not_found(_: Exception) -> Response[str]:

@@ -56,7 +56,27 @@ def save_location(
     numbers: list[str],
     texts: dict[str, str],
 ) -> tuple[Location, bool]:
-    """Create or update a location; status and registration are kept. Returns (location, created)."""
+    """Create or update a location; status and registration are kept. Returns (location, created).
+
+    A number belongs to one location at most (docs/tenancy.md#numbers): each number the location
+    does not list yet is claimed first, with a condition, so two locations claiming one number at
+    once cannot both win; a number another location holds raises NUMBER_TAKEN and changes nothing.
+    """
+    stored = get_location(location_id)
+    listed = set(stored.numbers) if stored else set()
+    claimed: list[str] = []
+    for number in numbers:
+        if number in listed:
+            continue
+        if not _claim_number(number, location_id):
+            for mine in claimed:
+                _release_number(mine, location_id)
+            raise SmsgateError(
+                ReasonCode.NUMBER_TAKEN,
+                "A number of the request belongs to another location.",
+                details={"number": number},
+            )
+        claimed.append(number)
     names = {"#name": "name", "#numbers": "numbers", "#created": "created_at", "#id": "location_id"}
     values: dict[str, Any] = {
         ":name": name,
@@ -82,14 +102,32 @@ def save_location(
         .get("Attributes")
     )
     previous_numbers = set(plain(old.get("numbers", []))) if old else set()
-    with _table().batch_writer() as batch:
-        for number in numbers:
-            batch.put_item(Item={**_number_key(number), "location_id": location_id})
-        for number in previous_numbers - set(numbers):
-            batch.delete_item(Key=_number_key(number))
+    for number in previous_numbers - set(numbers):
+        _release_number(number, location_id)
     location = get_location(location_id)
     assert location is not None
     return location, old is None
+
+
+def _claim_number(number: str, location_id: str) -> bool:
+    """Index `number` to `location_id` unless another location holds it (False then)."""
+    return clients.conditional_write(
+        _table().put_item,
+        Item={**_number_key(number), "location_id": location_id},
+        ConditionExpression="attribute_not_exists(pk) OR location_id = :location",
+        ExpressionAttributeValues={":location": location_id},
+    )
+
+
+def _release_number(number: str, location_id: str) -> None:
+    """Remove `number` from the index only where `location_id` holds it: a location dropping a
+    number it never held must not orphan the replies of the location that does."""
+    clients.conditional_write(
+        _table().delete_item,
+        Key=_number_key(number),
+        ConditionExpression="location_id = :location",
+        ExpressionAttributeValues={":location": location_id},
+    )
 
 
 def location_for_number(number: str) -> str | None:

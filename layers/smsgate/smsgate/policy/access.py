@@ -1,17 +1,21 @@
-"""Who may act on which location (issue 11): the decision, pure.
+"""Who may act on which location, and who is an operator: the decision, pure (docs/tenancy.md).
 
 A caller is the IAM principal API Gateway's IAM authorizer verified (SigV4). Each principal has
-an allow-list of location ids, or `*` for every location; `*` also makes it an operator (the
-carriers' registration decisions, lifting a suspension). The allow-list is data
-(`smsgate.dal.callers`); this module only decides.
+grants: location ids, `*` for every location, and `@operator` for the operator's work. The two
+are apart on purpose: a CRM backend that needs every location must not approve its own brand and
+campaign, lift its own suspensions or backdate its own locations out of the ramp-up. The grants
+are data (`smsgate.dal.callers`); this module only decides.
 """
 
 import re
 from collections.abc import Collection, Iterable
+from datetime import datetime
 
 from smsgate.reasons import ReasonCode
 
 EVERY_LOCATION = "*"
+# Never a location id: those start with a letter or a digit.
+OPERATOR = "@operator"
 
 # An assumed role's session ARN names the role without its path; grants are written for the
 # role (`arn:aws:iam::<account>:role/<name>`), which every session of it then shares.
@@ -32,13 +36,11 @@ def principal_keys(principal: str) -> list[str]:
 
 def may_act(grants: Iterable[str], location_id: str | None, *, operator: bool = False) -> bool:
     """Whether the union of a caller's grants covers `location_id` (None: no location named).
-    Operator routes need the `*` grant."""
+    An operator route needs the operator grant, whatever locations the caller has."""
     allowed = set(grants)
-    if EVERY_LOCATION in allowed:
-        return True
     if operator:
-        return False
-    return location_id is None or location_id in allowed
+        return OPERATOR in allowed
+    return EVERY_LOCATION in allowed or location_id is None or location_id in allowed
 
 
 def access_refusal(
@@ -63,5 +65,25 @@ def access_refusal(
     if may_act(grants, location_id, operator=operator):
         return None
     if operator:
-        return ReasonCode.FORBIDDEN, "This operator route needs the '*' grant."
+        return ReasonCode.FORBIDDEN, f"This is an operator's action: it needs the '{OPERATOR}' grant."
     return ReasonCode.FORBIDDEN_LOCATION, f"The caller may not act on location {location_id}."
+
+
+def created_at_refusal(
+    requested: datetime, stored: datetime | None, now: datetime, *, operator: bool
+) -> tuple[ReasonCode, str] | None:
+    """None when `requested` may become the location's `created_at`.
+
+    `created_at` decides the ramp-up (docs/tenancy.md#created-at): a date in the future is never
+    one, and any other change is the operator's; sending back the stored value changes nothing.
+    """
+    if requested > now:
+        return ReasonCode.VALIDATION_ERROR, "created_at: must not be in the future."
+    if stored is not None and requested == stored:
+        return None
+    if not operator:
+        return (
+            ReasonCode.FORBIDDEN,
+            f"Only an operator sets created_at (it decides the ramp-up): it needs the '{OPERATOR}' grant.",
+        )
+    return None

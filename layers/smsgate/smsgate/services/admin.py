@@ -16,6 +16,7 @@ from smsgate.models.responses import (
     UsageView,
 )
 from smsgate.observability import MetricUnit, logger, metrics
+from smsgate.policy.access import created_at_refusal
 from smsgate.policy.audit import location_status
 from smsgate.policy.limits import as_utc, counter_day, daily_limit, next_reset
 from smsgate.reasons import ReasonCode
@@ -23,9 +24,19 @@ from smsgate.services import registration
 from smsgate.services.consent import refuse_acquired_list, refuse_future_capture
 
 
-def save_location(location_id: str, request: PutLocationRequest, now: datetime) -> tuple[Location, bool]:
+def save_location(
+    location_id: str, request: PutLocationRequest, now: datetime, *, operator: bool
+) -> tuple[Location, bool]:
+    """Create or update a location; only an operator changes `created_at` (docs/tenancy.md)."""
     existing = locations.get_location(location_id)
-    created_at = request.created_at or (existing.created_at if existing else now)
+    stored_created_at = existing.created_at if existing else None
+    created_at = stored_created_at or now
+    if request.created_at is not None:
+        requested = as_utc(request.created_at)
+        refusal = created_at_refusal(requested, stored_created_at, now, operator=operator)
+        if refusal is not None:
+            raise SmsgateError(*refusal)
+        created_at = requested
     texts = {
         name: value
         for name, value in (
