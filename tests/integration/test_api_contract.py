@@ -26,7 +26,7 @@ TO = "+447911127701"
 BASE = f"/v1/locations/{LOCATION}"
 PHONE_PATH = f"{BASE}/contacts/%2B{TO[1:]}"
 
-# The routes that read a JSON body, with a body each accepts.
+# The routes that read a JSON body.
 JSON_ROUTES: list[tuple[str, str]] = [
     ("POST", "/v1/messages"),
     ("POST", "/v1/messages/bulk"),

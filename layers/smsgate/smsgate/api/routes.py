@@ -200,7 +200,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
     @app.post(
         "/v1/messages",
         operation_id="send_message",
-        summary="Gate and queue one message (SPEC section 3)",
+        summary="Gate and queue one message",
         responses=contract.answers(
             {202: contract.success(SendAccepted, "Accepted and queued")}, 404, 409, 422, 429, body=True
         ),
@@ -230,7 +230,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
     @app.post(
         "/v1/messages/bulk",
         operation_id="send_bulk",
-        summary="Gate and queue many messages (SPEC section 5)",
+        summary="Gate and queue many messages",
         responses=contract.answers(
             {
                 200: contract.success(BulkAnswer, "A preview: what would be accepted, nothing sent"),
@@ -308,7 +308,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
     @app.put(
         "/v1/locations/<location_id>/brand",
         operation_id="submit_brand",
-        summary="Submit the 10DLC brand (SPEC section 9)",
+        summary="Submit the 10DLC brand",
         responses=contract.answers(
             {200: contract.success(BrandView, "The brand")}, *registration_errors, body=True
         ),
@@ -319,7 +319,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
     @app.put(
         "/v1/locations/<location_id>/campaign",
         operation_id="submit_campaign",
-        summary="Submit the 10DLC campaign (SPEC section 9)",
+        summary="Submit the 10DLC campaign",
         responses=contract.answers(
             {200: contract.success(CampaignView, "The campaign")}, *registration_errors, body=True
         ),

@@ -1,4 +1,4 @@
-"""What the HTTP API answers: one model per response shape (SPEC section 10), declared on the
+"""What the HTTP API answers: one model per response shape, declared on the
 routes so the served OpenAPI document states each status and its schema (docs/api.md).
 
 Times are ISO 8601 strings exactly as they were stored or computed (`2024-05-01T10:00:00+00:00`),
