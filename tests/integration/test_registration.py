@@ -11,6 +11,7 @@ import pytest
 from smsgate.dal import counters
 from smsgate.dal.locations import require_location
 from smsgate.errors import SmsgateError
+from smsgate.models.responses import VolumeCapView
 from smsgate.policy.limits import counter_day
 from smsgate.policy.segments import count_segments
 from smsgate.reasons import ReasonCode
@@ -350,11 +351,9 @@ def test_a_low_volume_brand_is_capped_at_6000_segments_a_day_counting_every_segm
         "You have exceeded your SMS sending limit.",
     )
     assert refusal.retry_after == 9 * 3600 + 1 and refusal.details["limit"] == 6000
-    assert registration.volume_cap_view(capped, NOW) == {
-        "limit": 6000,
-        "segments_today": 6000,
-        "remaining": 0,
-    }
+    assert registration.volume_cap_view(capped, NOW) == VolumeCapView(
+        limit=6000, segments_today=6000, remaining=0
+    )
 
     # A message that was not queued gives its segments back.
     fits.release()
@@ -461,7 +460,9 @@ def test_the_low_volume_cap_refuses_a_message_whose_segments_do_not_fit(api: Api
     assert answer["error"]["message"] == "You have exceeded your SMS sending limit."
     assert int(headers["Retry-After"]) >= 1
     assert _send(api, US, "x" * (153 * 5))[0] == 202
-    assert registration.volume_cap_view(require_location("loc-1"), now)["remaining"] == 0  # type: ignore[index]
+    assert registration.volume_cap_view(require_location("loc-1"), now) == VolumeCapView(
+        limit=6000, segments_today=6000, remaining=0
+    )
     assert _send(api, US)[0] == 429
 
 
@@ -485,10 +486,8 @@ def test_a_bulk_sends_what_fits_under_the_cap_and_fails_the_rest(api: ApiCall) -
     status, answer, _ = api("POST", "/v1/messages/bulk", request)
     assert status == 202 and answer["accepted"] == 2, answer
     assert answer["failed"] == [{"to": phone, "code": "VOLUME_CAP_REACHED"} for phone in recipients[2:]]
-    assert registration.volume_cap_view(require_location("loc-1"), now) == {
-        "limit": 6000,
-        "segments_today": 5999,
-        "remaining": 1,
-    }
+    assert registration.volume_cap_view(require_location("loc-1"), now) == VolumeCapView(
+        limit=6000, segments_today=5999, remaining=1
+    )
     status, usage, _ = api("GET", f"{BASE}/usage")
     assert usage["sent_today"] == 2

@@ -378,19 +378,19 @@ def test_every_error_of_the_spec_table_in_every_format(
     assert counts(stack) == {"undelivered": 1, f"err_{code}": 1}
     view = admin.get_contact(LOCATION, CONTACT)
     dnd = SPEC_ERRORS[code]
-    assert view["dnd"]["state"] == dnd
+    assert view.dnd.state == dnd
     if dnd == "none":
         assert refusal_of(send) is None
         return
     # Visible in GET …/contacts/{phone} with its reason and code (issue 5).
-    assert view["dnd"]["error_code"] == code
-    assert view["dnd"]["reason"] == f"carrier error {code}: message undelivered"
-    assert view["dnd"]["since"] is not None
+    assert view.dnd.error_code == code
+    assert view.dnd.reason == f"carrier error {code}: message undelivered"
+    assert view.dnd.since is not None
     assert refusal_of(send) == ReasonCode.DND_ACTIVE
     assert bulk_skipped() == [{"to": CONTACT, "code": "DND_ACTIVE"}]
     # DELETE …/dnd clears a temporary DND and refuses a permanent one.
     if dnd == "temporary":
-        assert admin.clear_dnd(LOCATION, CONTACT)["dnd"]["state"] == "none"
+        assert admin.clear_dnd(LOCATION, CONTACT).dnd.state == "none"
         send()
     else:
         assert refusal_of(lambda: admin.clear_dnd(LOCATION, CONTACT)) == ReasonCode.DND_PERMANENT

@@ -221,9 +221,11 @@ def test_any_form_is_signed_as_the_official_validator_signs_it(
     )
 
 
-@pytest.mark.parametrize("sample", sorted((EVENTS / "carrier_webhooks").glob("twilio_*.json")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "sample", sorted((EVENTS / "carrier_webhooks").glob("twilio_*.json")), ids=lambda p: p.name
+)
 def test_the_signed_sample_webhooks_validate_with_the_official_validator(sample: Path) -> None:
-    """`events/carrier_webhooks/twilio_*` are signed with the local token over the local URL (the local
+    """`events/carrier_webhooks/twilio_*` are signed with the local token over the local URL (the
     stack's): the official validator accepts them, and so do we."""
     event = json.loads(sample.read_text())
     url = f"http://127.0.0.1:3000{event['rawPath']}" + (

@@ -293,8 +293,10 @@ def test_the_request_models_are_strict() -> None:
     with pytest.raises(ValidationError, match="reasons"):
         DecisionRequest.model_validate({"state": "failed", "reasons": []})
     assert DecisionRequest.model_validate({"state": "approved"}).reasons == []
-    request = CampaignRequest.model_validate({**CAMPAIGN, "numbers": [FROM, FROM, "+1 202 555 0101"]})
+    request = CampaignRequest.model_validate({**CAMPAIGN, "numbers": [FROM, FROM, "+12025550101"]})
     assert request.numbers == [FROM, "+12025550101"]
+    with pytest.raises(ValidationError, match=r"did you mean \+12025550101\?"):
+        CampaignRequest.model_validate({**CAMPAIGN, "numbers": [FROM, "+1 202 555 0101"]})
 
 
 # --- a number a carrier reported unregistered (docs/carrier-codes.md#unregistered-numbers) -----

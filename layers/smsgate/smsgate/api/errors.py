@@ -38,20 +38,31 @@ def error_response(error: SmsgateError) -> Response[str]:
     return json_response(error.status, error.body(), headers)
 
 
+def field_name(location: tuple[Any, ...] | list[Any]) -> str:
+    """The dotted name of the field a problem is about: its place in the body, the query or the
+    path, without the place itself (`("body", "body")` is the message's `body` field)."""
+    parts = list(location)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(str(part) for part in parts)
+
+
 def validation_response(exc: RequestValidationError) -> Response[str]:
-    if any(problem.get("type") == "json_invalid" for problem in exc.errors()):
-        return json_response(
-            int(HTTP_STATUS[ReasonCode.VALIDATION_ERROR]),
-            {
-                "error": {
-                    "code": str(ReasonCode.VALIDATION_ERROR),
-                    "message": "The request body is not valid JSON.",
-                }
-            },
-        )
+    for problem in exc.errors():
+        if problem.get("type") == "json_invalid":
+            reason = (problem.get("ctx") or {}).get("error")
+            return json_response(
+                int(HTTP_STATUS[ReasonCode.VALIDATION_ERROR]),
+                {
+                    "error": {
+                        "code": str(ReasonCode.VALIDATION_ERROR),
+                        "message": "The request body is not valid JSON" + (f": {reason}." if reason else "."),
+                    }
+                },
+            )
     problems = [
         {
-            "field": ".".join(str(part) for part in problem.get("loc", ()) if part != "body"),
+            "field": field_name(problem.get("loc", ())),
             "problem": str(problem.get("msg", problem.get("type", "invalid"))),
         }
         for problem in exc.errors()
@@ -78,6 +89,13 @@ def undecodable_body_response(exc: UnicodeDecodeError) -> Response[str]:
             }
         },
     )
+
+
+def internal_error_response(exc: Exception) -> Response[str]:
+    """A bug of ours: logged with its trace, answered 500 in the error format (never a dropped
+    connection or the platform's own page)."""
+    logger.exception("unhandled error", extra={"error": type(exc).__name__})
+    return error_response(SmsgateError(ReasonCode.INTERNAL_ERROR, "Internal error."))
 
 
 def aws_error_response(exc: ClientError | BotoCoreError) -> Response[str]:

@@ -18,10 +18,12 @@ from smsgate.dal import clients
 from smsgate.dal.codec import iso, plain
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Consent, ConsentEntry, Contact, Dnd
+from smsgate.policy.limits import as_utc
 from smsgate.reasons import ReasonCode
 from smsgate.settings import get_settings
 
 TRANSACTION_ACTIONS = 100  # DynamoDB's most actions in one TransactWriteItems
+IMPORT_ATTEMPTS = 3
 
 
 def _table() -> Any:
@@ -101,8 +103,9 @@ def _batch_get(keys: list[dict[str, str]]) -> list[dict[str, Any]]:
     return found
 
 
-def record_consent(location_id: str, phone: str, entry: ConsentEntry, consent_state: str) -> None:
-    """Append a ledger line and set the contact's consent state, in one transaction."""
+def record_consent(location_id: str, phone: str, entry: ConsentEntry, consent_state: str) -> bool:
+    """Append a ledger line and, unless the contact's consent was captured later than this
+    one, set the contact's consent state, in one transaction. True when the state was set."""
     ledger_item = {
         "pk": f"LOC#{location_id}",
         "sk": f"LEDGER#{phone}#{iso(entry.recorded_at)}#{entry.entry_id}",
@@ -110,21 +113,14 @@ def record_consent(location_id: str, phone: str, entry: ConsentEntry, consent_st
         **plain(entry.model_dump(mode="json")),
     }
     name = get_settings().contacts_table
-    written = clients.write_transaction(
-        [
-            {
-                "Put": {
-                    "TableName": name,
-                    "Item": ledger_item,
-                    "ConditionExpression": "attribute_not_exists(sk)",
-                }
-            },
-            _consent_update(name, location_id, phone, entry, consent_state),
-        ]
-    )
-    if not written:
-        # The ledger is append-only and every entry id is new: a line already there is a bug.
-        raise SmsgateError(ReasonCode.INTERNAL_ERROR, "Internal error; the consent was not recorded.")
+    put = {"Put": {"TableName": name, "Item": ledger_item, "ConditionExpression": "attribute_not_exists(sk)"}}
+    if clients.write_transaction([put, _consent_update(name, location_id, phone, entry, consent_state)]):
+        return True
+    # A newer consent (or opt-out) is the contact's state: the line still goes in the ledger.
+    if clients.write_transaction([put]):
+        return False
+    # The ledger is append-only and every entry id is new: a line already there is a bug.
+    raise SmsgateError(ReasonCode.INTERNAL_ERROR, "Internal error; the consent was not recorded.")
 
 
 def ledger(location_id: str, phone: str) -> list[ConsentEntry]:
@@ -313,45 +309,75 @@ def recorded_ledger_lines(location_id: str, lines: list[tuple[str, ConsentEntry]
 
 
 def import_consents(location_id: str, lines: list[tuple[str, ConsentEntry]], consent_state: str) -> None:
-    """Record imported opt-ins: for each contact, its consent (that of its line captured last,
-    as the single call sets it) and its ledger lines, keyed by their capture time and a
-    deterministic entry id so that a re-run finds them.
+    """Record imported opt-ins: for each contact, its ledger lines, keyed by their capture time
+    and a deterministic entry id so that a re-run finds them, and its consent (that of its line
+    captured last) unless the contact's current consent or opt-out was captured later: the
+    newest wins, as in the single call.
 
     Whole contacts go in transactions of up to 100 actions, so a contact's consent is never
     written without its ledger lines, and 500 rows take about 10 requests instead of one per
-    contact. The consent is an UpdateItem: it never overwrites a DND or a keyword the contact
-    sent meanwhile. Only a contact with more than 99 lines in one call spans two transactions.
+    contact. The consent is a conditional UpdateItem: it never overwrites a DND or a newer
+    keyword the contact sent meanwhile. Only a contact with more than 99 lines in one call
+    spans two transactions.
     """
     entries: dict[str, list[ConsentEntry]] = {}
     for phone, entry in lines:
         entries.setdefault(phone, []).append(entry)
     name = get_settings().contacts_table
-    contacts = [
-        [
-            _consent_update(
-                name, location_id, phone, max(own, key=lambda entry: entry.captured_at), consent_state
-            ),
-            *(
+    for _attempt in range(IMPORT_ATTEMPTS):
+        current = _consent_times(location_id, list(entries))
+        contacts: list[tuple[str, list[dict[str, Any]]]] = []
+        for phone, own in entries.items():
+            newest = max(own, key=lambda entry: as_utc(entry.captured_at))
+            update = [_consent_update(name, location_id, phone, newest, consent_state)]
+            puts = [
                 {"Put": {"TableName": name, "Item": _imported_line(location_id, phone, entry)}}
                 for entry in own
-            ),
+            ]
+            contacts.append((phone, (update if _newer(newest, current.get(phone)) else []) + puts))
+        refused = [
+            phone
+            for phones, transaction in _whole_contacts(contacts)
+            if not clients.write_transaction(transaction)
+            for phone in phones
         ]
-        for phone, own in entries.items()
-    ]
-    for transaction in _whole_contacts(contacts):
-        clients.write_transaction(transaction)
+        if not refused:
+            return
+        # A consent changed between the read and the write (a STOP, another import): read
+        # again and write what is still newer; the ledger lines are idempotent puts.
+        entries = {phone: entries[phone] for phone in refused}
+    raise SmsgateError(ReasonCode.SERVICE_UNAVAILABLE, "Consents kept changing during the import; retry.")
+
+
+def _consent_times(location_id: str, phones: list[str]) -> dict[str, str | None]:
+    """When each contact's current consent (opt-in or opt-out) was captured, as stored."""
+    items = _batch_get([_contact_key(location_id, phone) for phone in phones])
+    return {
+        str(item["sk"]).removeprefix("CONTACT#"): (item.get("consent") or {}).get("captured_at")
+        for item in items
+    }
+
+
+def _newer(entry: ConsentEntry, current: str | None) -> bool:
+    return current is None or (iso(as_utc(entry.captured_at)) or "") >= current
 
 
 def _consent_update(
     table_name: str, location_id: str, phone: str, entry: ConsentEntry, consent_state: str
 ) -> dict[str, Any]:
-    consent = {"state": consent_state, "source": entry.source, "captured_at": iso(entry.captured_at)}
+    """Set the contact's consent unless the one it has was captured later: the newest wins,
+    whatever order they arrive in (docs/api.md#consent-time). Times are stored in UTC ISO form,
+    which sorts as text."""
+    captured_at = iso(as_utc(entry.captured_at))
+    consent = {"state": consent_state, "source": entry.source, "captured_at": captured_at}
     return {
         "Update": {
             "TableName": table_name,
             "Key": _contact_key(location_id, phone),
             "UpdateExpression": "SET consent = :consent",
-            "ExpressionAttributeValues": {":consent": consent},
+            "ConditionExpression": "attribute_not_exists(consent.captured_at)"
+            " OR attribute_type(consent.captured_at, :null) OR consent.captured_at <= :at",
+            "ExpressionAttributeValues": {":consent": consent, ":at": captured_at, ":null": "NULL"},
         }
     }
 
@@ -365,19 +391,24 @@ def _imported_line(location_id: str, phone: str, entry: ConsentEntry) -> dict[st
     }
 
 
-def _whole_contacts(contacts: list[list[dict[str, Any]]]) -> Iterator[list[dict[str, Any]]]:
+def _whole_contacts(
+    contacts: list[tuple[str, list[dict[str, Any]]]],
+) -> Iterator[tuple[list[str], list[dict[str, Any]]]]:
     """The contacts' actions in transactions of at most TRANSACTION_ACTIONS, no contact split
-    unless its own actions are more than one transaction holds."""
+    unless its own actions are more than one transaction holds; each with the contacts in it."""
+    phones: list[str] = []
     transaction: list[dict[str, Any]] = []
-    for actions in contacts:
+    for phone, actions in contacts:
         for start in range(0, len(actions), TRANSACTION_ACTIONS):
             part = actions[start : start + TRANSACTION_ACTIONS]
             if transaction and len(transaction) + len(part) > TRANSACTION_ACTIONS:
-                yield transaction
-                transaction = []
+                yield phones, transaction
+                phones, transaction = [], []
             transaction += part
+            if phone not in phones:
+                phones.append(phone)
     if transaction:
-        yield transaction
+        yield phones, transaction
 
 
 def ledger_page(

@@ -154,14 +154,18 @@ def _idempotency_key(location_id: str, key: str) -> dict[str, str]:
     return {"pk": f"IDEM#{location_id}#{key}"}
 
 
-def claim_idempotency_key(location_id: str, key: str, now: datetime) -> dict[str, Any] | None:
-    """Claim a caller's idempotency key. Returns None when this call owns it now, else the
-    stored record ({'state': 'pending'} or {'state': 'done', 'status', 'body', 'headers'})."""
+def claim_idempotency_key(
+    location_id: str, key: str, request_hash: str, now: datetime
+) -> dict[str, Any] | None:
+    """Claim a caller's idempotency key for the request whose digest is `request_hash`. Returns
+    None when this call owns it now, else the stored record ({'state': 'pending', 'request_hash'}
+    or {'state': 'done', 'request_hash', 'status', 'body', 'headers'})."""
     if clients.conditional_write(
         _table().put_item,
         Item={
             **_idempotency_key(location_id, key),
             "state": "pending",
+            "request_hash": request_hash,
             "expires_at": epoch(now + IDEMPOTENCY_RETENTION),
         },
         ConditionExpression="attribute_not_exists(pk)",

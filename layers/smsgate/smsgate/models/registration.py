@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic.networks import validate_email
 
-from smsgate.models.phone import E164
+from smsgate.models.phone import StrictE164
 
 RegistrationState = Literal["draft", "pending", "approved", "failed"]
 BrandPath = Literal["low_volume", "standard"]
@@ -120,7 +120,7 @@ class BrandContact(_Strict):
 
     name: Text
     email: EmailAddress
-    phone: E164
+    phone: StrictE164
     title: Text | None = None
 
 
@@ -167,7 +167,7 @@ class BrandRequest(BrandDetails):
 class CampaignRequest(CampaignDetails):
     """`PUT /v1/locations/{id}/campaign`: submit (or save a draft) with its assigned numbers."""
 
-    numbers: list[E164] = Field(default_factory=list, max_length=1000)
+    numbers: list[StrictE164] = Field(default_factory=list, max_length=1000)
     submit: StrictBool = True
 
     @field_validator("numbers")
@@ -179,7 +179,7 @@ class CampaignRequest(CampaignDetails):
 class CampaignNumbersRequest(_Strict):
     """`PUT /v1/locations/{id}/campaign/numbers`: the numbers assigned to the campaign."""
 
-    numbers: list[E164] = Field(max_length=1000)
+    numbers: list[StrictE164] = Field(max_length=1000)
 
     @field_validator("numbers")
     @classmethod

@@ -1,11 +1,12 @@
 """Requests of the HTTP API: strict, unknown fields refused (STYLE rule 6)."""
 
+import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from smsgate.models.phone import E164
+from smsgate.models.phone import StrictE164
 from smsgate.policy.gate import MAX_SEGMENTS
 from smsgate.policy.profiles import profile_named
 from smsgate.policy.segments import count_segments
@@ -15,10 +16,26 @@ SendKind = Literal["conversation", "bulk", "workflow", "campaign"]
 LOCATION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 
 
+# C0 controls but tab, line feed and carriage return, DEL and the C1 controls: no handset shows
+# them and carriers drop or garble them; NUL ends a string in much of the software on the way
+# (docs/api.md#control-characters).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def refuse_control_characters(text: str) -> str:
+    found = _CONTROL.search(text)
+    if found:
+        raise ValueError(
+            f"must not contain control characters (U+{ord(found.group()):04X} at position {found.start()})"
+        )
+    return text
+
+
 def check_body(body: str) -> str:
     """SPEC section 3 row 1: a non-empty body of at most 10 segments (before decoration)."""
     if not body.strip():
         raise ValueError("must not be empty")
+    refuse_control_characters(body)
     encoding, segments = count_segments(body)
     if segments > MAX_SEGMENTS:
         raise ValueError(f"needs {segments} {encoding} segments; at most {MAX_SEGMENTS} are allowed")
@@ -33,8 +50,8 @@ class StrictRequest(BaseModel):
 
 class SendMessageRequest(StrictRequest):
     location_id: str = Field(pattern=LOCATION_ID_PATTERN)
-    from_number: E164 = Field(alias="from")
-    to: E164
+    from_number: StrictE164 = Field(alias="from")
+    to: StrictE164
     body: str = Field(min_length=1, max_length=1600)
     kind: SendKind
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
@@ -49,11 +66,11 @@ class SendMessageRequest(StrictRequest):
 
 class BulkSendRequest(StrictRequest):
     location_id: str = Field(pattern=LOCATION_ID_PATTERN)
-    from_number: E164 | None = Field(default=None, alias="from")
-    numbers: list[E164] | None = Field(default=None, min_length=1, max_length=100)
+    from_number: StrictE164 | None = Field(default=None, alias="from")
+    numbers: list[StrictE164] | None = Field(default=None, min_length=1, max_length=100)
     body: str = Field(min_length=1, max_length=1600)
     kind: SendKind = "bulk"
-    recipients: list[E164] = Field(min_length=1, max_length=5000)
+    recipients: list[StrictE164] = Field(min_length=1, max_length=5000)
     preview: bool = False
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
     expires_in: int | None = Field(default=None, ge=MIN_VALIDITY_SECONDS, le=MAX_VALIDITY_SECONDS)
@@ -64,12 +81,16 @@ class BulkSendRequest(StrictRequest):
         return check_body(body)
 
 
+# Text that ends up in a message (the location's name and texts decorate its messages).
+MessageText = Annotated[str, AfterValidator(refuse_control_characters)]
+
+
 class PutLocationRequest(StrictRequest):
-    name: str = Field(min_length=1, max_length=100)
+    name: MessageText = Field(min_length=1, max_length=100)
     created_at: datetime | None = None
-    numbers: list[E164] = Field(default_factory=list, max_length=1000)
-    opt_out_text: str | None = Field(default=None, min_length=1, max_length=100)
-    sender_text: str | None = Field(default=None, min_length=1, max_length=100)
+    numbers: list[StrictE164] = Field(default_factory=list, max_length=1000)
+    opt_out_text: MessageText | None = Field(default=None, min_length=1, max_length=100)
+    sender_text: MessageText | None = Field(default=None, min_length=1, max_length=100)
     revocation_mode: Literal["keywords", "reasonable_means"] | None = None
     # Operator only: the policy profile of the location (docs/policy-profiles.md).
     profile: str | None = Field(default=None, min_length=1, max_length=40)
@@ -81,8 +102,8 @@ class PutLocationRequest(StrictRequest):
 
 
 class ConsentRequest(StrictRequest):
-    source: str = Field(min_length=1, max_length=100)
-    evidence: str | None = Field(default=None, max_length=2000)
+    source: MessageText = Field(min_length=1, max_length=100)
+    evidence: MessageText | None = Field(default=None, max_length=2000)
     captured_at: datetime | None = None
 
 
@@ -93,7 +114,7 @@ class ConsentRow(ConsentRequest):
     """One row of a consent import: the single call's fields and the contact's number. The time of
     capture is required: with it, importing the same row again finds the same ledger line."""
 
-    phone: E164
+    phone: StrictE164
     captured_at: datetime
 
 

@@ -19,6 +19,22 @@ def is_acquired_list(source: str) -> bool:
     return _ACQUIRED_LIST.search(source.replace("_", " ")) is not None
 
 
+# How far ahead of our clock a caller's `captured_at` may be: a caller's clock a little fast is
+# not a consent from the future (docs/api.md#consent-time).
+CAPTURE_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def future_capture(captured_at: datetime, now: datetime) -> str | None:
+    """Why a consent said to be captured at `captured_at` cannot be true at `now`; None when it can."""
+    if as_utc(captured_at) > as_utc(now) + CAPTURE_CLOCK_SKEW:
+        return (
+            f"{as_utc(captured_at).isoformat()} is in the future "
+            f"(our clock says {as_utc(now).isoformat()}; {int(CAPTURE_CLOCK_SKEW.total_seconds() // 60)} "
+            "minutes of clock skew are allowed)"
+        )
+    return None
+
+
 def is_responsive(contact: Contact, now: datetime, window: timedelta) -> bool:
     """A reply to a contact who wrote first within `window` is responsive (seed 001)."""
     if contact.last_inbound_at is None:

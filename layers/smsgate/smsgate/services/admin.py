@@ -1,13 +1,20 @@
 """Locations, contacts, consent and usage (SPEC section 10), and an operator lifting a suspension."""
 
+import re
 import uuid
 from datetime import datetime
-from typing import Any
 
 from smsgate.dal import contacts, counters, locations, messages
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import ConsentEntry, Contact, Location
-from smsgate.models.requests import ConsentRequest, PutLocationRequest
+from smsgate.models.requests import LOCATION_ID_PATTERN, ConsentRequest, PutLocationRequest
+from smsgate.models.responses import (
+    ContactView,
+    LocationsPage,
+    LocationView,
+    MessageView,
+    UsageView,
+)
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.access import created_at_refusal
 from smsgate.policy.audit import location_status
@@ -15,7 +22,7 @@ from smsgate.policy.limits import as_utc, counter_day, daily_limit, next_reset
 from smsgate.policy.profiles import profile_refusal
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
-from smsgate.services.consent import refuse_acquired_list
+from smsgate.services.consent import refuse_acquired_list, refuse_future_capture
 from smsgate.services.profiles import profile_of
 
 
@@ -54,98 +61,114 @@ def save_location(
     )
 
 
-def location_usage(location_id: str, now: datetime) -> dict[str, Any]:
+def location_usage(location_id: str, now: datetime) -> UsageView:
     """`GET /v1/locations/{id}/usage`."""
     return usage(locations.require_location(location_id), now)
 
 
-def usage(location: Location, now: datetime) -> dict[str, Any]:
+def usage(location: Location, now: datetime) -> UsageView:
     """`{day, limit, sent_today, remaining, resets_at, profile}`: `profile` names the policy
     profile whose numbers applied (docs/policy-profiles.md#where-the-profile-shows)."""
     profile = profile_of(location)
     day = counter_day(now, profile)
     limit = daily_limit(location.created_at, now, profile)
     sent_today = counters.used(counters.daily_key(location.location_id, day))
-    return {
-        "day": day.isoformat(),
-        "limit": limit,
-        "sent_today": sent_today,
-        "remaining": max(0, limit - sent_today),
-        "resets_at": next_reset(now, profile).isoformat(),
-        "profile": profile.name,
-    }
+    return UsageView(
+        day=day.isoformat(),
+        limit=limit,
+        sent_today=sent_today,
+        remaining=max(0, limit - sent_today),
+        resets_at=next_reset(now, profile).isoformat(),
+        profile=profile.name,
+    )
 
 
-def location_view(location_id: str, now: datetime) -> dict[str, Any]:
+def location_view(location_id: str, now: datetime) -> LocationView:
     location = locations.require_location(location_id)
-    return {
-        "location_id": location.location_id,
-        "name": location.name,
-        "created_at": location.created_at.isoformat(),
-        "numbers": list(location.numbers),
-        "opt_out_text": location.opt_out_text,
-        "sender_text": location.sender_text,
-        "revocation_mode": location.revocation_mode,
-        "profile": profile_of(location).name,
-        # A suspension whose end has passed no longer shows (SPEC section 8).
-        "status": location_status(location, now),
-        "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
-        "brand": registration.registration_view(location.brand),
-        "campaign": registration.registration_view(location.campaign),
-        "volume_cap": registration.volume_cap_view(location, now),
-        "usage": usage(location, now),
-    }
+    return LocationView.model_validate(
+        {
+            "location_id": location.location_id,
+            "name": location.name,
+            "created_at": location.created_at.isoformat(),
+            "numbers": list(location.numbers),
+            "opt_out_text": location.opt_out_text,
+            "sender_text": location.sender_text,
+            "revocation_mode": location.revocation_mode,
+            "profile": profile_of(location).name,
+            # A suspension whose end has passed no longer shows (SPEC section 8).
+            "status": location_status(location, now),
+            "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
+            "brand": registration.registration_view(location.brand),
+            "campaign": registration.registration_view(location.campaign),
+            "volume_cap": registration.volume_cap_view(location, now),
+            "usage": usage(location, now),
+        }
+    )
 
 
-def list_locations(limit: int, cursor: str | None, now: datetime) -> dict[str, Any]:
+def list_locations(limit: int, cursor: str | None, now: datetime) -> LocationsPage:
     """`{locations: [{location_id, name, created_at, status, suspended_until, numbers}], next_cursor}`."""
+    if cursor is not None and not re.fullmatch(LOCATION_ID_PATTERN, cursor):
+        # A cursor is the id of the last location of a page: anything else was not issued here.
+        raise SmsgateError(
+            ReasonCode.VALIDATION_ERROR,
+            "cursor: not a cursor of this list (use next_cursor of the previous page)",
+            details={"fields": [{"field": "cursor", "problem": "not a cursor of this list"}]},
+        )
     found, last = locations.list_locations(limit, cursor)
-    return {
-        "locations": [
-            {
-                "location_id": location.location_id,
-                "name": location.name,
-                "created_at": location.created_at.isoformat(),
-                "status": location_status(location, now),
-                "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
-                "numbers": list(location.numbers),
-            }
-            for location in found
-        ],
-        "next_cursor": last,
-    }
+    return LocationsPage.model_validate(
+        {
+            "locations": [
+                {
+                    "location_id": location.location_id,
+                    "name": location.name,
+                    "created_at": location.created_at.isoformat(),
+                    "status": location_status(location, now),
+                    "suspended_until": location.suspended_until.isoformat()
+                    if location.suspended_until
+                    else None,
+                    "numbers": list(location.numbers),
+                }
+                for location in found
+            ],
+            "next_cursor": last,
+        }
+    )
 
 
-def contact_view(contact: Contact) -> dict[str, Any]:
+def contact_view(contact: Contact) -> ContactView:
     ledger = contacts.ledger(contact.location_id, contact.phone)
-    return {
-        "location_id": contact.location_id,
-        "phone": contact.phone,
-        "consent": contact.consent.model_dump(mode="json"),
-        "dnd": contact.dnd.model_dump(mode="json"),
-        "last_inbound_at": contact.last_inbound_at.isoformat() if contact.last_inbound_at else None,
-        "last_outbound_at": contact.last_outbound_at.isoformat() if contact.last_outbound_at else None,
-        "ledger": [entry.model_dump(mode="json") for entry in ledger],
-    }
+    return ContactView.model_validate(
+        {
+            "location_id": contact.location_id,
+            "phone": contact.phone,
+            "consent": contact.consent.model_dump(mode="json"),
+            "dnd": contact.dnd.model_dump(mode="json"),
+            "last_inbound_at": contact.last_inbound_at.isoformat() if contact.last_inbound_at else None,
+            "last_outbound_at": contact.last_outbound_at.isoformat() if contact.last_outbound_at else None,
+            "ledger": ledger,
+        }
+    )
 
 
-def get_contact(location_id: str, phone: str) -> dict[str, Any]:
+def get_contact(location_id: str, phone: str) -> ContactView:
     locations.require_location(location_id)
     return contact_view(contacts.get_contact(location_id, phone))
 
 
 def record_consent(
     location_id: str, phone: str, request: ConsentRequest, actor: str, now: datetime
-) -> dict[str, Any]:
+) -> ContactView:
     """Record an opt-in in the ledger (SPEC section 10); bought/sold/exchanged lists never count."""
     locations.require_location(location_id)
     refuse_acquired_list(request.source)
+    refuse_future_capture(request.captured_at, now)
     entry = ConsentEntry(
         entry_id=str(uuid.uuid4()),
         action="opt_in",
         source=request.source,
         evidence=request.evidence,
-        captured_at=request.captured_at or now,
+        captured_at=as_utc(request.captured_at or now),
         recorded_at=now,
         actor=actor,
     )
@@ -153,7 +176,7 @@ def record_consent(
     return contact_view(contacts.get_contact(location_id, phone))
 
 
-def clear_dnd(location_id: str, phone: str) -> dict[str, Any]:
+def clear_dnd(location_id: str, phone: str) -> ContactView:
     """Clear a temporary DND; a permanent one only lifts by the contact's own opt-in (SPEC section 6)."""
     locations.require_location(location_id)
     found = contacts.clear_temporary_dnd(location_id, phone)
@@ -165,14 +188,14 @@ def clear_dnd(location_id: str, phone: str) -> dict[str, Any]:
     return contact_view(contacts.get_contact(location_id, phone))
 
 
-def get_message(message_id: str) -> dict[str, Any]:
+def get_message(message_id: str) -> MessageView:
     message = messages.get_message(message_id)
     if message is None:
         raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
-    return message.to_api()
+    return MessageView.model_validate(message.to_api())
 
 
-def lift_suspension(location_id: str, actor: str, now: datetime) -> dict[str, Any]:
+def lift_suspension(location_id: str, actor: str, now: datetime) -> LocationView:
     """An operator ends a suspension now (`DELETE /v1/locations/{id}/suspension`). The audit
     does not suspend the location again for the same window: its notice claim still runs."""
     location = locations.require_location(location_id)

@@ -20,6 +20,7 @@ from typing import Any
 
 from smsgate.dal import audit, clients, locations, registration
 from smsgate.models.entities import Location
+from smsgate.models.responses import HealthView
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.audit import (
     AuditAction,
@@ -275,23 +276,25 @@ def campaigns_without_numbers() -> list[str]:
     return sorted(registration.campaigns_without_numbers())
 
 
-def location_health(location_id: str, now: datetime) -> dict[str, Any]:
+def location_health(location_id: str, now: datetime) -> HealthView:
     """`GET /v1/locations/{id}/health` (SPEC section 10): what the audit sees for the location now."""
     location = locations.require_location(location_id)
     window = window_at(now)
     counts = audit.window_counts([location_id], window.hours).get(location_id, WindowCounts())
     limits = thresholds(location)
     verdict = audit_verdict(counts, limits)
-    return {
-        "profile": profile_of(location).name,
-        "location_id": location_id,
-        "status": location_status(location, now),
-        "suspended_until": location.suspended_until.isoformat()
-        if location.suspended_until and is_suspended(location, now)
-        else None,
-        **_figures(counts, verdict, window),
-        "thresholds": limits.to_api(),
-        "min_sample": limits.min_sample,
-        "verdict": verdict.action.name.lower(),
-        "below_min_sample": verdict.below_min_sample,
-    }
+    return HealthView.model_validate(
+        {
+            "profile": profile_of(location).name,
+            "location_id": location_id,
+            "status": location_status(location, now),
+            "suspended_until": location.suspended_until.isoformat()
+            if location.suspended_until and is_suspended(location, now)
+            else None,
+            **_figures(counts, verdict, window),
+            "thresholds": limits.to_api(),
+            "min_sample": limits.min_sample,
+            "verdict": verdict.action.name.lower(),
+            "below_min_sample": verdict.below_min_sample,
+        }
+    )

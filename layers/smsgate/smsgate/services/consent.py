@@ -17,7 +17,8 @@ from smsgate.dal import contacts, locations
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import ConsentEntry
 from smsgate.models.requests import ConsentRow
-from smsgate.policy.consent import is_acquired_list
+from smsgate.models.responses import ConsentBatchAnswer
+from smsgate.policy.consent import future_capture, is_acquired_list
 from smsgate.policy.limits import as_utc
 from smsgate.reasons import ReasonCode
 
@@ -45,6 +46,17 @@ def refuse_acquired_list(source: str) -> None:
         )
 
 
+def refuse_future_capture(captured_at: datetime | None, now: datetime) -> None:
+    """A consent cannot have been captured after now (docs/api.md#consent-time)."""
+    problem = future_capture(captured_at, now) if captured_at is not None else None
+    if problem is not None:
+        raise SmsgateError(
+            ReasonCode.VALIDATION_ERROR,
+            f"captured_at: {problem}",
+            details={"fields": [{"field": "captured_at", "problem": problem}]},
+        )
+
+
 def import_entry_id(row: ConsentRow) -> str:
     """The same row always names the same ledger line: a digest of what it says."""
     evidence = hashlib.sha256((row.evidence or "").encode()).hexdigest()
@@ -63,7 +75,7 @@ def _raw_phone(raw: Any) -> str | None:
     return phone if isinstance(phone, str) else None
 
 
-def import_consents(location_id: str, rows: list[Any], actor: str, now: datetime) -> dict[str, Any]:
+def import_consents(location_id: str, rows: list[Any], actor: str, now: datetime) -> ConsentBatchAnswer:
     """Validate each row as the single consent call does and record the new ones; answer
     `{results: [{row, phone, status, code?, message?}], recorded, unchanged, rejected}` where
     `row` is the row's index in the request."""
@@ -74,6 +86,7 @@ def import_consents(location_id: str, rows: list[Any], actor: str, now: datetime
         try:
             row = ConsentRow.model_validate(raw)
             refuse_acquired_list(row.source)
+            refuse_future_capture(row.captured_at, now)
         except ValidationError as exc:
             results.append(_rejected(index, _raw_phone(raw), ReasonCode.VALIDATION_ERROR, _problems(exc)))
             continue
@@ -102,12 +115,14 @@ def import_consents(location_id: str, rows: list[Any], actor: str, now: datetime
     if new:
         contacts.import_consents(location_id, new, "opted_in")
     tally = {status: sum(1 for r in results if r["status"] == status) for status in ("recorded", "unchanged")}
-    return {
-        "results": results,
-        "recorded": tally["recorded"],
-        "unchanged": tally["unchanged"],
-        "rejected": len(results) - tally["recorded"] - tally["unchanged"],
-    }
+    return ConsentBatchAnswer.model_validate(
+        {
+            "results": results,
+            "recorded": tally["recorded"],
+            "unchanged": tally["unchanged"],
+            "rejected": len(results) - tally["recorded"] - tally["unchanged"],
+        }
+    )
 
 
 def _rejected(index: int, phone: str | None, code: ReasonCode, message: str) -> dict[str, Any]:

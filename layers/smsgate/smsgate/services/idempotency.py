@@ -1,8 +1,11 @@
 """Idempotent sends: the same `idempotency_key` returns the first answer and queues nothing twice."""
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+
+from pydantic import BaseModel
 
 from smsgate.dal import messages
 from smsgate.errors import SmsgateError
@@ -11,16 +14,32 @@ from smsgate.reasons import ReasonCode
 Answer = tuple[int, dict[str, Any], dict[str, str]]
 
 
-def answer_once(location_id: str, key: str | None, now: datetime, produce: Callable[[], Answer]) -> Answer:
-    """Run `produce` once per (location, key); later calls get the stored answer.
+def request_hash(operation: str, request: BaseModel) -> str:
+    """A digest of what a request asks, its idempotency key aside: the same key with another
+    digest is another request (docs/api.md#idempotency)."""
+    asked = request.model_dump_json(by_alias=True, exclude={"idempotency_key"})
+    return hashlib.sha256(f"{operation}\n{asked}".encode()).hexdigest()
+
+
+def answer_once(
+    location_id: str, key: str | None, digest: str, now: datetime, produce: Callable[[], Answer]
+) -> Answer:
+    """Run `produce` once per (location, key); later calls with the same request (`digest`) get
+    the stored answer, a call with another request a 422 IDEMPOTENCY_KEY_REUSED.
 
     Refusals are answers too and are kept; a failure of our own (an exception) releases the key
     so the caller's retry is decided afresh.
     """
     if key is None:
         return produce()
-    stored = messages.claim_idempotency_key(location_id, key, now)
+    stored = messages.claim_idempotency_key(location_id, key, digest, now)
     if stored is not None:
+        # A record kept before digests were stored has none: it is taken as the same request.
+        if stored.get("request_hash", digest) != digest:
+            raise SmsgateError(
+                ReasonCode.IDEMPOTENCY_KEY_REUSED,
+                "This idempotency_key was used with a different request; use a new key for a new request.",
+            )
         if stored.get("state") == "done":
             return (
                 int(stored["status"]),

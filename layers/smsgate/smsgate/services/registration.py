@@ -5,7 +5,6 @@ row 10)."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from smsgate.dal import counters, locations
 from smsgate.dal import registration as store
@@ -22,6 +21,7 @@ from smsgate.models.registration import (
     CampaignRequest,
     DecisionRequest,
 )
+from smsgate.models.responses import BrandView, CampaignView, VolumeCapView
 from smsgate.observability import logger
 from smsgate.policy import registration as policy
 from smsgate.policy.limits import counter_day, next_reset, seconds_until_reset
@@ -49,18 +49,25 @@ def _conflict(location_id: str, kind: policy.RegistrationKind) -> SmsgateError:
     )
 
 
-def registration_view(record: Brand | Campaign | None) -> dict[str, Any] | None:
+def registration_view(record: Brand | Campaign | None) -> BrandView | CampaignView | None:
     """The `brand` / `campaign` of the location answer (SPEC section 10): state, the carriers'
     reasons, when it was submitted and decided, its history, and what was registered."""
     return _view(record) if record is not None else None
 
 
-def _view(record: Brand | Campaign) -> dict[str, Any]:
-    view: dict[str, Any] = record.model_dump(mode="json", exclude={"revision"})
-    return view
+def _view(record: Brand | Campaign) -> BrandView | CampaignView:
+    return brand_view(record) if isinstance(record, Brand) else campaign_view(record)
 
 
-def submit_brand(location_id: str, request: BrandRequest, now: datetime) -> dict[str, Any]:
+def brand_view(brand: Brand) -> BrandView:
+    return BrandView.model_validate(brand.model_dump(mode="json", exclude={"revision"}))
+
+
+def campaign_view(campaign: Campaign) -> CampaignView:
+    return CampaignView.model_validate(campaign.model_dump(mode="json", exclude={"revision"}))
+
+
+def submit_brand(location_id: str, request: BrandRequest, now: datetime) -> BrandView:
     """Save (`submit: false`) or submit the brand; 409 `REGISTRATION_LOCKED` once submitted,
     unless it failed."""
     location = locations.require_location(location_id)
@@ -72,10 +79,10 @@ def submit_brand(location_id: str, request: BrandRequest, now: datetime) -> dict
     if not store.submit_brand(location_id, brand, current):
         raise _conflict(location_id, "brand")
     logger.info("brand saved", extra={"location_id": location_id, "state": brand.state})
-    return _view(brand)
+    return brand_view(brand)
 
 
-def submit_campaign(location_id: str, request: CampaignRequest, now: datetime) -> dict[str, Any]:
+def submit_campaign(location_id: str, request: CampaignRequest, now: datetime) -> CampaignView:
     """Save or submit the campaign with its numbers (the location's own); the brand is
     submitted first."""
     location = locations.require_location(location_id)
@@ -90,10 +97,10 @@ def submit_campaign(location_id: str, request: CampaignRequest, now: datetime) -
     if not store.submit_campaign(location_id, campaign, current):
         raise _conflict(location_id, "campaign")
     logger.info("campaign saved", extra={"location_id": location_id, "state": campaign.state})
-    return _view(campaign)
+    return campaign_view(campaign)
 
 
-def assign_numbers(location_id: str, request: CampaignNumbersRequest, now: datetime) -> dict[str, Any]:
+def assign_numbers(location_id: str, request: CampaignNumbersRequest, now: datetime) -> CampaignView:
     """Assign the campaign's numbers, in any state (numbers are not what the carriers vet)."""
     location = locations.require_location(location_id)
     current = location.campaign
@@ -107,7 +114,7 @@ def assign_numbers(location_id: str, request: CampaignNumbersRequest, now: datet
     campaign = policy.with_numbers(current, request.numbers, now)
     if not store.assign_campaign_numbers(location_id, campaign, current):
         raise _conflict(location_id, "campaign")
-    return _view(campaign)
+    return campaign_view(campaign)
 
 
 def mark_unregistered(location_id: str, number: str, now: datetime) -> bool:
@@ -130,7 +137,7 @@ def mark_unregistered(location_id: str, number: str, now: datetime) -> bool:
 
 def decide(
     location_id: str, kind: policy.RegistrationKind, request: DecisionRequest, now: datetime
-) -> dict[str, Any]:
+) -> BrandView | CampaignView:
     """Record the carriers' decision on a pending brand or campaign (an operator's action)."""
     location = locations.require_location(location_id)
     current = location.brand if kind == "brand" else location.campaign
@@ -215,10 +222,10 @@ def volume_refusal(location: Location, now: datetime) -> SmsgateError:
     )
 
 
-def volume_cap_view(location: Location, now: datetime) -> dict[str, Any] | None:
+def volume_cap_view(location: Location, now: datetime) -> VolumeCapView | None:
     """Today's segments against a low-volume brand's cap; None when the location is uncapped."""
     cap = policy.volume_cap(location, profile_of(location).low_volume_daily_segments)
     if cap is None:
         return None
     used = counters.used(counters.volume_key(location.location_id, counter_day(now, profile_of(location))))
-    return {"limit": cap, "segments_today": used, "remaining": max(0, cap - used)}
+    return VolumeCapView(limit=cap, segments_today=used, remaining=max(0, cap - used))

@@ -9,6 +9,7 @@ from smsgate.dal import contacts, counters, locations, messages, outbound, snows
 from smsgate.errors import SmsgateError, StorageUnavailable
 from smsgate.models.entities import Contact, Location, Message, StatusChange
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
+from smsgate.models.responses import BulkAnswer
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.bulk import bulk_granted, bulk_notice
@@ -373,7 +374,21 @@ def _message(
     )
 
 
-def bulk_answer(outcome: BulkOutcome, preview: bool) -> dict[str, Any]:
+LIMIT_CODES = frozenset({str(ReasonCode.DAILY_LIMIT_REACHED), str(ReasonCode.VOLUME_CAP_REACHED)})
+
+
+def bulk_status(outcome: BulkOutcome, preview: bool, now: datetime) -> tuple[int, dict[str, str]]:
+    """202 (200 for a preview), or 429 with Retry-After when the limit let no recipient through:
+    a caller that checks the status alone must not take a bulk that sent nothing for a success
+    (docs/api.md#bulk-limit). A preview answers the question it was asked: 200."""
+    if preview:
+        return 200, {}
+    if not outcome.accepted and any(item["code"] in LIMIT_CODES for item in outcome.failed):
+        return 429, {"Retry-After": str(seconds_until_reset(now))}
+    return 202, {}
+
+
+def bulk_answer(outcome: BulkOutcome, preview: bool) -> BulkAnswer:
     answer: dict[str, Any] = {
         "accepted": len(outcome.accepted),
         "skipped": outcome.skipped,
@@ -385,4 +400,4 @@ def bulk_answer(outcome: BulkOutcome, preview: bool) -> dict[str, Any]:
         answer["notice"] = outcome.notice
     if outcome.warnings:
         answer["warnings"] = outcome.warnings
-    return answer
+    return BulkAnswer.model_validate(answer)
