@@ -20,8 +20,8 @@ derandomized (tests/conftest.py's profile, restated here), no example database, 
 (each shrinking step is another request). Every request has its own timeout, so nothing hangs.
 The run is bounded by EXAMPLES_PER_OPERATION (`make test` stays within its budget).
 
-The Twilio webhooks (their own function, signed by the carrier, a form body) are not in this
-document: their own test below fuzzes them.
+The Twilio webhooks (their own function, signed by the carrier, a form body) are in the
+document and fuzzed with the rest; their own test below adds raw bytes and made-up signatures.
 """
 
 import json
@@ -228,10 +228,9 @@ SIGNATURE_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345
 def test_the_twilio_webhooks_refuse_every_request_not_signed_by_twilio(
     local_stack: LocalStack, path: str
 ) -> None:
-    """The document lists the webhooks without a body (Twilio posts a form), so schemathesis sends
-    them only empty requests: here, fuzzed forms and raw bytes with a missing or made-up
-    `X-Twilio-Signature` are each refused 403 INVALID_SIGNATURE (400 VALIDATION_ERROR for a body
-    that is not even UTF-8)."""
+    """Beyond the forms schemathesis generates from the document: fuzzed forms and raw bytes with
+    a missing or made-up `X-Twilio-Signature` are each refused 403 INVALID_SIGNATURE (400
+    VALIDATION_ERROR for a body that is not even UTF-8)."""
 
     @FUZZ_SETTINGS
     @given(

@@ -92,6 +92,7 @@ def document(app: APIGatewayHttpResolver) -> dict[str, Any]:
             security=[{SIGV4: []}],
         )
     )
+    doc.setdefault("paths", {}).update(webhook_paths())
     for operations in doc.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.get("responses", {})
@@ -104,3 +105,67 @@ def document(app: APIGatewayHttpResolver) -> dict[str, Any]:
     if '"#/components/schemas/ResponseValidationError"' not in json.dumps(doc.get("paths", {})):
         schemas.pop("ResponseValidationError", None)
     return doc
+
+
+# The carrier webhooks are served by their own function (functions/carrier_webhooks), on the
+# same API: the document describes them too, with the form Twilio posts and no SigV4.
+_TWILIO_FORM_FIELDS = {
+    "status": ("MessageSid", "MessageStatus", "ErrorCode", "AccountSid", "From", "To"),
+    "inbound": ("MessageSid", "From", "To", "Body", "OptOutType", "AccountSid", "NumMedia"),
+}
+_WEBHOOK_WHAT = {
+    "status": ("twilio_status_webhook", "Twilio's message status callback, queued for the receipts"),
+    "inbound": ("twilio_inbound_webhook", "A contact's message through Twilio, queued for the replies"),
+}
+
+
+def webhook_paths() -> dict[str, Any]:
+    """The two Twilio webhook operations: a signed form in, empty TwiML out."""
+    paths: dict[str, Any] = {}
+    for kind, fields in _TWILIO_FORM_FIELDS.items():
+        operation_id, summary = _WEBHOOK_WHAT[kind]
+        responses: dict[str, Any] = {
+            "200": {
+                "description": "Verified and queued; the answer is empty TwiML (no reply)",
+                "content": {"text/xml": {"schema": {"type": "string"}}},
+            }
+        }
+        for status in (400, 403, 404, 413, 500, 503):
+            responses[str(status)] = {
+                "description": _WHAT.get(status, "Error"),
+                "content": {JSON: {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+            }
+            if status == 503:
+                responses["503"]["headers"] = RETRY_AFTER
+        responses["403"]["description"] = "X-Twilio-Signature is missing or wrong: INVALID_SIGNATURE"
+        responses["404"]["description"] = "This deployment's carrier sends no Twilio webhooks: NOT_FOUND"
+        paths[f"/v1/webhooks/twilio/{kind}"] = {
+            "post": {
+                "operationId": operation_id,
+                "summary": summary,
+                "security": [],
+                "parameters": [
+                    {
+                        "name": "X-Twilio-Signature",
+                        "in": "header",
+                        "required": True,
+                        "description": "Twilio's signature of the URL and the form (docs/inbound.md)",
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {name: {"type": "string"} for name in fields},
+                                "additionalProperties": {"type": "string"},
+                            }
+                        }
+                    },
+                },
+                "responses": responses,
+            }
+        }
+    return paths
