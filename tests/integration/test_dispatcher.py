@@ -22,13 +22,13 @@ from local_stack.consumers import sqs_event
 from local_stack.lambdas import Handler, LocalContext, load_handler
 from smsgate.carriers.aws_eum import AwsEumCarrier
 from smsgate.carriers.factory import AwsEumOnFirstSend, TwilioFromSecret, carrier_for
-from smsgate.carriers.throughput import NumberThrottle
 from smsgate.dal import clients, contacts, events, messages, outbound
 from smsgate.models.entities import Message, StatusChange
 from smsgate.models.requests import ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
 from smsgate.services.dispatch import HOLD_SECONDS, Dispatcher
+from smsgate.services.pacing import Pacer
 from smsgate.settings import Settings, get_settings
 from tests.integration.conftest import refusal_of
 
@@ -394,7 +394,7 @@ def aws_dispatcher(instance: str, sleep: RecordingSleep, stubber_for: Callable[[
     app.dispatcher = Dispatcher(
         carrier=AwsEumCarrier(client, get_settings().eum_configuration_set),
         clock=app.clock,
-        throttle=NumberThrottle(get_settings().number_mps, sleep=sleep),
+        pacer=Pacer.per_second(get_settings().number_mps, sleep=sleep),
         sleep=sleep,
     )
     return handler

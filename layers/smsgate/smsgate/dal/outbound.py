@@ -28,6 +28,11 @@ class OutboundRecord(BaseModel):
     opt_out_received_at: str | None = None
     # None: the kind's default validity from the moment the dispatcher sends it.
     expires_at: datetime | None = None
+    # The campaign whose AT&T rate the message shares, its message class and the number rate
+    # the carriers granted it, when recorded (docs/pacing.md#what-paces-a-message).
+    campaign_id: str | None = None
+    message_class: str | None = None
+    number_mps: float | None = None
 
 
 def enqueue(records: list[OutboundRecord]) -> list[str]:
