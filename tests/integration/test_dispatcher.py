@@ -507,6 +507,33 @@ def test_sends_from_one_number_keep_to_its_throughput(
     assert len(no_sleep.delays) == 1 and 0 < no_sleep.delays[0] <= 5.0
 
 
+def test_a_slot_further_than_the_invocation_can_wait_goes_back_to_the_queue(
+    twilio_deployment: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_twilio: FakeTwilio,
+    no_sleep: RecordingSleep,
+    dispatcher: Any,
+) -> None:
+    """The second message's slot is 100 s away: it is not slept on but held in the queue, its
+    claim released so that the redelivery sends it, and nothing is counted for it."""
+    monkeypatch.setenv("NUMBER_MPS", "0.01")
+    get_settings.cache_clear()
+    first, second = put_queued(), put_queued()
+    event = queue_event(twilio_deployment, [first, second])
+    changes = visibility_changes()
+
+    answer = dispatcher(no_sleep, "pacing")(event, context())
+
+    held = sqs_message_id(event, second.message_id)
+    assert failed_records(answer) == [held]
+    assert len(fake_twilio.forms) == 1 and no_sleep.delays == []
+    [change] = changes
+    assert 90 <= change["VisibilityTimeout"] <= 126  # the key's free slot, less the wait, spread
+    assert status_of(second.message_id) == ("queued", None)
+    assert not events.is_applied(f"send#{second.message_id}")
+    assert sent_counted(twilio_deployment) == 1
+
+
 # --- the adapter per deployment --------------------------------------------------------------
 
 

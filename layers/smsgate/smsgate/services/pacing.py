@@ -17,7 +17,7 @@ from smsgate.dal import pacing as slots
 from smsgate.policy.pacing import DEFAULT_MESSAGE_CLASS, MICROS, Pace, campaign_pace, pace
 
 # Passes over the keys before giving up on a message that keeps being pushed later.
-_PASSES = 4
+_PASSES = 6
 
 
 class PacingPostponed(Exception):
@@ -77,20 +77,29 @@ class Pacer:
                     continue
                 booking = slots.reserve_slot(key, target, key_pace, latest)
                 if booking.send_at_us is None:
-                    raise PacingPostponed(_spread((booking.free_at_us - now) / MICROS))
+                    raise PacingPostponed(_spread((booking.free_at_us - latest) / MICROS))
                 owned[key] = booking.send_at_us
                 if booking.send_at_us > target:
                     target = booking.send_at_us
                     break
             else:
-                wait = max(0.0, (target - self.clock_us()) / MICROS)
+                late = self.clock_us() - target
+                if late > max(key_pace.interval_us for _, key_pace in keys) // 2:
+                    # Booking took so long that the slot has passed: sent now, it would bunch
+                    # with the next one. Book again from now; this slot goes unused.
+                    target = self.clock_us()
+                    owned.clear()
+                    continue
+                wait = max(0.0, -late / MICROS)
                 if wait > 0:
                     self.sleep(wait)
                 return wait
-        raise PacingPostponed(_spread((target - now) / MICROS))
+        raise PacingPostponed(_spread((target - latest) / MICROS))
 
 
 def _spread(seconds: float) -> float:
-    """Messages put back together would all come back together and meet a full key again:
-    each waits for the key's free time plus a random share of it (docs/pacing.md#postponed)."""
-    return max(1.0, seconds) * (1.0 + random.random())
+    """`seconds` is how long until the key's first free slot comes within the wait a dispatcher
+    allows: back then, the message finds a slot it can wait for, and the key never drains
+    while messages are held. Messages put back together would all come back together: each
+    waits up to a quarter more (docs/pacing.md#postponed)."""
+    return max(1.0, seconds) * (1.0 + random.random() / 4)
