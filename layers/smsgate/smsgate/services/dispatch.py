@@ -149,6 +149,10 @@ class Dispatcher:
         except PacingPostponed as postponed:
             events.release(send_key)
             metrics.add_metric(name="PacingPostponed", unit=MetricUnit.Count, value=1)
+            logger.info(
+                "message held in the queue for its pacing slot",
+                extra={"message_id": record.message_id, "seconds": postponed.seconds},
+            )
             raise SendPostponed(str(postponed), postponed.seconds) from None
         except PermanentCarrierError as rejection:
             self._record_rejection(record, rejection)

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from smsgate.dal import pacing as slots
 from smsgate.policy.pacing import DEFAULT_MESSAGE_CLASS, MICROS, Pace, campaign_pace, pace
 
+# How late after its slot a message may still go: half the slowest key's interval, which keeps
+# the bound exact, but never less than this, or a fast key's slot (13 ms apart for AT&T class
+# A) would always be past when its booking's round trips return (docs/pacing.md#shared-slots).
+LATE_TOLERANCE_US = 100_000
 # Passes over the keys before giving up on a message that keeps being pushed later.
 _PASSES = 6
 
@@ -84,7 +88,7 @@ class Pacer:
                     break
             else:
                 late = self.clock_us() - target
-                if late > max(key_pace.interval_us for _, key_pace in keys) // 2:
+                if late > max(LATE_TOLERANCE_US, max(key_pace.interval_us for _, key_pace in keys) // 2):
                     # Booking took so long that the slot has passed: sent now, it would bunch
                     # with the next one. Book again from now; this slot goes unused.
                     target = self.clock_us()
