@@ -514,21 +514,27 @@ def test_a_slot_further_than_the_invocation_can_wait_goes_back_to_the_queue(
     no_sleep: RecordingSleep,
     dispatcher: Any,
 ) -> None:
-    """The second message's slot is 100 s away: it is not slept on but held in the queue, its
-    claim released so that the redelivery sends it, and nothing is counted for it."""
+    """The second message's slot is 100 s away: it is not slept on but sent back to the queue as
+    a new message delayed until about then (a wait is no failed receive: it never counts toward
+    the dead-letter queue), its claim released so that the copy sends it, nothing counted for it."""
     monkeypatch.setenv("NUMBER_MPS", "0.01")
     get_settings.cache_clear()
     first, second = put_queued(), put_queued()
     event = queue_event(twilio_deployment, [first, second])
     changes = visibility_changes()
+    sent: list[dict[str, Any]] = []
+    clients.sqs().meta.events.register(
+        "provide-client-params.sqs.SendMessage", lambda params, **_: sent.append(params)
+    )
 
     answer = dispatcher(no_sleep, "pacing")(event, context())
 
-    held = sqs_message_id(event, second.message_id)
-    assert failed_records(answer) == [held]
+    assert failed_records(answer) == []  # the original is done with; its copy waits
     assert len(fake_twilio.forms) == 1 and no_sleep.delays == []
-    [change] = changes
-    assert 90 <= change["VisibilityTimeout"] <= 126  # the key's free slot, less the wait, spread
+    assert changes == []
+    [copy] = sent
+    assert json.loads(copy["MessageBody"])["message_id"] == second.message_id
+    assert 90 <= copy["DelaySeconds"] <= 126  # the key's free slot, less the wait, spread
     assert status_of(second.message_id) == ("queued", None)
     assert not events.is_applied(f"send#{second.message_id}")
     assert sent_counted(twilio_deployment) == 1

@@ -50,6 +50,23 @@ def enqueue(records: list[OutboundRecord]) -> list[str]:
     return failed
 
 
+# The longest SQS delays a message it is sent with.
+MAX_DELAY_SECONDS = 900
+
+
+def requeue(record: OutboundRecord, seconds: int) -> None:
+    """Send the message again as a new one that shows after `seconds` (at most SQS's 900; a
+    longer wait is met by requeueing again). A pacing wait is no failed receive: held through a
+    visibility timeout instead, every wait would count toward the queue's maxReceiveCount, and a
+    backlog on one slow number would walk real messages into the dead-letter queue
+    (docs/pacing.md#postponed). The copy is sent once: the dispatcher claims each message id."""
+    clients.sqs().send_message(
+        QueueUrl=get_settings().outbound_queue_url,
+        MessageBody=record.model_dump_json(),
+        DelaySeconds=max(0, min(MAX_DELAY_SECONDS, seconds)),
+    )
+
+
 def postpone(receipt_handle: str, seconds: int) -> None:
     """Keep a received outbound message invisible for `seconds` (0 to 43,200), so its next
     try follows the carrier's advice rather than the queue's visibility timeout."""

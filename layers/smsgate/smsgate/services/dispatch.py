@@ -90,9 +90,11 @@ class SendPostponed(Exception):
     """The message must wait `seconds` in the queue before the next try (the handler sets its
     visibility timeout); it was not sent and nothing was counted."""
 
-    def __init__(self, reason: str, seconds: float) -> None:
+    def __init__(self, reason: str, seconds: float, *, requeue: bool = False) -> None:
         super().__init__(reason)
         self.seconds = max(0, min(MAX_WAIT_SECONDS, int(seconds + 0.999)))
+        # A pacing wait goes back as a new message (`outbound.requeue`), not as a failed receive.
+        self.requeue = requeue
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,7 @@ class Dispatcher:
                 "message held in the queue for its pacing slot",
                 extra={"message_id": record.message_id, "seconds": postponed.seconds},
             )
-            raise SendPostponed(str(postponed), postponed.seconds) from None
+            raise SendPostponed(str(postponed), postponed.seconds, requeue=True) from None
         except PermanentCarrierError as rejection:
             self._record_rejection(record, rejection)
             return "rejected"
