@@ -50,7 +50,9 @@ FRAME_OF = {
     "status_callback": "sqs_consumer",
     "threshold_audit": "sqs_consumer",
 }
-BUDGET_MS = 150.0
+# The goal: what a handler's own code adds to its trigger's frame, both measured in the same
+# rounds (README, Performance). The frame is what the libraries cost; this is what we cost.
+OWN_COST_BUDGET_MS = 60.0
 TOP_MODULES = 8
 
 _ENVIRONMENT = {
@@ -155,6 +157,28 @@ def _fastest_ms(samples: list[dict[str, tuple[int, int]]], module: str) -> float
     return min(times[module][1] for times in samples) / 1000
 
 
+def goal_rows(measured: dict[str, Any]) -> list[str]:
+    """One line per handler: its own cost over its frame against the goal."""
+    lines = []
+    for name, handler in measured["handlers"].items():
+        frame = measured["frames"][handler["frame"]]
+        lines.append(
+            f"{name:<17} {handler['import_ms']:6.0f} ms − frame {handler['frame']:<13} "
+            f"{frame['import_ms']:6.0f} ms = {handler['added_over_frame_ms']:5.0f} ms "
+            f"(goal ≤ {OWN_COST_BUDGET_MS:.0f} ms: {'met' if handler['within_budget'] else 'NOT met'})"
+        )
+    return lines
+
+
+def print_goal(measured: dict[str, Any]) -> None:
+    print(
+        f"Cold import, handler − frame (same run, fastest of {measured['runs']} rounds; boto3 alone "
+        f"{measured['boto3_ms']:.0f} ms)"
+    )
+    for line in goal_rows(measured):
+        print(line)
+
+
 def measure(runs: int = RUNS, runs_without_bytecode: int = RUNS_WITHOUT_BYTECODE) -> dict[str, Any]:
     compile_bytecode()
     targets = _targets()
@@ -189,7 +213,7 @@ def measure(runs: int = RUNS, runs_without_bytecode: int = RUNS_WITHOUT_BYTECODE
         handlers[name] = {
             "import_ms": total_ms,
             "added_over_boto3_ms": added_ms,
-            "within_budget": added_ms < BUDGET_MS,
+            "within_budget": total_ms - frame["import_ms"] <= OWN_COST_BUDGET_MS,
             "frame": frame_name,
             "added_over_frame_ms": total_ms - frame["import_ms"],
             "import_without_bytecode_ms": (
@@ -200,7 +224,7 @@ def measure(runs: int = RUNS, runs_without_bytecode: int = RUNS_WITHOUT_BYTECODE
     return {
         "runs": runs,
         "runs_without_bytecode": runs_without_bytecode,
-        "budget_ms": BUDGET_MS,
+        "own_cost_budget_ms": OWN_COST_BUDGET_MS,
         "boto3_ms": boto3_ms,
         "boto3_without_bytecode_ms": boto3_without_bytecode_ms,
         "frames": frames,
@@ -213,4 +237,6 @@ if __name__ == "__main__":
     runs_without_bytecode = int(
         os.environ.get("SMSGATE_BENCH_IMPORT_RUNS_WITHOUT_BYTECODE", str(RUNS_WITHOUT_BYTECODE))
     )
-    print(json.dumps(measure(runs, runs_without_bytecode), indent=2))
+    measured = measure(runs, runs_without_bytecode)
+    print(json.dumps(measured, indent=2))
+    print_goal(measured)

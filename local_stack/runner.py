@@ -191,12 +191,14 @@ def run(
     cleanup.append(moto.stop)
     base_url = f"http://{host}:{api_port}"
     # The simulated carrier takes any rate; 1 message a second per number (a real 10DLC long
-    # code) would make a demo of a few hundred messages from one number take minutes.
+    # code) would make a demo of a few hundred messages from one number take minutes; class A
+    # paces a campaign at 75 a second.
     parameters = {
         "PublicBaseUrl": base_url,
         "Stage": "dev",
         "Carrier": "simulator",
         "NumberMessagesPerSecond": "50",
+        "DefaultMessageClass": "A",
     }
     if config["audit_min_sample"]:
         parameters["AuditMinSample"] = config["audit_min_sample"]

@@ -110,6 +110,30 @@ def to_cloudformation(template: dict[str, Any], iam_client: Any) -> dict[str, An
         MetricsMethodWrapperSingleton.get_instance().publish()
 
 
+def without_aliases(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with each Lambda alias replaced by its function. moto's CloudFormation does
+    not create `AWS::Lambda::Alias` (SAM's `AutoPublishAlias`), and an invoke permission naming
+    one would name nothing; the local stack calls the handlers in-process, where a function
+    and its alias run the same code."""
+    aliases = {
+        name: resource["Properties"]["FunctionName"]
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Alias"
+    }
+
+    def replaced(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"Ref"} and value["Ref"] in aliases:
+                return aliases[value["Ref"]]
+            return {key: replaced(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [replaced(item) for item in value]
+        return value
+
+    resources = {name: resource for name, resource in template["Resources"].items() if name not in aliases}
+    return {**template, "Resources": replaced(resources)}
+
+
 def _placeholder_zip() -> bytes:
     # moto stores the function but never runs it: the runner calls the handlers in-process.
     buffer = io.BytesIO()
@@ -157,7 +181,7 @@ def create_stack(endpoint: str | None, parameters: dict[str, str]) -> LocalStack
     cloudformation = client("cloudformation")
     cloudformation.create_stack(
         StackName=STACK_NAME,
-        TemplateBody=json.dumps(cloudformation_template),
+        TemplateBody=json.dumps(without_aliases(cloudformation_template)),
         Parameters=[{"ParameterKey": key, "ParameterValue": value} for key, value in parameters.items()],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
     )

@@ -36,11 +36,13 @@ dispatcher = Dispatcher.from_settings(settings, clock)
 
 
 def send_record(record: SQSRecord, lambda_context: LambdaContext | None = None) -> str:
+    message = outbound.OutboundRecord.model_validate_json(record.body)
     try:
-        return dispatcher.dispatch(
-            outbound.OutboundRecord.model_validate_json(record.body), time_left(lambda_context)
-        )
+        return dispatcher.dispatch(message, time_left(lambda_context))
     except SendPostponed as postponed:
+        if postponed.requeue:
+            outbound.requeue(message, postponed.seconds)
+            return "requeued"
         outbound.postpone(record.receipt_handle, postponed.seconds)
         raise
 

@@ -577,3 +577,28 @@ def test_the_configuration_set_publishes_sms_events_only() -> None:
     ][0]
 
     assert destination["MatchingEventTypes"] == ["TEXT_ALL"]
+
+
+def test_the_api_function_has_snapstart_as_a_parameter_and_the_api_calls_its_alias() -> None:
+    """SnapStart applies to published versions only: the API's routes and their invoke
+    permissions must name the published alias, not $LATEST, whether SnapStart is on or off."""
+    from moto import mock_aws
+
+    from local_stack.stack import to_cloudformation
+
+    template = load_template()
+    send_gate = template["Resources"]["SendGateFunction"]["Properties"]
+    assert send_gate["AutoPublishAlias"] == "live"
+    assert send_gate["SnapStart"] == {"ApplyOn": {"Ref": "SendGateSnapStart"}}
+    assert set(template["Parameters"]["SendGateSnapStart"]["AllowedValues"]) == {"PublishedVersions", "None"}
+    with mock_aws():
+        translated = to_cloudformation(template, boto3.client("iam", region_name="us-east-1"))["Resources"]
+    permissions = [
+        resource["Properties"]["FunctionName"]
+        for name, resource in translated.items()
+        if resource["Type"] == "AWS::Lambda::Permission" and name.startswith("SendGateFunction")
+    ]
+    assert permissions and all(target == {"Ref": "SendGateFunctionAliaslive"} for target in permissions)
+    assert translated["SendGateFunction"]["Properties"]["SnapStart"] == {
+        "ApplyOn": {"Ref": "SendGateSnapStart"}
+    }

@@ -22,13 +22,13 @@ from local_stack.consumers import sqs_event
 from local_stack.lambdas import Handler, LocalContext, load_handler
 from smsgate.carriers.aws_eum import AwsEumCarrier
 from smsgate.carriers.factory import AwsEumOnFirstSend, TwilioFromSecret, carrier_for
-from smsgate.carriers.throughput import NumberThrottle
 from smsgate.dal import clients, contacts, events, messages, outbound
 from smsgate.models.entities import Message, StatusChange
 from smsgate.models.requests import ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
 from smsgate.services.dispatch import HOLD_SECONDS, Dispatcher
+from smsgate.services.pacing import Pacer
 from smsgate.settings import Settings, get_settings
 from tests.integration.conftest import refusal_of
 
@@ -394,7 +394,7 @@ def aws_dispatcher(instance: str, sleep: RecordingSleep, stubber_for: Callable[[
     app.dispatcher = Dispatcher(
         carrier=AwsEumCarrier(client, get_settings().eum_configuration_set),
         clock=app.clock,
-        throttle=NumberThrottle(get_settings().number_mps, sleep=sleep),
+        pacer=Pacer.per_second(get_settings().number_mps, sleep=sleep),
         sleep=sleep,
     )
     return handler
@@ -505,6 +505,39 @@ def test_sends_from_one_number_keep_to_its_throughput(
     assert len(fake_twilio.forms) == 2
     # The first send takes the number's token; the second waits for the next one (1 / 0.2 MPS).
     assert len(no_sleep.delays) == 1 and 0 < no_sleep.delays[0] <= 5.0
+
+
+def test_a_slot_further_than_the_invocation_can_wait_goes_back_to_the_queue(
+    twilio_deployment: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_twilio: FakeTwilio,
+    no_sleep: RecordingSleep,
+    dispatcher: Any,
+) -> None:
+    """The second message's slot is 100 s away: it is not slept on but sent back to the queue as
+    a new message delayed until about then (a wait is no failed receive: it never counts toward
+    the dead-letter queue), its claim released so that the copy sends it, nothing counted for it."""
+    monkeypatch.setenv("NUMBER_MPS", "0.01")
+    get_settings.cache_clear()
+    first, second = put_queued(), put_queued()
+    event = queue_event(twilio_deployment, [first, second])
+    changes = visibility_changes()
+    sent: list[dict[str, Any]] = []
+    clients.sqs().meta.events.register(
+        "provide-client-params.sqs.SendMessage", lambda params, **_: sent.append(params)
+    )
+
+    answer = dispatcher(no_sleep, "pacing")(event, context())
+
+    assert failed_records(answer) == []  # the original is done with; its copy waits
+    assert len(fake_twilio.forms) == 1 and no_sleep.delays == []
+    assert changes == []
+    [copy] = sent
+    assert json.loads(copy["MessageBody"])["message_id"] == second.message_id
+    assert 90 <= copy["DelaySeconds"] <= 126  # the key's free slot, less the wait, spread
+    assert status_of(second.message_id) == ("queued", None)
+    assert not events.is_applied(f"send#{second.message_id}")
+    assert sent_counted(twilio_deployment) == 1
 
 
 # --- the adapter per deployment --------------------------------------------------------------

@@ -491,3 +491,30 @@ def test_a_bulk_sends_what_fits_under_the_cap_and_fails_the_rest(api: ApiCall) -
     )
     status, usage, _ = api("GET", f"{BASE}/usage")
     assert usage["sent_today"] == 2
+
+
+def test_the_carriers_rates_recorded_with_an_approval_travel_with_each_queued_message(
+    api: ApiCall, stack: Any
+) -> None:
+    """The dispatcher paces by the campaign without reading it (docs/pacing.md#what-paces-a-message)."""
+    import json
+
+    import boto3
+
+    put(api, "/brand", brand_body())
+    put(api, "/brand/decision", {"state": "approved"})
+    put(api, "/campaign", campaign_body([FROM]))
+    status, answer = put(api, "/campaign/decision", {"state": "approved", "message_class": "Q"})
+    assert status in (400, 422), answer
+    status, campaign = put(
+        api, "/campaign/decision", {"state": "approved", "message_class": "T", "number_mps": 2}
+    )
+    assert status == 200 and campaign["state"] == "approved"
+    _opt_in(api, US)
+
+    assert _send(api, US)[0] == 202
+
+    queue = stack.outputs["OutboundQueueUrl"]
+    [queued] = boto3.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    record = json.loads(queued["Body"])
+    assert (record["campaign_id"], record["message_class"], record["number_mps"]) == ("loc-1", "T", 2.0)

@@ -57,6 +57,10 @@ class Settings(BaseModel):
     carrier_send_attempts: int = Field(default=4, ge=1)
     # Messages per second one sending number may take (10DLC long codes: about 1 MPS per number).
     number_mps: float = Field(default=1.0, gt=0)
+    # Messages one number may send at once above that rate, across every dispatcher instance.
+    number_burst: int = Field(default=1, ge=1)
+    # The AT&T class that paces an approved campaign whose class was not recorded (docs/pacing.md).
+    default_message_class: str = Field(default="E", pattern=r"^[A-Z]$")
     # The carrier answers the contacts' opt-out, opt-in and help keywords itself (Twilio's
     # Advanced Opt-Out, AWS unless SelfManagedOptOutsEnabled), so we send no second answer.
     # Unset or empty: true for twilio and aws, false for the simulator

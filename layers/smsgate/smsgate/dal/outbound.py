@@ -28,6 +28,11 @@ class OutboundRecord(BaseModel):
     opt_out_received_at: str | None = None
     # None: the kind's default validity from the moment the dispatcher sends it.
     expires_at: datetime | None = None
+    # The campaign whose AT&T rate the message shares, its message class and the number rate
+    # the carriers granted it, when recorded (docs/pacing.md#what-paces-a-message).
+    campaign_id: str | None = None
+    message_class: str | None = None
+    number_mps: float | None = None
 
 
 def enqueue(records: list[OutboundRecord]) -> list[str]:
@@ -43,6 +48,23 @@ def enqueue(records: list[OutboundRecord]) -> list[str]:
         )
         failed += [chunk[int(entry["Id"])].message_id for entry in response.get("Failed", [])]
     return failed
+
+
+# The longest SQS delays a message it is sent with.
+MAX_DELAY_SECONDS = 900
+
+
+def requeue(record: OutboundRecord, seconds: int) -> None:
+    """Send the message again as a new one that shows after `seconds` (at most SQS's 900; a
+    longer wait is met by requeueing again). A pacing wait is no failed receive: held through a
+    visibility timeout instead, every wait would count toward the queue's maxReceiveCount, and a
+    backlog on one slow number would walk real messages into the dead-letter queue
+    (docs/pacing.md#postponed). The copy is sent once: the dispatcher claims each message id."""
+    clients.sqs().send_message(
+        QueueUrl=get_settings().outbound_queue_url,
+        MessageBody=record.model_dump_json(),
+        DelaySeconds=max(0, min(MAX_DELAY_SECONDS, seconds)),
+    )
 
 
 def postpone(receipt_handle: str, seconds: int) -> None:

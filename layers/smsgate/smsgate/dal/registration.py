@@ -11,7 +11,9 @@ of the sparse index `CampaignsWithoutNumbers`: the threshold audit lists those c
 with one query, never a scan (SPEC section 8, issue 6).
 """
 
+import json
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from smsgate.dal import clients
@@ -44,7 +46,8 @@ def _write(
     """Store `record` as the item's `attribute` map. False when the item changed since
     `previous` was read, or its state is not one of `allowed_states` (or it is missing)."""
     names = {"#reg": attribute}
-    values: dict[str, Any] = {":record": record.model_dump(mode="json")}
+    # DynamoDB takes no float: a campaign's granted rate (`number_mps`) goes as a Decimal.
+    values: dict[str, Any] = {":record": json.loads(record.model_dump_json(), parse_float=Decimal)}
     if previous is None:
         condition = "attribute_exists(pk) AND attribute_not_exists(#reg)"
     else:

@@ -79,6 +79,8 @@ UseCase = Literal[
 ]
 
 # How contacts opt in to the campaign (TCR's message flow).
+# AT&T's 10DLC message classes; their rates are data in `smsgate.policy.pacing`.
+MessageClass = Literal["A", "B", "C", "D", "E", "F", "T", "W", "G", "K", "N", "P"]
 OptInMethod = Literal["web_form", "paper_form", "keyword", "verbal", "point_of_sale", "mobile_app", "other"]
 
 _EIN = re.compile(r"^(\d{2})-?(\d{7})$")
@@ -194,6 +196,12 @@ class DecisionRequest(_Strict):
     reasons: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
         default_factory=list, max_length=50
     )
+    # What the carriers grant an approved campaign: AT&T's message class and the messages per
+    # second of each number; the dispatcher paces by them (docs/pacing.md#what-paces-a-message).
+    message_class: MessageClass | None = Field(default=None, description="AT&T 10DLC message class")
+    number_mps: float | None = Field(
+        default=None, gt=0, le=1000, description="Messages per second per number"
+    )
 
     @model_validator(mode="after")
     def reasons_for_a_failure(self) -> "DecisionRequest":
@@ -235,3 +243,6 @@ class Campaign(Registration):
     # Numbers a carrier reported as not registered (error 30034): refused until the operator
     # records the campaign's numbers again (docs/carrier-codes.md#unregistered-numbers).
     unregistered_numbers: tuple[str, ...] = ()
+    # Recorded with the carriers' approval (docs/pacing.md#what-paces-a-message).
+    message_class: str | None = None
+    number_mps: float | None = None

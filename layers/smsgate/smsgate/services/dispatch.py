@@ -6,7 +6,10 @@ One message goes through these steps:
    claim and sends nothing.
    A message whose validity ran out in the queue ends `failed` with 30036, unsent and
    uncounted (docs/carriers.md#message-type-and-validity).
-2. Wait for the sending number's slot (`NumberThrottle`, `NUMBER_MPS` per number and process).
+2. Wait for the message's slot on its sending number and its campaign, shared by every
+   dispatcher instance (`Pacer`, docs/pacing.md). A slot further away than the invocation can
+   wait is not slept on: the claim is released and `SendPostponed` puts the message back in
+   the queue until the key has room; nothing was sent or counted.
 3. Send, retrying throttling and 5xx answers with backoff and jitter (`send_with_retry`). An
    attempt starts only while a whole carrier timeout still fits in the invocation: a Lambda
    killed by its timeout mid-send would keep the claim and strand the message.
@@ -49,7 +52,6 @@ from smsgate.carriers.base import (
 )
 from smsgate.carriers.factory import carrier_for
 from smsgate.carriers.retry import send_with_retry
-from smsgate.carriers.throughput import NumberThrottle
 from smsgate.dal import audit, events, messages
 from smsgate.dal.outbound import OutboundRecord
 from smsgate.models.entities import StatusChange
@@ -63,6 +65,7 @@ from smsgate.policy.validity import (
     remaining_seconds,
     validity_seconds,
 )
+from smsgate.services.pacing import Pacer, PacingPostponed
 from smsgate.services.receipts import apply_receipt
 from smsgate.settings import Settings
 
@@ -72,6 +75,9 @@ WRITES_SECONDS = 2.0
 # help: long enough not to hammer the carrier, short enough that sending resumes within the
 # hour once an operator has fixed it (docs/carriers.md#our-own-faults).
 HOLD_SECONDS = 3600
+# The longest a dispatcher sleeps for a pacing slot even when its invocation could wait longer:
+# an instance asleep on one number does not send for the others (docs/pacing.md#postponed).
+MAX_PACING_WAIT_SECONDS = 10.0
 # SQS's longest visibility timeout.
 MAX_WAIT_SECONDS = 43200
 
@@ -84,19 +90,21 @@ class SendPostponed(Exception):
     """The message must wait `seconds` in the queue before the next try (the handler sets its
     visibility timeout); it was not sent and nothing was counted."""
 
-    def __init__(self, reason: str, seconds: float) -> None:
+    def __init__(self, reason: str, seconds: float, *, requeue: bool = False) -> None:
         super().__init__(reason)
         self.seconds = max(0, min(MAX_WAIT_SECONDS, int(seconds + 0.999)))
+        # A pacing wait goes back as a new message (`outbound.requeue`), not as a failed receive.
+        self.requeue = requeue
 
 
 @dataclass(frozen=True)
 class Dispatcher:
     """What one dispatcher instance keeps between messages: the adapter, the per-number
-    throughput buckets and the retry budget."""
+    pacing and the retry budget."""
 
     carrier: Carrier
     clock: Callable[[], datetime]
-    throttle: NumberThrottle
+    pacer: Pacer
     attempts: int = 1
     sleep: Callable[[float], None] = time.sleep
     # Seconds an attempt may take: the carrier timeout plus the writes that follow it.
@@ -109,7 +117,9 @@ class Dispatcher:
         return cls(
             carrier=carrier_for(settings, clock),
             clock=clock,
-            throttle=NumberThrottle(settings.number_mps, sleep=sleep),
+            pacer=Pacer.per_second(
+                settings.number_mps, settings.number_burst, settings.default_message_class, sleep=sleep
+            ),
             attempts=settings.carrier_send_attempts,
             sleep=sleep,
             attempt_seconds=settings.carrier_timeout_seconds + WRITES_SECONDS,
@@ -130,7 +140,7 @@ class Dispatcher:
             self._record_expired(record)
             return "expired"
         try:
-            self.throttle.acquire(record.from_number)
+            self._pace(record, seconds_left)
             self._require_time(seconds_left)
             result = send_with_retry(
                 self.carrier,
@@ -138,6 +148,14 @@ class Dispatcher:
                 attempts=self.attempts,
                 sleep=self._sleep_within(seconds_left),
             )
+        except PacingPostponed as postponed:
+            events.release(send_key)
+            metrics.add_metric(name="PacingPostponed", unit=MetricUnit.Count, value=1)
+            logger.info(
+                "message held in the queue for its pacing slot",
+                extra={"message_id": record.message_id, "seconds": postponed.seconds},
+            )
+            raise SendPostponed(str(postponed), postponed.seconds, requeue=True) from None
         except PermanentCarrierError as rejection:
             self._record_rejection(record, rejection)
             return "rejected"
@@ -158,6 +176,14 @@ class Dispatcher:
             raise
         self._record_sent(record, result)
         return "sent"
+
+    def _pace(self, record: OutboundRecord, seconds_left: Callable[[], float] | None) -> None:
+        """Wait for the message's slot, at most as long as a whole attempt still fits after it."""
+        keys = self.pacer.keys(
+            record.from_number, record.campaign_id, record.message_class, record.number_mps
+        )
+        can_wait = MAX_PACING_WAIT_SECONDS if seconds_left is None else seconds_left() - self.attempt_seconds
+        self.pacer.acquire(keys, min(can_wait, MAX_PACING_WAIT_SECONDS))
 
     def _require_time(self, seconds_left: Callable[[], float] | None, after_wait: float = 0.0) -> None:
         if seconds_left is not None and seconds_left() - after_wait < self.attempt_seconds:

@@ -144,6 +144,10 @@ def decide(
     _raise(policy.check_decidable(kind, current.state if current else None))
     assert current is not None
     record = policy.decided(current, request.state, request.reasons, now)
+    if kind == "campaign" and request.state == "approved":
+        record = record.model_copy(
+            update={"message_class": request.message_class, "number_mps": request.number_mps}
+        )
     if not store.record_decision(location_id, record, current):
         raise _conflict(location_id, kind)
     logger.info(f"{kind} decided", extra={"location_id": location_id, "state": record.state})

@@ -156,6 +156,19 @@ def _resets_at(location: Location, now: datetime) -> str:
     return next_reset(now, profile_of(location)).isoformat()
 
 
+def _pacing_fields(location: Location) -> dict[str, Any]:
+    """What the dispatcher paces a message by besides its number: an approved campaign's
+    share of AT&T's rate and the rates the carriers granted it (docs/pacing.md)."""
+    campaign = location.campaign
+    if campaign is None or campaign.state != "approved":
+        return {}
+    return {
+        "campaign_id": location.location_id,
+        "message_class": campaign.message_class,
+        "number_mps": campaign.number_mps,
+    }
+
+
 def _queue(
     location: Location, outgoing: list[Outgoing], kind: str, now: datetime, expires_in: int | None
 ) -> list[Message]:
@@ -181,6 +194,7 @@ def _queue(
             body=message.body,
             kind=message.kind,
             expires_at=message.expires_at,
+            **_pacing_fields(location),
         )
         for message in created
     ]
