@@ -161,6 +161,20 @@ def refusal_of(action: Callable[[], object]) -> ReasonCode | None:
     return None
 
 
+def audit_counts(stack: Any, location_id: str = LOCATION) -> dict[str, int]:
+    """A location's audit counters (the Counters table), summed over hours."""
+    import boto3
+
+    table: Any = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
+    totals: dict[str, int] = {}
+    for item in table.scan()["Items"]:
+        if str(item["pk"]).startswith(f"AUDIT#{location_id}#"):
+            for name, value in item.items():
+                if name not in ("pk", "expires_at", "location_id"):
+                    totals[name] = totals.get(name, 0) + int(value)
+    return totals
+
+
 def drain(queue_url: str, max_messages: int = 10_000) -> list[dict[str, Any]]:
     """Every message waiting on a queue (deleted as read)."""
     import boto3

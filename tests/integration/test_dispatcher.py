@@ -30,7 +30,7 @@ from smsgate.services import admin, sending
 from smsgate.services.dispatch import HOLD_SECONDS, Dispatcher
 from smsgate.services.pacing import Pacer
 from smsgate.settings import Settings, get_settings
-from tests.integration.conftest import refusal_of
+from tests.integration.conftest import audit_counts, refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "events" / "dispatcher" / "outbound_message.json"
@@ -248,18 +248,6 @@ def sent_counted(stack: Any) -> int:
     return sum(int(item.get("sent", 0)) for item in items if str(item["pk"]).startswith(f"AUDIT#{LOCATION}#"))
 
 
-def audit_counts(stack: Any) -> dict[str, int]:
-    """Every audit counter of the location, summed over hours."""
-    table = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
-    totals: dict[str, int] = {}
-    for item in table.scan()["Items"]:
-        if str(item["pk"]).startswith(f"AUDIT#{LOCATION}#"):
-            for name, value in item.items():
-                if name not in ("pk", "expires_at", "location_id"):
-                    totals[name] = totals.get(name, 0) + int(value)
-    return totals
-
-
 def status_of(message_id: str) -> tuple[str, int | None]:
     message = messages.get_message(message_id)
     assert message is not None
@@ -443,7 +431,7 @@ def test_21610_an_unsubscribed_recipient_is_a_permanent_dnd(
     assert refusal_of(lambda: sending.send_message(request, datetime.now(UTC))) == ReasonCode.DND_ACTIVE
     assert refusal_of(lambda: admin.clear_dnd(LOCATION, contact)) == ReasonCode.DND_PERMANENT
     # The contact's opt-out, not the location's error: no rate counts it (docs/receipts.md).
-    assert audit_counts(twilio_deployment) == {}
+    assert audit_counts(twilio_deployment, LOCATION) == {}
 
 
 def test_a_persisting_transient_failure_is_a_batch_item_failure_and_releases_the_claim(

@@ -19,7 +19,7 @@ from smsgate.models.entities import Message, StatusChange
 from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
-from tests.integration.conftest import CONTACT, LOCATION, NUMBER, Invoke, refusal_of
+from tests.integration.conftest import CONTACT, LOCATION, NUMBER, Invoke, audit_counts, refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "events" / "status_callback"
@@ -149,18 +149,6 @@ def message_of(message_id: str) -> Message:
     return message
 
 
-def counts(stack: Any) -> dict[str, int]:
-    """The location's audit counters, summed over hours."""
-    table: Any = boto3.resource("dynamodb").Table(stack.environment["COUNTERS_TABLE"])
-    totals: dict[str, int] = {}
-    for item in table.scan()["Items"]:
-        if str(item["pk"]).startswith(f"AUDIT#{LOCATION}#"):
-            for name, value in item.items():
-                if name not in ("pk", "expires_at", "location_id"):
-                    totals[name] = totals.get(name, 0) + int(value)
-    return totals
-
-
 def opt_in(phone: str = CONTACT) -> None:
     admin.record_consent(LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC))
 
@@ -230,7 +218,7 @@ def test_the_sample_events_are_applied(
     assert contacts.get_contact(LOCATION, to).dnd.state == dnd
     # `sent` is the dispatcher's count; an UNKNOWN after 72 hours is no error (SPEC section 7).
     expected = {} if status == "sent" else {status: 1, **({f"err_{code}": 1} if code else {})}
-    assert counts(stack) == expected
+    assert audit_counts(stack) == expected
 
 
 # --- final and non-final receipts (docs/receipts.md#final-and-non-final-receipts) --------------
@@ -264,7 +252,7 @@ def test_a_not_final_receipt_never_ends_the_message(
     message = message_of(SAMPLE_MESSAGE_ID)
     assert (message.status, message.error_code) == ("sent", None)
     assert [(receipt.final, receipt.status) for receipt in message.receipts] == [(False, "sent")]
-    assert counts(stack) == {}
+    assert audit_counts(stack) == {}
 
 
 @pytest.mark.parametrize(
@@ -285,7 +273,7 @@ def test_the_final_receipt_after_a_not_final_one_decides_dnd_and_counts(
     assert (message.status, message.error_code) == (status, code)
     assert [change.status for change in message.history] == ["queued", "sent", status]
     assert contacts.get_contact(LOCATION, "+12025550143").dnd.state == dnd
-    assert counts(stack) == expected
+    assert audit_counts(stack) == expected
 
 
 def test_history_times_never_decrease_and_receipts_keep_the_carrier_time(
@@ -346,7 +334,7 @@ def test_an_aws_opted_out_event_is_a_permanent_dnd_and_no_error_of_the_location(
     message = message_of(message_id)
     assert (message.status, message.error_code) == ("failed", 21610)
     assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "permanent"
-    assert counts(stack) == {}
+    assert audit_counts(stack) == {}
 
 
 # --- SPEC section 7's error table, in every format -------------------------------------------
@@ -375,7 +363,7 @@ def test_every_error_of_the_spec_table_in_every_format(
         ("sent", None),
         ("undelivered", code),
     ]
-    assert counts(stack) == {"undelivered": 1, f"err_{code}": 1}
+    assert audit_counts(stack) == {"undelivered": 1, f"err_{code}": 1}
     view = admin.get_contact(LOCATION, CONTACT)
     dnd = SPEC_ERRORS[code]
     assert view.dnd.state == dnd
@@ -440,8 +428,8 @@ def test_delivered_and_failed_are_counted_per_location(
 
     assert message_of(ok).status == "delivered"
     assert message_of(ko).status == "failed"
-    assert counts(stack)["delivered"] == 1
-    assert counts(stack)["failed"] == 1
+    assert audit_counts(stack)["delivered"] == 1
+    assert audit_counts(stack)["failed"] == 1
 
 
 # --- duplicates and out of order -----------------------------------------------------------------
@@ -462,7 +450,7 @@ def test_a_duplicate_receipt_is_applied_once(
     message = message_of(message_id)
     assert len(message.history) == 3
     assert len(message.receipts) == 1
-    assert counts(stack) == {"undelivered": 1, "err_30003": 1}
+    assert audit_counts(stack) == {"undelivered": 1, "err_30003": 1}
 
 
 @pytest.mark.parametrize("fmt", ["twilio", "simulator", "aws"])
@@ -484,7 +472,7 @@ def test_a_late_sent_never_overwrites_delivered_nor_follows_it_in_the_history(
         ("delivered", AT + timedelta(seconds=5)),
         ("sent", AT),
     ]
-    assert counts(stack) == {"delivered": 1}
+    assert audit_counts(stack) == {"delivered": 1}
 
 
 def test_the_first_final_status_is_the_last_word(status_callback: Any, stack: Any, location: Any) -> None:
@@ -499,7 +487,7 @@ def test_the_first_final_status_is_the_last_word(status_callback: Any, stack: An
     assert [change.status for change in message.history] == ["queued", "sent", "delivered"]
     assert [receipt.status for receipt in message.receipts] == ["delivered", "undelivered"]
     assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "none"
-    assert counts(stack) == {"delivered": 1}
+    assert audit_counts(stack) == {"delivered": 1}
 
 
 def test_receipts_in_order_move_the_message_forward(status_callback: Any, stack: Any, location: Any) -> None:
@@ -510,7 +498,7 @@ def test_receipts_in_order_move_the_message_forward(status_callback: Any, stack:
         receive(status_callback, receipt_message("twilio", message_id, status))
 
     assert message_of(message_id).status == "delivered"
-    assert counts(stack) == {"delivered": 1}
+    assert audit_counts(stack) == {"delivered": 1}
 
 
 def test_a_receipt_for_a_message_we_do_not_know_is_dropped(
@@ -520,7 +508,7 @@ def test_a_receipt_for_a_message_we_do_not_know_is_dropped(
 
     receive(status_callback, receipt_message("twilio", str(uuid.uuid4()), "undelivered", 30004))
 
-    assert counts(stack) == {}
+    assert audit_counts(stack) == {}
 
 
 def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(
@@ -548,7 +536,7 @@ def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(
     }
     assert message_of(first).status == "delivered"
     assert message_of(last).status == "undelivered"
-    assert counts(stack) == {"delivered": 1, "undelivered": 1, "err_30005": 1}
+    assert audit_counts(stack) == {"delivered": 1, "undelivered": 1, "err_30005": 1}
 
 
 def test_a_receipt_whose_transaction_fails_is_applied_whole_by_the_redelivery_and_counted_once(
@@ -568,13 +556,13 @@ def test_a_receipt_whose_transaction_fails_is_applied_whole_by_the_redelivery_an
     # The status, the DND and the count are one transaction: none of them was written.
     assert message_of(message_id).status == "queued"
     assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "none"
-    assert counts(stack) == {"delivered": 1}
+    assert audit_counts(stack) == {"delivered": 1}
 
     assert status_callback(batch(receipt)) == {"batchItemFailures": []}
     assert status_callback(batch(receipt)) == {"batchItemFailures": []}
 
     assert [change.status for change in message_of(message_id).history] == ["queued", "undelivered"]
-    assert counts(stack) == {"delivered": 1, "undelivered": 1, "err_30003": 1}
+    assert audit_counts(stack) == {"delivered": 1, "undelivered": 1, "err_30003": 1}
 
 
 # --- with the dispatcher and the simulated carrier (SPEC section 12) ------------------------------
@@ -610,7 +598,7 @@ def test_a_simulated_refusal_puts_the_dnd_and_refuses_the_next_send(
     assert (message.status, message.error_code) == ("undelivered", code)
     assert [change.status for change in message.history] == ["queued", "sent", "undelivered"]
     assert contacts.get_contact(LOCATION, contact).dnd.state == dnd
-    assert counts(stack) == {"sent": 1, "undelivered": 1, f"err_{code}": 1}
+    assert audit_counts(stack) == {"sent": 1, "undelivered": 1, f"err_{code}": 1}
     assert refusal_of(lambda: send(contact)) == ReasonCode.DND_ACTIVE
 
 
@@ -644,7 +632,7 @@ def test_a_receipt_that_keeps_failing_reaches_the_dead_letter_queue_while_its_ba
         {"eventType": "VOICE_ANSWERED"}
     ]
     assert message_of(message_id).status == "delivered"
-    assert counts(stack) == {"delivered": 1}
+    assert audit_counts(stack) == {"delivered": 1}
 
 
 def test_metrics_count_each_status_and_error_code(stack: Any, location: Any) -> None:
