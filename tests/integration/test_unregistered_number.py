@@ -12,8 +12,17 @@ from smsgate.dal import messages
 from smsgate.models.requests import ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import admin, sending
-from tests.integration.conftest import CONTACT, LOCATION, NUMBER, ApiCall, Invoke, refusal_of, register_10dlc
-from tests.integration.test_status_callback import counts, receipt_message, receive
+from tests.integration.conftest import (
+    CONTACT,
+    LOCATION,
+    NUMBER,
+    ApiCall,
+    Invoke,
+    audit_counts,
+    refusal_of,
+    register_10dlc,
+)
+from tests.integration.test_status_callback import receipt_message, receive
 
 US_CONTACT = "+12025550143"
 
@@ -51,7 +60,7 @@ def test_an_unregistered_sender_is_refused_at_the_gate_until_its_numbers_are_rec
     message = messages.get_message(first)
     assert message is not None and (message.status, message.error_code) == ("undelivered", code)
     # It counts in the audit like any other error.
-    assert counts(stack)["undelivered"] == 1 and counts(stack)[f"err_{code}"] == 1
+    assert audit_counts(stack)["undelivered"] == 1 and audit_counts(stack)[f"err_{code}"] == 1
     assert refusal_of(send) == ReasonCode.NOT_REGISTERED
     status, answer, _ = send_gate(
         "POST",
