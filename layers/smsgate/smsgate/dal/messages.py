@@ -24,7 +24,10 @@ def _key(message_id: str) -> dict[str, str]:
 
 
 def _change(change: StatusChange) -> dict[str, Any]:
-    return {"status": change.status, "at": iso(change.at), "error_code": change.error_code}
+    item = {"status": change.status, "at": iso(change.at), "error_code": change.error_code}
+    if change.reason is not None:
+        item["reason"] = change.reason
+    return item
 
 
 def _item(message: Message) -> dict[str, Any]:

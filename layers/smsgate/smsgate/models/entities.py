@@ -11,7 +11,11 @@ LocationStatus = Literal["active", "warned", "suspended"]
 DndState = Literal["none", "temporary", "permanent"]
 ConsentState = Literal["none", "opted_in", "opted_out"]
 MessageKind = Literal["conversation", "bulk", "workflow", "campaign", "reply"]
-MessageStatus = Literal["queued", "sent", "delivered", "undelivered", "failed"]
+# `scheduled` comes before `queued` (send_at, quiet hours, a deferral over the daily limit) and
+# `canceled` ends a scheduled message its sender took back (docs/scheduling.md#statuses).
+MessageStatus = Literal["scheduled", "queued", "sent", "delivered", "undelivered", "failed", "canceled"]
+# Why a message was scheduled, or the reason code a scheduled one failed with at its release.
+ScheduleReason = Literal["send_at", "quiet_hours", "daily_limit"]
 
 DEFAULT_OPT_OUT_TEXT = "Reply STOP to unsubscribe"
 DEFAULT_SENDER_TEXT = "Thanks, {name}"
@@ -89,6 +93,8 @@ class StatusChange(BaseModel):
     status: MessageStatus
     at: datetime
     error_code: int | None = None
+    # `scheduled`: why (ScheduleReason); `failed` at a release: the gate's reason code.
+    reason: str | None = None
 
 
 class CarrierReceipt(BaseModel):
@@ -123,6 +129,8 @@ class Message(BaseModel):
     created_at: datetime
     # After this the message is not handed to the carrier (docs/carriers.md#message-type-and-validity).
     expires_at: datetime | None = None
+    # The minute a scheduled message is due (docs/scheduling.md).
+    scheduled_for: datetime | None = None
     history: tuple[StatusChange, ...] = ()
     receipts: tuple[CarrierReceipt, ...] = ()
 
