@@ -42,6 +42,9 @@ FIRST_RUN_LOOKBACK = timedelta(minutes=5)
 # Minutes one run covers; a longer outage is caught up over the next runs, oldest first.
 MAX_MINUTES_PER_RUN = 180
 SQS_BATCH = 10
+# Messages of a minute-shard claimed and gated together: each location among them costs one
+# read of its record, one of its contacts per hundred and one reservation of its daily limit.
+GATED_TOGETHER = 1000
 
 
 @dataclass
@@ -145,12 +148,18 @@ def release_shard(
     at_most: int | None = None,
     start: dict[str, Any] | None = None,
 ) -> tuple[ReleaseTally, dict[str, Any] | None]:
-    """Release the minute-shard page by page; stops after `at_most` messages (None: all) and
-    answers where the rest starts (None: nothing left)."""
+    """Release the minute-shard, read page by page and released GATED_TOGETHER messages at a
+    time (a location's messages among them gated with one read of each kind); stops after
+    `at_most` messages (None: all) and answers where the rest starts (None: nothing left)."""
     tally = ReleaseTally()
+    due: list[ScheduledMessage] = []
     while True:
         page, start = schedule.due_page(minute, shard, start)
-        tally += release_messages(page, now)
+        due += page
+        enough = at_most is not None and tally.handled + len(due) >= at_most
+        if start is None or enough or len(due) >= GATED_TOGETHER:
+            tally += release_messages(due, now)
+            due = []
         if start is None or (at_most is not None and tally.handled >= at_most):
             return tally, start
 
