@@ -40,7 +40,7 @@ def _settings_from_env() -> dict[str, Any]:
         "api_instances": int(os.environ.get("SMSGATE_API_INSTANCES", "4")),
         "audit_interval": os.environ.get("SMSGATE_AUDIT_INTERVAL_SECONDS"),
         # The release of scheduled messages runs every minute as in AWS; shorter here lets a demo
-        # or a test see a scheduled message go out soon after its minute (docs/local-stack.md).
+        # or a test see a scheduled message go out soon after its minute (docs/scheduling.md#local-stack).
         "release_interval": os.environ.get("SMSGATE_RELEASE_INTERVAL_SECONDS"),
         # The template's AuditMinSample (100); a small one lets a demo or a test reach it quickly.
         "audit_min_sample": os.environ.get("SMSGATE_AUDIT_MIN_SAMPLE"),

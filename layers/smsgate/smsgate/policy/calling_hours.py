@@ -2,9 +2,10 @@
 
 Each rule says, per weekday of the recipient's local time, the window in which a marketing
 message may be sent, and how many messages on the same subject a contact may get in 24 hours.
-Every rule was checked against the text of its law before it was written here; a state whose
-rule we could not read is not here (docs/quiet-hours.md#left-out). Change a rule here and in the
-docs together.
+Every rule was checked against its law's text, or where we could not read that, against
+published summaries of it (docs/quiet-hours.md#the-rules says which); a state whose rule we
+could not check is not here (docs/quiet-hours.md#left-out). Change a rule here and in the docs
+together.
 """
 
 from dataclasses import dataclass
