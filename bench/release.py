@@ -11,7 +11,9 @@ the template's ReleaseMaxConcurrency at once. It is estimated from the measured 
 chunk, the chunks laid on that many workers in the order they were queued (each taking the
 next chunk when it is free), after the scheduled run itself. Bigger than the measured size,
 the figures are extrapolated: each minute-shard holds proportionally more messages, the number
-of chunks stays at most one per shard, so each chunk's time is scaled by the ratio.
+of chunks stays at most one per shard, so each chunk's time is scaled by the ratio. moto's time
+per request is its own CPU on this machine; a model of AWS beside it takes each request of a
+chunk as AWS_REQUEST_SECONDS (an assumption), the chunks laid on workers the same way.
 
     SMSGATE_BENCH_RELEASE=2000 python -m bench.release
 """
@@ -31,6 +33,9 @@ from bench.gate import BODY, Gate, gate_stack, recipient, sender_of
 MEASURED = 5_000
 TARGET = 100_000
 LOCATIONS = 20
+# A model of AWS beside moto's wall time: each request of a chunk, one after the other, as long
+# as an in-region DynamoDB or SQS request at the median (an assumption, not a measurement).
+AWS_REQUEST_SECONDS = 0.005
 
 
 def template_concurrency() -> int:
@@ -119,10 +124,12 @@ def measure(messages_count: int = MEASURED, target: int = TARGET) -> dict[str, A
         queue_url = get_settings().release_queue_url
         run_at = due + timedelta(seconds=1)
         chunk_seconds: list[float] = []
+        chunk_requests: list[int] = []
         with aws_calls.recording() as recorder, redirect_stdout(io.StringIO()):
             started = time.perf_counter()
             report = run_release(run_at)
             first_seconds = time.perf_counter() - started
+            first_requests = recorder.requests
             chunk_reports = []
             while True:
                 # Lambda's event source mapping receives and deletes the chunks: counted too, as
@@ -132,9 +139,10 @@ def measure(messages_count: int = MEASURED, target: int = TARGET) -> dict[str, A
                 if not batch:
                     break
                 for message in batch:
-                    chunk_started = time.perf_counter()
+                    chunk_started, requests_before = time.perf_counter(), recorder.requests
                     chunk_reports.append(release_chunk(json.loads(message["Body"]), run_at))
                     chunk_seconds.append(time.perf_counter() - chunk_started)
+                    chunk_requests.append(recorder.requests - requests_before)
                     clients.sqs().delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
             sequential_seconds = time.perf_counter() - started
         released = report["released"] + sum(chunk["released"] for chunk in chunk_reports)
@@ -166,6 +174,12 @@ def measure(messages_count: int = MEASURED, target: int = TARGET) -> dict[str, A
         "release_seconds_at_concurrency_for_target": makespan(
             first_seconds, [seconds * scale for seconds in chunk_seconds], concurrency
         ),
+        "aws_request_seconds_assumed": AWS_REQUEST_SECONDS,
+        "modeled_aws_seconds_for_target": makespan(
+            first_requests * AWS_REQUEST_SECONDS,
+            [requests * scale * AWS_REQUEST_SECONDS for requests in chunk_requests],
+            concurrency,
+        ),
         "note": "moto in process: per-request latency is moto's CPU, not DynamoDB's network round trip",
     }
 
@@ -189,6 +203,13 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{result['scheduled']:,} measured / {target}; ReleaseMaxConcurrency {result['concurrency']}; "
             f"scheduled run {result['scheduled_run_seconds']:.1f} s, longest chunk "
             f"{result['chunk_seconds_max']:.1f} s (moto)",
+        ),
+        (
+            "release: modeled time in AWS",
+            "",
+            f"{result['modeled_aws_seconds_for_target']:.1f} s",
+            f"{target}: the chunks' requests one after the other at "
+            f"{result['aws_request_seconds_assumed'] * 1000:.0f} ms each (assumed), same concurrency",
         ),
     ]
 

@@ -83,7 +83,7 @@ class Settings(BaseModel):
     suspension_hours: int = Field(default=72, ge=1)
     # Scheduled messages one release invocation hands over itself before it fans the rest out
     # through RELEASE_QUEUE_URL, one queue message per minute and shard (docs/scheduling.md#release).
-    release_inline_messages: int = Field(default=1000, ge=0)
+    release_inline_messages: int = Field(default=200, ge=0)
     receipt_retention_days: int = Field(default=35, ge=1)
 
     # Who may act on which location (issue 11): a request without an IAM principal is refused
