@@ -1,4 +1,4 @@
-"""On the local stack, the release of scheduled messages fires on its own (every 2 s here, every
+"""On the local stack, the release of scheduled messages fires on its own (every 5 s here, every
 minute in AWS) and a message due now goes to the simulated carrier (docs/scheduling.md#local-stack).
 
 Until the send gate takes `send_at`, the message is scheduled the way the gate will schedule it,
