@@ -50,23 +50,27 @@ def shared_key(settings: Settings) -> str:
     """The secret of the Twilio shared key that signs webhooks with HMAC-SHA256 (for a request
     that names one in `X-Twilio-Webhooks-Signature-Settings`); empty when none is configured,
     and such requests are refused (docs/receipts.md#the-twilio-webhook)."""
-    if settings.twilio_shared_key:
-        return settings.twilio_shared_key
-    if not settings.twilio_shared_key_parameter:
+    secret = _secret(settings.twilio_shared_key, settings.twilio_shared_key_parameter)
+    if secret is None:
         logger.warning("a webhook signed with a Twilio shared key, and none is configured")
-        return ""
-    return _secure_parameter(settings.twilio_shared_key_parameter)
+    return secret or ""
 
 
 def auth_token(settings: Settings) -> str:
     """The Twilio auth token that signs webhooks; empty when none is configured (every
     request is then refused)."""
-    if settings.twilio_auth_token:
-        return settings.twilio_auth_token
-    if not settings.twilio_auth_token_parameter:
+    secret = _secret(settings.twilio_auth_token, settings.twilio_auth_token_parameter)
+    if secret is None:
         logger.error("no Twilio auth token configured: every webhook is refused")
-        return ""
-    return _secure_parameter(settings.twilio_auth_token_parameter)
+    return secret or ""
+
+
+def _secret(value: str, parameter: str) -> str | None:
+    """A secret set in the environment, else read from its SSM parameter; None when neither is
+    configured."""
+    if value:
+        return value
+    return _secure_parameter(parameter) if parameter else None
 
 
 def _secure_parameter(name: str) -> str:

@@ -1,5 +1,7 @@
 """Messages: send one, send many, read one with its status history."""
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -38,10 +40,7 @@ def _send_one(routes: APIGatewayHttpRouter) -> None:
         ),
     )
     def post_message(request: Annotated[SendMessageRequest, Body()]) -> Response[str]:
-        require_access(routes.current_event, request.location_id)
-        now = request_now(routes)
-
-        def gate_one() -> Answer:
+        def gate_one(now: datetime) -> Answer:
             message = sending.send_message(request, now)
             accepted = SendAccepted.model_validate(
                 {
@@ -55,10 +54,7 @@ def _send_one(routes: APIGatewayHttpRouter) -> None:
             )
             return 202, accepted.model_dump(mode="json", by_alias=True, exclude_unset=True), {}
 
-        digest = request_hash("send", request)
-        return json_response(
-            *answer_once(request.location_id, request.idempotency_key, digest, now, gate_one)
-        )
+        return _answer_once(routes, "send", request, request.idempotency_key, gate_one)
 
 
 def _send_many(routes: APIGatewayHttpRouter) -> None:
@@ -79,18 +75,30 @@ def _send_many(routes: APIGatewayHttpRouter) -> None:
         ),
     )
     def post_bulk(request: Annotated[BulkSendRequest, Body()]) -> Response[str]:
-        require_access(routes.current_event, request.location_id)
-        now = request_now(routes)
-
-        def gate_many() -> Answer:
+        def gate_many(now: datetime) -> Answer:
             outcome = sending.send_bulk(request, now)
             status, headers = sending.bulk_status(outcome, request.preview, now)
             answer = sending.bulk_answer(outcome, request.preview)
             return status, answer.model_dump(mode="json", by_alias=True, exclude_unset=True), headers
 
+        # A preview sends nothing: it is answered afresh each time.
         key = None if request.preview else request.idempotency_key
-        digest = request_hash("bulk", request)
-        return json_response(*answer_once(request.location_id, key, digest, now, gate_many))
+        return _answer_once(routes, "bulk", request, key, gate_many)
+
+
+def _answer_once(
+    routes: APIGatewayHttpRouter,
+    kind: str,
+    request: SendMessageRequest | BulkSendRequest,
+    idempotency_key: str | None,
+    gate: Callable[[datetime], Answer],
+) -> Response[str]:
+    """Gate a send for a caller allowed its location, once per idempotency key: a retry with
+    the same key and body gets the first answer again (`smsgate.services.idempotency`)."""
+    require_access(routes.current_event, request.location_id)
+    now = request_now(routes)
+    digest = request_hash(kind, request)
+    return json_response(*answer_once(request.location_id, idempotency_key, digest, now, lambda: gate(now)))
 
 
 def _read_one(routes: APIGatewayHttpRouter) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import BaseModel
 
 from smsgate.api import contract
 from smsgate.api.access import operators_only
@@ -14,45 +15,36 @@ from smsgate.api.request_time import request_now
 from smsgate.api.routers.registration import ERRORS as REGISTRATION_ERRORS
 from smsgate.models.registration import DecisionRequest
 from smsgate.models.responses import BrandView, CampaignView, LocationsPage, LocationView
+from smsgate.policy.registration import RegistrationKind
 from smsgate.services import admin, registration
 
 
 def router() -> APIGatewayHttpRouter:
     """The operator's routes."""
     routes = new_router()
-    _decisions(routes)
+    _decision(routes, "brand", BrandView)
+    _decision(routes, "campaign", CampaignView)
     _locations(routes)
     return routes
 
 
-def _decisions(routes: APIGatewayHttpRouter) -> None:
-    @routes.put(
-        "/v1/locations/<location_id>/brand/decision",
-        operation_id="decide_brand",
-        summary="Operator: the carriers' decision on the brand",
-        middlewares=[operators_only],
-        responses=contract.answers(
-            {200: contract.success(BrandView, "The brand")}, *REGISTRATION_ERRORS, body=True
-        ),
-    )
-    def put_brand_decision(
-        location_id: LocationId, request: Annotated[DecisionRequest, Body()]
-    ) -> BrandView | CampaignView:
-        return registration.decide(location_id, "brand", request, request_now(routes))
+def _decision(routes: APIGatewayHttpRouter, part: RegistrationKind, view: type[BaseModel]) -> None:
+    """`PUT …/brand/decision` or `…/campaign/decision`: the carriers' decision on that part of
+    the registration."""
 
     @routes.put(
-        "/v1/locations/<location_id>/campaign/decision",
-        operation_id="decide_campaign",
-        summary="Operator: the carriers' decision on the campaign",
+        f"/v1/locations/<location_id>/{part}/decision",
+        operation_id=f"decide_{part}",
+        summary=f"Operator: the carriers' decision on the {part}",
         middlewares=[operators_only],
         responses=contract.answers(
-            {200: contract.success(CampaignView, "The campaign")}, *REGISTRATION_ERRORS, body=True
+            {200: contract.success(view, f"The {part}")}, *REGISTRATION_ERRORS, body=True
         ),
     )
-    def put_campaign_decision(
+    def put_decision(
         location_id: LocationId, request: Annotated[DecisionRequest, Body()]
     ) -> BrandView | CampaignView:
-        return registration.decide(location_id, "campaign", request, request_now(routes))
+        return registration.decide(location_id, part, request, request_now(routes))
 
 
 def _locations(routes: APIGatewayHttpRouter) -> None:
