@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from local_stack.consumers import sqs_event
 from local_stack.lambdas import Handler, LocalContext
-from smsgate.dal import clients, contacts, counters, messages
+from smsgate.dal import clients, consent, contacts, counters, messages
 from smsgate.dal.outbound import OutboundRecord
 from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessageRequest
 from smsgate.policy.limits import counter_day, daily_limit
@@ -179,7 +179,7 @@ def test_the_sample_events_are_applied(
     contact = contacts.get_contact(LOCATION, SAMPLE_CONTACT)
     assert contact.consent.state == ("opted_out" if kind == "opt_out" else "opted_in")
     assert contact.dnd.state == ("permanent" if kind == "opt_out" else "none")
-    assert [entry.action for entry in contacts.ledger(LOCATION, SAMPLE_CONTACT)] == [kind]
+    assert [entry.action for entry in consent.ledger(LOCATION, SAMPLE_CONTACT)] == [kind]
     assert [record.body for record in queued_replies(stack)] == [reply_text(kind, NAME)]  # type: ignore[arg-type]
 
 
@@ -209,7 +209,7 @@ def test_stop_puts_a_permanent_dnd_revokes_consent_counts_and_confirms_once(
     assert contact.dnd.reason == "opt-out: the contact replied STOP"
     assert contact.consent.state == "opted_out"
     assert contact.consent.source == "keyword"
-    ledger = contacts.ledger(LOCATION, CONTACT)
+    ledger = consent.ledger(LOCATION, CONTACT)
     assert [(entry.action, entry.source, entry.actor) for entry in ledger] == [
         ("opt_in", "web form", "api"),
         ("opt_out", "keyword", "contact"),
@@ -277,7 +277,7 @@ def test_every_opt_in_keyword_variant_lifts_the_opt_out(
     contact = contacts.get_contact(LOCATION, CONTACT)
     assert contact.dnd.state == "none"
     assert (contact.consent.state, contact.consent.source) == ("opted_in", "keyword")
-    assert [entry.action for entry in contacts.ledger(LOCATION, CONTACT)] == ["opt_out", "opt_in"]
+    assert [entry.action for entry in consent.ledger(LOCATION, CONTACT)] == ["opt_out", "opt_in"]
     assert [record.body for record in queued_replies(stack)] == [
         reply_text("opt_out", NAME),
         reply_text("opt_in", NAME),
@@ -439,7 +439,7 @@ def test_reasonable_means_mode_honours_a_free_text_request_to_stop(
     assert contact.dnd.state == "permanent"
     assert contact.dnd.reason == "opt-out: the contact asked to stop in a reply"
     assert (contact.consent.state, contact.consent.source) == ("opted_out", "reasonable_means")
-    [entry] = contacts.ledger(LOCATION, CONTACT)
+    [entry] = consent.ledger(LOCATION, CONTACT)
     assert (entry.action, entry.source) == ("opt_out", "reasonable_means")
     assert entry.evidence is not None and body in entry.evidence
     assert [record.body for record in queued_replies(stack)] == [reply_text("opt_out", NAME)]
@@ -467,7 +467,7 @@ def test_keywords_mode_treats_free_text_as_conversation(
     contact = contacts.get_contact(LOCATION, CONTACT)
     assert (contact.dnd.state, contact.consent.state) == ("none", "none")
     assert contact.last_inbound_at == RECEIVED
-    assert contacts.ledger(LOCATION, CONTACT) == []
+    assert consent.ledger(LOCATION, CONTACT) == []
     assert queued_replies(stack) == []
     assert audit_count(stack, "opt_outs") == 0
 
@@ -493,7 +493,7 @@ def test_a_stop_to_a_number_no_location_owns_binds_the_first_send_from_it(
     reply(inbound, "aws", "STOP")
 
     assert contacts.number_dnd(NUMBER, CONTACT).state == "permanent"
-    assert [entry.action for entry in contacts.number_ledger(NUMBER, CONTACT)] == ["opt_out"]
+    assert [entry.action for entry in consent.number_ledger(NUMBER, CONTACT)] == ["opt_out"]
     assert queued_replies(stack) == []  # no location, no name to confirm with
 
     location()
@@ -548,7 +548,7 @@ def test_a_redelivered_stop_is_applied_once(inbound: Any, stack: Any, fmt: str, 
     assert first == second == {"batchItemFailures": []}
     assert len(queued_replies(stack)) == 1
     assert audit_count(stack, "opt_outs") == 1
-    assert len(contacts.ledger(LOCATION, CONTACT)) == 1
+    assert len(consent.ledger(LOCATION, CONTACT)) == 1
 
 
 def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(
@@ -604,7 +604,7 @@ def test_a_stop_interrupted_midway_is_completed_by_the_redelivery_and_confirmed_
     assert inbound(event) == {"batchItemFailures": []}
 
     assert audit_count(stack, "opt_outs") == 1
-    assert len(contacts.ledger(LOCATION, CONTACT)) == 1
+    assert len(consent.ledger(LOCATION, CONTACT)) == 1
     queued = queued_replies(stack)
     assert {record.message_id for record in queued} == {queued[0].message_id}
     # The dispatcher sends a message id once, however many times it was queued.
@@ -621,7 +621,7 @@ def test_a_stop_delivered_after_the_contacts_later_start_does_not_overturn_it(
 
     contact = contacts.get_contact(LOCATION, CONTACT)
     assert (contact.dnd.state, contact.consent.state) == ("none", "opted_in")
-    assert [entry.action for entry in contacts.ledger(LOCATION, CONTACT)] == ["opt_out", "opt_in"]
+    assert [entry.action for entry in consent.ledger(LOCATION, CONTACT)] == ["opt_out", "opt_in"]
     # Only the START is confirmed: a confirmation of the stale STOP would contradict it.
     assert [record.body for record in queued_replies(stack)] == [reply_text("opt_in", NAME)]
 

@@ -12,7 +12,7 @@ from enum import IntEnum
 from fractions import Fraction
 
 from smsgate.models.entities import Location
-from smsgate.policy.limits import as_utc
+from smsgate.models.moments import as_utc
 from smsgate.policy.profiles import PolicyProfile
 
 HOUR = timedelta(hours=1)

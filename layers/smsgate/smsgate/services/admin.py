@@ -4,9 +4,10 @@ import re
 import uuid
 from datetime import datetime
 
-from smsgate.dal import contacts, counters, locations, messages
+from smsgate.dal import consent, contacts, counters, locations, messages
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import ConsentEntry, Contact, Location
+from smsgate.models.moments import as_utc
 from smsgate.models.requests import LOCATION_ID_PATTERN, ConsentRequest, PutLocationRequest
 from smsgate.models.responses import (
     ContactView,
@@ -18,7 +19,7 @@ from smsgate.models.responses import (
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.access import created_at_refusal
 from smsgate.policy.audit import location_status
-from smsgate.policy.limits import as_utc, counter_day, daily_limit, next_reset
+from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.profiles import profile_refusal
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
@@ -137,7 +138,7 @@ def list_locations(limit: int, cursor: str | None, now: datetime) -> LocationsPa
 
 
 def contact_view(contact: Contact) -> ContactView:
-    ledger = contacts.ledger(contact.location_id, contact.phone)
+    ledger = consent.ledger(contact.location_id, contact.phone)
     return ContactView.model_validate(
         {
             "location_id": contact.location_id,
@@ -172,7 +173,7 @@ def record_consent(
         recorded_at=now,
         actor=actor,
     )
-    contacts.record_consent(location_id, phone, entry, "opted_in")
+    consent.record_consent(location_id, phone, entry, "opted_in")
     return contact_view(contacts.get_contact(location_id, phone))
 
 

@@ -13,13 +13,14 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from smsgate.dal import contacts, locations
+from smsgate.dal import consent as store
+from smsgate.dal import locations
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import ConsentEntry
+from smsgate.models.moments import as_utc
 from smsgate.models.requests import ConsentRow
 from smsgate.models.responses import ConsentBatchAnswer
 from smsgate.policy.consent import future_capture, is_acquired_list
-from smsgate.policy.limits import as_utc
 from smsgate.reasons import ReasonCode
 
 ExportFormat = Literal["csv", "jsonl"]
@@ -107,13 +108,13 @@ def import_consents(location_id: str, rows: list[Any], actor: str, now: datetime
         lines.setdefault(entry.entry_id, (index, row.phone, entry))
         results.append({"row": index, "phone": row.phone, "status": status})
     candidates = [(phone, entry) for _, phone, entry in lines.values()]
-    found = contacts.recorded_ledger_lines(location_id, candidates)
+    found = store.recorded_ledger_lines(location_id, candidates)
     for index, _, entry in lines.values():
         if entry.entry_id in found:
             results[index]["status"] = "unchanged"
     new = [(phone, entry) for _, phone, entry in lines.values() if entry.entry_id not in found]
     if new:
-        contacts.import_consents(location_id, new, "opted_in")
+        store.import_consents(location_id, new, "opted_in")
     tally = {status: sum(1 for r in results if r["status"] == status) for status in ("recorded", "unchanged")}
     return ConsentBatchAnswer.model_validate(
         {
@@ -175,6 +176,6 @@ def export_page(
     (None on the last one). One DynamoDB Query per page, never the whole ledger at once."""
     locations.require_location(location_id)
     after = decode_cursor(location_id, phone, cursor) if cursor else None
-    lines, last = contacts.ledger_page(location_id, phone, limit, after)
+    lines, last = store.ledger_page(location_id, phone, limit, after)
     next_cursor = encode_cursor(location_id, last) if last else None
     return render(_export_rows(location_id, lines), export_format), next_cursor
