@@ -12,7 +12,7 @@ import pytest
 from smsgate.dal import consent, contacts
 from smsgate.models.requests import ConsentRequest
 from smsgate.policy.replies import reply_text
-from smsgate.services import admin
+from smsgate.services import consent as consent_service
 from smsgate.settings import get_settings
 from tests.integration.conftest import CONTACT, LOCATION, LOCATION_NAME, Invoke
 from tests.integration.test_inbound_keyword import audit_count, queued_replies, reply
@@ -57,7 +57,9 @@ def test_a_twilio_opt_out_type_is_the_opt_out_whatever_the_keyword(
 ) -> None:
     location()
     carrier_confirms(confirms)
-    admin.record_consent(LOCATION, CONTACT, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+    consent_service.record_consent(
+        LOCATION, CONTACT, ConsentRequest(source="web form"), "api", datetime.now(UTC)
+    )
 
     send_through(inbound, twilio_reply("Parar", "STOP", datetime.now(UTC)))
 

@@ -21,7 +21,8 @@ from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessage
 from smsgate.policy.limits import counter_day, daily_limit
 from smsgate.policy.replies import reply_text
 from smsgate.reasons import ReasonCode
-from smsgate.services import admin, sending
+from smsgate.services import consent as consent_service
+from smsgate.services import sending
 from tests.integration.conftest import CONTACT, LOCATION, LOCATION_NAME, NUMBER, Invoke, refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,7 +140,9 @@ def send(to: str = CONTACT, kind: str = "conversation") -> str:
 
 
 def opt_in(phone: str = CONTACT) -> None:
-    admin.record_consent(LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+    consent_service.record_consent(
+        LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC)
+    )
 
 
 @contextmanager

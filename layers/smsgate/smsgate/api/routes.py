@@ -73,9 +73,12 @@ from smsgate.models.responses import (
     UsageView,
 )
 from smsgate.reasons import ReasonCode
-from smsgate.services import admin, registration, sending
 from smsgate.services import audit as audit_service
 from smsgate.services import consent as consent_service
+from smsgate.services import contacts as contacts_service
+from smsgate.services import locations as locations_service
+from smsgate.services import messages as messages_service
+from smsgate.services import registration, sending
 from smsgate.services.idempotency import Answer, answer_once, request_hash
 from smsgate.settings import get_settings
 
@@ -264,7 +267,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
         responses=contract.answers({200: contract.success(MessageView, "The message")}, 404),
     )
     def get_message(message_id: Annotated[str, Path(max_length=128)]) -> MessageView:
-        message = admin.get_message(message_id)
+        message = messages_service.get_message(message_id)
         # Another tenant's message is answered as an unknown id: its existence is not told.
         if not may_access(app.current_event, message.location_id):
             raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
@@ -287,11 +290,13 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
     def put_location(
         location_id: LocationId, request: Annotated[PutLocationRequest, Body()]
     ) -> Response[LocationView]:
-        _, created = admin.save_location(location_id, request, now(), operator=is_operator(app.current_event))
+        _, created = locations_service.save_location(
+            location_id, request, now(), operator=is_operator(app.current_event)
+        )
         return Response(
             status_code=201 if created else 200,
             content_type="application/json",
-            body=admin.location_view(location_id, now()),
+            body=locations_service.location_view(location_id, now()),
         )
 
     @app.get(
@@ -301,7 +306,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
         responses=contract.answers({200: contract.success(LocationView, "The location")}, 404),
     )
     def get_location(location_id: LocationId) -> LocationView:
-        return admin.location_view(location_id, now())
+        return locations_service.location_view(location_id, now())
 
     registration_errors = (404, 409, 422)
 
@@ -375,7 +380,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
         responses=contract.answers({200: contract.success(UsageView, "Today's usage")}, 404),
     )
     def get_usage(location_id: LocationId) -> UsageView:
-        return admin.location_usage(location_id, now())
+        return locations_service.location_usage(location_id, now())
 
     @app.get(
         "/v1/locations/<location_id>/health",
@@ -394,7 +399,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
         responses=contract.answers({200: contract.success(LocationView, "The location")}, 404),
     )
     def delete_suspension(location_id: LocationId) -> LocationView:
-        return admin.lift_suspension(location_id, caller(), now())
+        return locations_service.lift_suspension(location_id, caller(), now())
 
     @app.put(
         "/v1/locations/<location_id>/contacts/<phone>/consent",
@@ -405,7 +410,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
     def put_consent(
         location_id: LocationId, phone: Phone, request: Annotated[ConsentRequest, Body()]
     ) -> ContactView:
-        return admin.record_consent(location_id, phone_param(phone), request, caller(), now())
+        return consent_service.record_consent(location_id, phone_param(phone), request, caller(), now())
 
     @app.get(
         "/v1/locations/<location_id>/contacts/<phone>",
@@ -414,7 +419,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
         responses=contract.answers({200: contract.success(ContactView, "The contact")}, 404),
     )
     def get_contact(location_id: LocationId, phone: Phone) -> ContactView:
-        return admin.get_contact(location_id, phone_param(phone))
+        return contacts_service.get_contact(location_id, phone_param(phone))
 
     @app.delete(
         "/v1/locations/<location_id>/contacts/<phone>/dnd",
@@ -423,7 +428,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
         responses=contract.answers({200: contract.success(ContactView, "The contact")}, 404, 409),
     )
     def delete_dnd(location_id: LocationId, phone: Phone) -> ContactView:
-        return admin.clear_dnd(location_id, phone_param(phone))
+        return contacts_service.clear_dnd(location_id, phone_param(phone))
 
     @app.post(
         "/v1/locations/<location_id>/contacts/consent:batch",
@@ -494,7 +499,7 @@ def create_app() -> SmsgateResolver:  # noqa: C901, PLR0915 - one nested functio
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> LocationsPage:
-        return admin.list_locations(limit, cursor, now())
+        return locations_service.list_locations(limit, cursor, now())
 
     document: dict[str, Any] = {}
 
