@@ -26,8 +26,6 @@ import uuid
 from datetime import datetime
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
 from smsgate.dal import audit, consent, contacts, events, locations, messages, outbound
 from smsgate.errors import StorageUnavailable
 from smsgate.models.addresses import is_short_code
@@ -206,9 +204,7 @@ def _record_once(message: Message) -> bool:
     """Record the reply; False when an earlier attempt recorded it and it has left the queue."""
     try:
         messages.put_message(message)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    except messages.MessageExists:
         earlier = messages.get_message(message.message_id)
         return earlier is None or earlier.status == "queued"
     return True
