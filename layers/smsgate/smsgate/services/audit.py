@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from smsgate.dal import audit, clients, locations, registration
+from smsgate.models.audit import WindowCounts
 from smsgate.models.entities import Location
 from smsgate.models.moments import as_utc
 from smsgate.models.responses import HealthView
@@ -28,7 +29,6 @@ from smsgate.policy.audit import (
     AuditWindow,
     Thresholds,
     Verdict,
-    WindowCounts,
     action_to_take,
     audit_verdict,
     audit_window,
