@@ -195,6 +195,22 @@ def test_an_aws_reply_is_dated_by_its_sns_notification(inbound: Any, location: A
     assert contacts.get_contact(LOCATION, CONTACT).last_inbound_at == at
 
 
+def test_an_aws_reply_without_a_notification_time_is_dated_when_applied(inbound: Any, location: Any) -> None:
+    # A raw SQS record (no SNS envelope) has no Timestamp: the consumer dates it with its own now.
+    location()
+    raw = {
+        "MessageId": str(uuid.uuid4()),
+        "ReceiptHandle": "handle",
+        "Body": json.dumps(inbound_message("aws", "Is the shop open today?")),
+    }
+    before = datetime.now(UTC)
+    inbound(batch(raw))
+    after = datetime.now(UTC)
+
+    received_at = contacts.get_contact(LOCATION, CONTACT).last_inbound_at
+    assert received_at is not None and before <= received_at <= after
+
+
 # --- opt-out -----------------------------------------------------------------------------------
 
 
