@@ -14,6 +14,7 @@ from smsgate.models.requests import ConsentRequest
 from smsgate.policy.replies import reply_text
 from smsgate.services import consent as consent_service
 from smsgate.settings import get_settings
+from tests.integration import stored
 from tests.integration.conftest import CONTACT, LOCATION, LOCATION_NAME, Invoke
 from tests.integration.test_inbound_keyword import audit_count, queued_replies, reply
 
@@ -174,7 +175,7 @@ def test_a_stop_to_a_short_code_is_applied(inbound: Any, stack: Any, location: A
 
     reply(inbound, fmt, "STOP", number=short_code, at=datetime.now(UTC))
 
-    assert contacts.number_dnd(short_code, CONTACT).state == "permanent"
+    assert stored.number_dnd(short_code, CONTACT).state == "permanent"
 
 
 @pytest.mark.parametrize("fmt", ["twilio", "aws"])

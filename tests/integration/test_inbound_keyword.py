@@ -23,6 +23,7 @@ from smsgate.policy.replies import reply_text
 from smsgate.reasons import ReasonCode
 from smsgate.services import consent as consent_service
 from smsgate.services import sending
+from tests.integration import stored
 from tests.integration.conftest import CONTACT, LOCATION, LOCATION_NAME, NUMBER, Invoke, refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -511,8 +512,8 @@ def test_a_stop_to_a_number_no_location_owns_binds_the_first_send_from_it(
 ) -> None:
     reply(inbound, "aws", "STOP")
 
-    assert contacts.number_dnd(NUMBER, CONTACT).state == "permanent"
-    assert [entry.action for entry in consent.number_ledger(NUMBER, CONTACT)] == ["opt_out"]
+    assert stored.number_dnd(NUMBER, CONTACT).state == "permanent"
+    assert [entry.action for entry in stored.number_ledger(NUMBER, CONTACT)] == ["opt_out"]
     assert queued_replies(stack) == []  # no location, no name to confirm with
 
     location()
@@ -528,7 +529,7 @@ def test_a_stop_to_a_number_no_location_owns_binds_the_first_send_from_it(
 
     reply(inbound, "aws", "START", at=RECEIVED + timedelta(hours=1))
 
-    assert contacts.number_dnd(NUMBER, CONTACT).state == "none"
+    assert stored.number_dnd(NUMBER, CONTACT).state == "none"
     send()
 
 
@@ -537,7 +538,7 @@ def test_a_stop_to_a_known_number_also_binds_the_number(inbound: Any, location: 
 
     reply(inbound, "twilio", "stop")
 
-    assert contacts.number_dnd(NUMBER, CONTACT).state == "permanent"
+    assert stored.number_dnd(NUMBER, CONTACT).state == "permanent"
 
 
 def test_a_stop_from_a_contact_the_location_never_wrote_to_is_recorded(

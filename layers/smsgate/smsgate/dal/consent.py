@@ -57,11 +57,6 @@ def ledger(location_id: str, phone: str) -> list[ConsentEntry]:
     return _ledger(f"LOC#{location_id}", phone)
 
 
-def number_ledger(number: str, phone: str) -> list[ConsentEntry]:
-    """Ledger lines of replies to a number no location owned when they arrived."""
-    return _ledger(f"NUM#{number}", phone)
-
-
 def _ledger(pk: str, phone: str) -> list[ConsentEntry]:
     entries: list[ConsentEntry] = []
     query: dict[str, Any] = {

@@ -114,13 +114,6 @@ def dnd_update(
     return update
 
 
-def set_dnd(location_id: str, phone: str, dnd: Dnd, *, only_if_not_permanent: bool = False) -> bool:
-    """Set the contact's DND; with `only_if_not_permanent`, a permanent DND is left alone."""
-    update = dnd_update(location_id, phone, dnd, only_if_not_permanent=only_if_not_permanent)
-    update.pop("TableName")
-    return clients.conditional_write(contacts_table().update_item, **update)
-
-
 def clear_temporary_dnd(location_id: str, phone: str) -> str:
     """Clear a temporary DND. Returns the state found: 'temporary' (cleared), 'permanent'
     (left in place) or 'none'."""
@@ -197,12 +190,6 @@ def claim_opt_out_confirmation(
             ":id": confirmation_id,
         },
     )
-
-
-def number_dnd(number: str, phone: str) -> Dnd:
-    """The DND a contact's keyword left on one of our numbers, whoever owns it."""
-    item = contacts_table().get_item(Key=_number_contact_key(number, phone), ConsistentRead=True).get("Item")
-    return Dnd.model_validate(plain((item or {}).get("dnd") or {}))
 
 
 def record_outbound(location_id: str, sent: list[tuple[str, datetime, datetime | None]]) -> None:
