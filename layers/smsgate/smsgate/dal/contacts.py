@@ -58,7 +58,7 @@ def load_contacts(location_id: str, senders_and_phones: list[tuple[str | None, s
     """Contacts keyed by phone, read with batched gets (100 keys a request).
 
     With a sending number, an opt-out recorded against that number alone (a STOP that reached
-    it before any location owned it, issue 4) counts as the contact's DND.
+    it before any location owned it) counts as the contact's DND.
     """
     keys: list[dict[str, str]] = []
     for sender, phone in senders_and_phones:

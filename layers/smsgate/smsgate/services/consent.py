@@ -1,5 +1,5 @@
 """Consent: an opt-in recorded one at a time, a batch import with an answer per row, and the
-ledger exported for an audit (issue 12; seed 001: consent must be logged and tracked)."""
+ledger exported for an audit: consent must be logged and tracked."""
 
 import base64
 import binascii
@@ -63,7 +63,7 @@ def refuse_future_capture(captured_at: datetime | None, now: datetime) -> None:
 def record_consent(
     location_id: str, phone: str, request: ConsentRequest, actor: str, now: datetime
 ) -> ContactView:
-    """Record an opt-in in the ledger (SPEC section 10); bought/sold/exchanged lists never count."""
+    """Record an opt-in in the ledger; bought, sold or exchanged lists never count."""
     locations.require_location(location_id)
     refuse_acquired_list(request.source)
     refuse_future_capture(request.captured_at, now)

@@ -29,7 +29,7 @@ def get_contact(location_id: str, phone: str) -> ContactView:
 
 
 def clear_dnd(location_id: str, phone: str) -> ContactView:
-    """Clear a temporary DND; a permanent one only lifts by the contact's own opt-in (SPEC section 6)."""
+    """Clear a temporary DND; a permanent one only lifts by the contact's own opt-in."""
     locations.require_location(location_id)
     found = contacts.clear_temporary_dnd(location_id, phone)
     if found == "permanent":

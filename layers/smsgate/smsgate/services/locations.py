@@ -89,7 +89,7 @@ def location_view(location_id: str, now: datetime) -> LocationView:
             "sender_text": location.sender_text,
             "revocation_mode": location.revocation_mode,
             "profile": profile_of(location).name,
-            # A suspension whose end has passed no longer shows (SPEC section 8).
+            # A suspension whose end has passed no longer shows.
             "status": location_status(location, now),
             "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
             "brand": registration.registration_view(location.brand),
