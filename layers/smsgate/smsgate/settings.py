@@ -77,7 +77,6 @@ class Settings(BaseModel):
     # Locations one audit invocation reads; more active locations fan out through AUDIT_QUEUE_URL.
     audit_chunk_locations: int = Field(default=500, ge=1)
     suspension_hours: int = Field(default=72, ge=1)
-    receipt_retention_days: int = Field(default=35, ge=1)
 
     # Who may act on which location (issue 11): a request without an IAM principal is refused
     # unless this is true. Only the local stack sets it (its requests are not signed); the

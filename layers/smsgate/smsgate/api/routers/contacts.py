@@ -14,8 +14,8 @@ from smsgate.api.request_time import request_now
 from smsgate.models.phone import E164_PATTERN
 from smsgate.models.requests import ConsentBatchRequest, ConsentRequest
 from smsgate.models.responses import ConsentBatchAnswer, ContactView
-from smsgate.services import admin
 from smsgate.services import consent as consent_service
+from smsgate.services import contacts as contacts_service
 
 # The ledger's export: one page of NDJSON or CSV, and the cursor of the next in a header.
 _LEDGER_PAGE: OpenAPIResponse = {
@@ -50,7 +50,7 @@ def _contact(routes: APIGatewayHttpRouter) -> None:
         responses=contract.answers({200: contract.success(ContactView, "The contact")}, 404),
     )
     def get_contact(location_id: LocationId, phone: Phone) -> ContactView:
-        return admin.get_contact(location_id, phone_param(phone))
+        return contacts_service.get_contact(location_id, phone_param(phone))
 
     @routes.delete(
         "/v1/locations/<location_id>/contacts/<phone>/dnd",
@@ -59,7 +59,7 @@ def _contact(routes: APIGatewayHttpRouter) -> None:
         responses=contract.answers({200: contract.success(ContactView, "The contact")}, 404, 409),
     )
     def delete_dnd(location_id: LocationId, phone: Phone) -> ContactView:
-        return admin.clear_dnd(location_id, phone_param(phone))
+        return contacts_service.clear_dnd(location_id, phone_param(phone))
 
 
 def _consent(routes: APIGatewayHttpRouter) -> None:
@@ -72,7 +72,7 @@ def _consent(routes: APIGatewayHttpRouter) -> None:
     def put_consent(
         location_id: LocationId, phone: Phone, request: Annotated[ConsentRequest, Body()]
     ) -> ContactView:
-        return admin.record_consent(
+        return consent_service.record_consent(
             location_id, phone_param(phone), request, caller(routes), request_now(routes)
         )
 

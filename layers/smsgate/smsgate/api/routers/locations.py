@@ -12,8 +12,8 @@ from smsgate.api.params import LocationId, new_router
 from smsgate.api.request_time import request_now
 from smsgate.models.requests import PutLocationRequest
 from smsgate.models.responses import HealthView, LocationView, UsageView
-from smsgate.services import admin
 from smsgate.services import audit as audit_service
+from smsgate.services import locations as locations_service
 
 
 def router() -> APIGatewayHttpRouter:
@@ -43,13 +43,13 @@ def _save(routes: APIGatewayHttpRouter) -> None:
         location_id: LocationId, request: Annotated[PutLocationRequest, Body()]
     ) -> Response[LocationView]:
         now = request_now(routes)
-        _, created = admin.save_location(
+        _, created = locations_service.save_location(
             location_id, request, now, operator=is_operator(routes.current_event)
         )
         return Response(
             status_code=201 if created else 200,
             content_type="application/json",
-            body=admin.location_view(location_id, now),
+            body=locations_service.location_view(location_id, now),
         )
 
 
@@ -61,7 +61,7 @@ def _read(routes: APIGatewayHttpRouter) -> None:
         responses=contract.answers({200: contract.success(LocationView, "The location")}, 404),
     )
     def get_location(location_id: LocationId) -> LocationView:
-        return admin.location_view(location_id, request_now(routes))
+        return locations_service.location_view(location_id, request_now(routes))
 
     @routes.get(
         "/v1/locations/<location_id>/usage",
@@ -70,7 +70,7 @@ def _read(routes: APIGatewayHttpRouter) -> None:
         responses=contract.answers({200: contract.success(UsageView, "Today's usage")}, 404),
     )
     def get_usage(location_id: LocationId) -> UsageView:
-        return admin.location_usage(location_id, request_now(routes))
+        return locations_service.location_usage(location_id, request_now(routes))
 
     @routes.get(
         "/v1/locations/<location_id>/health",

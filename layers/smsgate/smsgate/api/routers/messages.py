@@ -17,7 +17,8 @@ from smsgate.errors import SmsgateError
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.models.responses import BulkAnswer, MessageView, SendAccepted
 from smsgate.reasons import ReasonCode
-from smsgate.services import admin, sending
+from smsgate.services import messages as messages_service
+from smsgate.services import sending
 from smsgate.services.idempotency import Answer, answer_once, request_hash
 
 
@@ -109,7 +110,7 @@ def _read_one(routes: APIGatewayHttpRouter) -> None:
         responses=contract.answers({200: contract.success(MessageView, "The message")}, 404),
     )
     def get_message(message_id: Annotated[str, Path(max_length=128)]) -> MessageView:
-        message = admin.get_message(message_id)
+        message = messages_service.get_message(message_id)
         # Another tenant's message is answered as an unknown id: its existence is not told.
         if not may_access(routes.current_event, message.location_id):
             raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")

@@ -16,7 +16,8 @@ from smsgate.api.routers.registration import ERRORS as REGISTRATION_ERRORS
 from smsgate.models.registration import DecisionRequest
 from smsgate.models.responses import BrandView, CampaignView, LocationsPage, LocationView
 from smsgate.policy.registration import RegistrationKind
-from smsgate.services import admin, registration
+from smsgate.services import locations as locations_service
+from smsgate.services import registration
 
 
 def router() -> APIGatewayHttpRouter:
@@ -56,7 +57,7 @@ def _locations(routes: APIGatewayHttpRouter) -> None:
         responses=contract.answers({200: contract.success(LocationView, "The location")}, 404),
     )
     def delete_suspension(location_id: LocationId) -> LocationView:
-        return admin.lift_suspension(location_id, caller(routes), request_now(routes))
+        return locations_service.lift_suspension(location_id, caller(routes), request_now(routes))
 
     @routes.get(
         "/v1/locations",
@@ -69,4 +70,4 @@ def _locations(routes: APIGatewayHttpRouter) -> None:
         cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
     ) -> LocationsPage:
-        return admin.list_locations(limit, cursor, request_now(routes))
+        return locations_service.list_locations(limit, cursor, request_now(routes))
