@@ -34,7 +34,7 @@ def test_the_built_layer_carries_the_nanp_table_and_reads_it(tmp_path: Path) -> 
         [
             sys.executable,
             "-c",
-            "from smsgate.numbering import place_of_number; print(place_of_number('+13055550123'))",
+            "from smsgate.policy.numbering import place_of_number; print(place_of_number('+13055550123'))",
         ],
         env={"PYTHONPATH": str(tmp_path / "python"), "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -14,7 +14,7 @@ from smsgate.dal import messages, schedule
 from smsgate.models.entities import Message, StatusChange
 from smsgate.models.requests import ConsentRequest
 from smsgate.models.schedule import ScheduledMessage
-from smsgate.services import admin
+from smsgate.services import consent
 from smsgate.services.scheduling import cancel_scheduled, schedule_messages
 from smsgate.settings import get_settings
 from tests.integration.conftest import LOCATION, NUMBER, Invoke, drain
@@ -72,7 +72,9 @@ def consenting(location: Callable[..., Any]) -> Callable[[list[str]], None]:
 
     def give(phones: list[str]) -> None:
         for phone in phones:
-            admin.record_consent(LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+            consent.record_consent(
+                LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC)
+            )
 
     return give
 

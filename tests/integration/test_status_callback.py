@@ -18,7 +18,9 @@ from smsgate.dal import clients, contacts, messages
 from smsgate.models.entities import Message, StatusChange
 from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
-from smsgate.services import admin, sending
+from smsgate.services import consent as consent_service
+from smsgate.services import contacts as contacts_service
+from smsgate.services import sending
 from tests.integration.conftest import CONTACT, LOCATION, NUMBER, Invoke, audit_counts, refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,7 +152,9 @@ def message_of(message_id: str) -> Message:
 
 
 def opt_in(phone: str = CONTACT) -> None:
-    admin.record_consent(LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+    consent_service.record_consent(
+        LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC)
+    )
 
 
 def send(to: str = CONTACT) -> str:
@@ -364,7 +368,7 @@ def test_every_error_of_the_spec_table_in_every_format(
         ("undelivered", code),
     ]
     assert audit_counts(stack) == {"undelivered": 1, f"err_{code}": 1}
-    view = admin.get_contact(LOCATION, CONTACT)
+    view = contacts_service.get_contact(LOCATION, CONTACT)
     dnd = SPEC_ERRORS[code]
     assert view.dnd.state == dnd
     if dnd == "none":
@@ -378,10 +382,10 @@ def test_every_error_of_the_spec_table_in_every_format(
     assert bulk_skipped() == [{"to": CONTACT, "code": "DND_ACTIVE"}]
     # DELETE …/dnd clears a temporary DND and refuses a permanent one.
     if dnd == "temporary":
-        assert admin.clear_dnd(LOCATION, CONTACT).dnd.state == "none"
+        assert contacts_service.clear_dnd(LOCATION, CONTACT).dnd.state == "none"
         send()
     else:
-        assert refusal_of(lambda: admin.clear_dnd(LOCATION, CONTACT)) == ReasonCode.DND_PERMANENT
+        assert refusal_of(lambda: contacts_service.clear_dnd(LOCATION, CONTACT)) == ReasonCode.DND_PERMANENT
 
 
 @pytest.mark.parametrize("fmt", ["twilio", "simulator"])

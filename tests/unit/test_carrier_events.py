@@ -413,14 +413,6 @@ def test_aws_inbound_becomes_a_reply_dated_by_the_sns_timestamp():
     assert reply.received_at == sns_timestamp
 
 
-def test_aws_inbound_without_a_timestamp_is_dated_when_parsed():
-    before = datetime.now(UTC)
-    reply = parse_inbound(aws_inbound())
-    after = datetime.now(UTC)
-
-    assert before <= reply.received_at <= after
-
-
 def test_aws_inbound_numbers_are_normalised_to_e164():
     reply = parse_inbound(aws_inbound(originationNumber="+1 (202) 555-0143"), received_at=datetime.now(UTC))
 

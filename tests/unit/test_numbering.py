@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from smsgate.numbering import UNKNOWN, US_ZONES, place_of_number, table_source
+from smsgate.policy.numbering import UNKNOWN, US_ZONES, place_of_number, table_source
 
 TABLE = Path(__file__).resolve().parents[2] / "layers" / "smsgate" / "smsgate" / "data" / "nanp.json"
 

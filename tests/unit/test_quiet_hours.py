@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smsgate.numbering import US_ZONES, place_of_number
 from smsgate.policy.calling_hours import FEDERAL, STATE_RULES, rules_for
+from smsgate.policy.numbering import US_ZONES, place_of_number
 from smsgate.policy.quiet_hours import (
     DEFAULT_POLICY,
     QuietHoursPolicy,

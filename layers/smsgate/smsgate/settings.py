@@ -84,7 +84,6 @@ class Settings(BaseModel):
     # Scheduled messages one release invocation hands over itself before it fans the rest out
     # through RELEASE_QUEUE_URL, one queue message per minute and shard (docs/scheduling.md#release).
     release_inline_messages: int = Field(default=200, ge=0)
-    receipt_retention_days: int = Field(default=35, ge=1)
 
     # Who may act on which location (issue 11): a request without an IAM principal is refused
     # unless this is true. Only the local stack sets it (its requests are not signed); the

@@ -11,6 +11,10 @@ from smsgate.errors import SmsgateError, StorageUnavailable
 from smsgate.observability import logger
 from smsgate.reasons import HTTP_STATUS, ReasonCode
 
+# What boto3 raises when AWS fails or refuses: the resolver answers them with `aws_error_response`.
+AwsError = ClientError | BotoCoreError
+AWS_ERRORS: list[type[Exception]] = [ClientError, BotoCoreError]
+
 _RETRYABLE_AWS_ERRORS = frozenset(
     {
         "ProvisionedThroughputExceededException",
@@ -98,7 +102,7 @@ def internal_error_response(exc: Exception) -> Response[str]:
     return error_response(SmsgateError(ReasonCode.INTERNAL_ERROR, "Internal error."))
 
 
-def aws_error_response(exc: ClientError | BotoCoreError) -> Response[str]:
+def aws_error_response(exc: AwsError) -> Response[str]:
     """AWS throttling or failure: answer 503 with Retry-After and decide nothing (issue 11)."""
     code = (
         exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__

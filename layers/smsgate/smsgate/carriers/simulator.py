@@ -54,7 +54,7 @@ class SimulatorCarrier:
 
 def sns_publisher(sns_client: Callable[[], Any], topic_arn: str) -> Callable[[dict[str, Any]], None]:
     """Publishes receipts to the topic with the client `sns_client()` returns when one is sent
-    (`smsgate.dal.clients.sns`: created at the first, not when the dispatcher is imported)."""
+    (the dispatcher passes the DAL's: created at the first, not when the dispatcher is imported)."""
 
     def publish(receipt: dict[str, Any]) -> None:
         sns_client().publish(TopicArn=topic_arn, Message=json.dumps(receipt))

@@ -15,8 +15,8 @@ from typing import Any
 
 from smsgate.dal import clients
 from smsgate.dal.codec import epoch
-from smsgate.policy.audit import WindowCounts
-from smsgate.policy.limits import as_utc
+from smsgate.models.audit import WindowCounts
+from smsgate.models.moments import as_utc
 from smsgate.settings import get_settings
 
 ACTIVE_SHARDS = 16

@@ -135,16 +135,6 @@ def location_for_number(number: str) -> str | None:
     return str(item["location_id"]) if item else None
 
 
-def set_status(location_id: str, status: str, suspended_until: datetime | None) -> None:
-    _table().update_item(
-        Key=_location_key(location_id),
-        UpdateExpression="SET #status = :status, suspended_until = :until",
-        ConditionExpression="attribute_exists(pk)",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={":status": status, ":until": iso(suspended_until)},
-    )
-
-
 # --- the threshold audit's status changes (SPEC section 8, issue 6) ---------------------------
 
 

@@ -8,7 +8,6 @@ from typing import Any
 from smsgate.dal import clients
 from smsgate.dal.codec import epoch, iso, plain
 from smsgate.models.entities import CarrierReceipt, Message, StatusChange
-from smsgate.policy.receipts import FINAL_STATUSES
 from smsgate.settings import get_settings
 
 MESSAGE_RETENTION = timedelta(days=400)
@@ -39,8 +38,16 @@ def _item(message: Message) -> dict[str, Any]:
     }
 
 
+class MessageExists(Exception):
+    """A message with this id is already stored: `put_message` never overwrites one."""
+
+
 def put_message(message: Message) -> None:
-    _table().put_item(Item=_item(message), ConditionExpression="attribute_not_exists(pk)")
+    """Store a new message; raises MessageExists when its id is taken (a redelivered reply)."""
+    if not clients.conditional_write(
+        _table().put_item, Item=_item(message), ConditionExpression="attribute_not_exists(pk)"
+    ):
+        raise MessageExists(message.message_id)
 
 
 def put_messages(messages: list[Message]) -> None:
@@ -144,10 +151,6 @@ def receipt_update(message_id: str, receipt: CarrierReceipt) -> dict[str, Any]:
         "ConditionExpression": "attribute_exists(pk)",
         "ExpressionAttributeValues": {":receipt": [_receipt(receipt)], ":none": []},
     }
-
-
-def is_final(status: str) -> bool:
-    return status in FINAL_STATUSES
 
 
 # ---------------------------------------------------------------- idempotent send answers

@@ -9,6 +9,7 @@ complete or handed to the queue, so a run after an outage catches up from there.
 """
 
 import hashlib
+import json
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -139,3 +140,21 @@ def advance_release_cursor(minute: datetime) -> bool:
         ExpressionAttributeNames={"#minute": "minute"},
         ExpressionAttributeValues={":minute": value},
     )
+
+
+_SQS_BATCH = 10
+
+
+def hand_over(chunks: list[dict[str, Any]]) -> int:
+    """Queue one message per minute-shard on the release queue (docs/scheduling.md#fan-out);
+    returns how many SQS did not take."""
+    url = get_settings().release_queue_url
+    refused = 0
+    for first in range(0, len(chunks), _SQS_BATCH):
+        entries = [
+            {"Id": str(index), "MessageBody": json.dumps(chunk, default=str)}
+            for index, chunk in enumerate(chunks[first : first + _SQS_BATCH])
+        ]
+        answer = clients.sqs().send_message_batch(QueueUrl=url, Entries=entries)
+        refused += len(answer.get("Failed", []))
+    return refused

@@ -5,14 +5,14 @@ boundaries are inclusive ("≥ 8 %"), so a float that makes 8/100 a hair under 0
 let a location at the boundary escape.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
 from fractions import Fraction
 
+from smsgate.models.audit import WindowCounts
 from smsgate.models.entities import Location
-from smsgate.policy.limits import as_utc
+from smsgate.models.moments import as_utc
 from smsgate.policy.profiles import PolicyProfile
 
 HOUR = timedelta(hours=1)
@@ -59,35 +59,6 @@ class Thresholds:
             },
             "min_sample": self.min_sample,
         }
-
-
-@dataclass(frozen=True)
-class WindowCounts:
-    """A location's audit counters summed over the window."""
-
-    sent: int = 0
-    delivered: int = 0
-    failed: int = 0
-    undelivered: int = 0
-    opt_outs: int = 0
-    errors_by_code: Mapping[int, int] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> int:
-        return self.failed + self.undelivered
-
-    def __add__(self, other: "WindowCounts") -> "WindowCounts":
-        codes = dict(self.errors_by_code)
-        for code, count in other.errors_by_code.items():
-            codes[code] = codes.get(code, 0) + count
-        return WindowCounts(
-            sent=self.sent + other.sent,
-            delivered=self.delivered + other.delivered,
-            failed=self.failed + other.failed,
-            undelivered=self.undelivered + other.undelivered,
-            opt_outs=self.opt_outs + other.opt_outs,
-            errors_by_code=codes,
-        )
 
 
 @dataclass(frozen=True)

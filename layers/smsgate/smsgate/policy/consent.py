@@ -4,7 +4,7 @@ import re
 from datetime import datetime, timedelta
 
 from smsgate.models.entities import Contact
-from smsgate.policy.limits import as_utc
+from smsgate.models.moments import as_utc
 
 # Words that mark a list acquired from someone else: such consent never counts.
 _ACQUIRED_LIST = re.compile(

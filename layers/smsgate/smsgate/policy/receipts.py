@@ -3,6 +3,14 @@
 from datetime import datetime
 from typing import Literal
 
+from smsgate.policy.receipt_mapping import (
+    BLOCKED_BY_CONTACT,
+    LANDLINE,
+    UNKNOWN_DESTINATION,
+    UNREACHABLE,
+    UNSUBSCRIBED_RECIPIENT,
+)
+
 MessageStatus = Literal["queued", "sent", "delivered", "undelivered", "failed"]
 DndState = Literal["none", "temporary", "permanent"]
 
@@ -13,11 +21,11 @@ _STATUS_RANK: dict[str, int] = {"queued": 0, "sent": 1, "delivered": 2, "undeliv
 # Error code → DND on the contact. SPEC's codes exactly; the others are documented in
 # the README ("Delivery receipts").
 _DND_BY_ERROR: dict[int, Literal["temporary", "permanent"]] = {
-    30003: "temporary",  # unreachable, handset off or out of service
-    30004: "permanent",  # the contact blocks SMS / DND enabled
-    30005: "temporary",  # unknown or inactive number
-    30006: "temporary",  # landline or unreachable carrier
-    21610: "permanent",  # the contact replied STOP to the carrier itself
+    UNREACHABLE: "temporary",  # handset off or out of service
+    BLOCKED_BY_CONTACT: "permanent",  # the contact blocks SMS / DND enabled
+    UNKNOWN_DESTINATION: "temporary",  # unknown or inactive number
+    LANDLINE: "temporary",  # landline or unreachable carrier
+    UNSUBSCRIBED_RECIPIENT: "permanent",  # the contact replied STOP to the carrier itself
 }
 
 

@@ -19,7 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from smsgate.dal import audit, clients, locations, registration
+from smsgate.models.audit import WindowCounts
 from smsgate.models.entities import Location
+from smsgate.models.moments import as_utc
 from smsgate.models.responses import HealthView
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.audit import (
@@ -27,7 +29,6 @@ from smsgate.policy.audit import (
     AuditWindow,
     Thresholds,
     Verdict,
-    WindowCounts,
     action_to_take,
     audit_verdict,
     audit_window,
@@ -37,7 +38,6 @@ from smsgate.policy.audit import (
     status_to_restore,
     suspension_end,
 )
-from smsgate.policy.limits import as_utc
 from smsgate.services.profiles import profile_of, thresholds_of
 from smsgate.settings import get_settings
 

@@ -52,7 +52,7 @@ from smsgate.carriers.base import (
 )
 from smsgate.carriers.factory import carrier_for
 from smsgate.carriers.retry import send_with_retry
-from smsgate.dal import audit, events, messages
+from smsgate.dal import audit, clients, events, messages
 from smsgate.dal.outbound import OutboundRecord
 from smsgate.models.entities import StatusChange
 from smsgate.models.events import Receipt
@@ -115,7 +115,7 @@ class Dispatcher:
         cls, settings: Settings, clock: Callable[[], datetime], sleep: Callable[[float], None] = time.sleep
     ) -> "Dispatcher":
         return cls(
-            carrier=carrier_for(settings, clock),
+            carrier=carrier_for(settings, clock, clients.sns),
             clock=clock,
             pacer=Pacer.per_second(
                 settings.number_mps, settings.number_burst, settings.default_message_class, sleep=sleep

@@ -76,7 +76,7 @@ def submit_brand(location_id: str, request: BrandRequest, now: datetime) -> Bran
     details = BrandDetails.model_validate(request.model_dump(exclude={"submit"}))
     draft = Brand(state="draft", updated_at=now, details=details)
     brand = policy.submitted(current, draft, request.submit, now)
-    if not store.submit_brand(location_id, brand, current):
+    if not store.submit_brand(location_id, brand, current, policy.EDITABLE_STATES):
         raise _conflict(location_id, "brand")
     logger.info("brand saved", extra={"location_id": location_id, "state": brand.state})
     return brand_view(brand)
@@ -94,7 +94,13 @@ def submit_campaign(location_id: str, request: CampaignRequest, now: datetime) -
     details = CampaignDetails.model_validate(request.model_dump(exclude={"submit", "numbers"}))
     draft = Campaign(state="draft", updated_at=now, details=details, numbers=tuple(request.numbers))
     campaign = policy.submitted(current, draft, request.submit, now)
-    if not store.submit_campaign(location_id, campaign, current):
+    if not store.submit_campaign(
+        location_id,
+        campaign,
+        current,
+        policy.EDITABLE_STATES,
+        without_numbers=policy.is_without_numbers(campaign),
+    ):
         raise _conflict(location_id, "campaign")
     logger.info("campaign saved", extra={"location_id": location_id, "state": campaign.state})
     return campaign_view(campaign)
@@ -112,7 +118,9 @@ def assign_numbers(location_id: str, request: CampaignNumbersRequest, now: datet
         )
     _raise(policy.check_numbers_owned(location, request.numbers))
     campaign = policy.with_numbers(current, request.numbers, now)
-    if not store.assign_campaign_numbers(location_id, campaign, current):
+    if not store.assign_campaign_numbers(
+        location_id, campaign, current, without_numbers=policy.is_without_numbers(campaign)
+    ):
         raise _conflict(location_id, "campaign")
     return campaign_view(campaign)
 
@@ -148,7 +156,10 @@ def decide(
         record = record.model_copy(
             update={"message_class": request.message_class, "number_mps": request.number_mps}
         )
-    if not store.record_decision(location_id, record, current):
+    without_numbers = policy.is_without_numbers(record) if isinstance(record, Campaign) else False
+    if not store.record_decision(
+        location_id, record, current, policy.DECIDABLE_STATES, without_numbers=without_numbers
+    ):
         raise _conflict(location_id, kind)
     logger.info(f"{kind} decided", extra={"location_id": location_id, "state": record.state})
     return _view(record)

@@ -17,18 +17,18 @@ hand what passes to the dispatcher's queue (`hand_to_dispatcher`); what fails en
 with the gate's reason code in its history.
 """
 
-import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from smsgate.dal import clients, contacts, counters, locations, messages, outbound, schedule
+from smsgate.dal import contacts, counters, locations, messages, outbound, schedule
 from smsgate.models.entities import Location, Message, StatusChange
+from smsgate.models.moments import as_utc
 from smsgate.models.schedule import ScheduledMessage
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
-from smsgate.policy.limits import as_utc, counter_day, daily_limit
+from smsgate.policy.limits import counter_day, daily_limit
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.validity import validity_seconds
 from smsgate.reasons import ReasonCode
@@ -41,7 +41,6 @@ MINUTE = timedelta(minutes=1)
 FIRST_RUN_LOOKBACK = timedelta(minutes=5)
 # Minutes one run covers; a longer outage is caught up over the next runs, oldest first.
 MAX_MINUTES_PER_RUN = 180
-SQS_BATCH = 10
 # Messages of a minute-shard claimed and gated together: each location among them costs one
 # read of its record, one of its contacts per hundred and one reservation of its daily limit.
 GATED_TOGETHER = 1000
@@ -313,12 +312,6 @@ def _chunk(minute: datetime, shard: int, start: dict[str, Any] | None) -> dict[s
 def _fan_out(bodies: list[dict[str, Any]]) -> None:
     """One queue message per minute-shard left; a refused one fails the run, which EventBridge
     retries (the claims make a second release of the same messages impossible)."""
-    url = get_settings().release_queue_url
-    for first in range(0, len(bodies), SQS_BATCH):
-        entries = [
-            {"Id": str(index), "MessageBody": json.dumps(body, default=str)}
-            for index, body in enumerate(bodies[first : first + SQS_BATCH])
-        ]
-        answer = clients.sqs().send_message_batch(QueueUrl=url, Entries=entries)
-        if answer.get("Failed"):
-            raise RuntimeError(f"could not queue {len(answer['Failed'])} release chunks; the run will retry")
+    refused = schedule.hand_over(bodies)
+    if refused:
+        raise RuntimeError(f"could not queue {refused} release chunks; the run will retry")
