@@ -27,7 +27,9 @@ def scheduled_event(at: datetime) -> dict[str, Any]:
     return {"detail-type": "Scheduled Event", "source": "aws.events", "time": at.isoformat(), "detail": {}}
 
 
-def schedule_for(due: datetime, recipients: list[str], kind: str = "bulk") -> list[str]:
+def schedule_for(
+    due: datetime, recipients: list[str], kind: str = "bulk", when_over_limit: str = "fail"
+) -> list[str]:
     """Schedule one message per recipient at `due`, as the send gate will; their ids."""
     rows: list[Message] = []
     entries: list[ScheduledMessage] = []
@@ -60,6 +62,7 @@ def schedule_for(due: datetime, recipients: list[str], kind: str = "bulk") -> li
                 segments=1,
                 due_at=due,
                 reason="send_at",
+                when_over_limit=when_over_limit,
             )
         )
     schedule_messages(rows, entries)
@@ -229,3 +232,42 @@ def sqs_record(message: dict[str, Any], queue_url: str) -> dict[str, Any]:
         "eventSourceARN": f"arn:aws:sqs:us-east-1:123456789012:{queue_url.rsplit('/', 1)[-1]}",
         "awsRegion": "us-east-1",
     }
+
+
+def test_over_the_daily_limit_a_deferred_message_waits_for_the_reset_and_goes_then(
+    stack: Any, consenting: Callable[[list[str]], None], release: Invoke
+) -> None:
+    from smsgate.dal import counters, locations
+    from smsgate.policy.limits import counter_day, daily_limit, next_reset
+    from smsgate.services.profiles import profile_of
+
+    due = next_minute()
+    consenting(CONTACTS[:2])
+    (deferred,) = schedule_for(due, CONTACTS[:1], when_over_limit="defer")
+    (failed,) = schedule_for(due + timedelta(minutes=1), CONTACTS[1:2])
+    location = locations.require_location(LOCATION)
+    profile = profile_of(location)
+    day = counter_day(due, profile)
+    limit = daily_limit(location.created_at, due, profile)
+    counters.reserve(counters.daily_key(LOCATION, day), limit, limit, counters.daily_expiry(day))
+    schedule.advance_release_cursor(due - timedelta(minutes=1))
+
+    report = release(scheduled_event(due + timedelta(minutes=1)))
+
+    assert (report["released"], report["deferred"], report["failed"]) == (0, 1, 1)
+    # The first whole minute at or after the reset (a reset at 00:00:01 is due at 00:01).
+    limit_resets = next_reset(due, profile)
+    reset = schedule.minute_of(limit_resets + timedelta(seconds=59))
+    waiting, refused = messages.get_message(deferred), messages.get_message(failed)
+    assert waiting is not None and refused is not None
+    assert (waiting.status, waiting.scheduled_for) == ("scheduled", reset)
+    assert waiting.history[-1].reason == "daily_limit"
+    assert (refused.status, refused.history[-1].reason) == ("failed", "DAILY_LIMIT_REACHED")
+    entry = schedule.get_scheduled(deferred, reset)
+    assert entry is not None and entry.reason == "daily_limit"
+
+    schedule.advance_release_cursor(reset - timedelta(minutes=1))
+    after_reset = release(scheduled_event(reset + timedelta(seconds=2)))
+
+    assert after_reset["released"] == 1
+    assert statuses([deferred]) == {"queued": [deferred]}

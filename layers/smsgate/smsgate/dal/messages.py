@@ -96,6 +96,23 @@ def advance_status(
     )
 
 
+def reschedule(message_id: str, due_at: datetime, change: StatusChange) -> bool:
+    """Keep a scheduled message scheduled, for a later minute, with why in its history
+    (docs/scheduling.md#deferral-at-the-release). False when it is no longer scheduled."""
+    return clients.conditional_write(
+        _table().update_item,
+        Key=_key(message_id),
+        UpdateExpression="SET scheduled_for = :due, history = list_append(history, :change)",
+        ConditionExpression="attribute_exists(pk) AND #status = :scheduled",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":due": iso(due_at),
+            ":change": [_change(change)],
+            ":scheduled": "scheduled",
+        },
+    )
+
+
 def _receipt(receipt: CarrierReceipt) -> dict[str, Any]:
     return {
         **_change(StatusChange(status=receipt.status, at=receipt.at, error_code=receipt.error_code)),

@@ -71,6 +71,8 @@ def _message(item: dict[str, Any]) -> ScheduledMessage:
 def put_scheduled(messages: Iterable[ScheduledMessage]) -> None:
     """Schedule messages (batched writes of 25); a message id is scheduled once."""
     batch_items = [_item(message) for message in messages]
+    if not batch_items:
+        return
     if len(batch_items) == 1:
         _table().put_item(Item=batch_items[0], ConditionExpression="attribute_not_exists(pk)")
         return

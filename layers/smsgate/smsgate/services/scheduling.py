@@ -27,8 +27,10 @@ from smsgate.models.entities import Location, Message, StatusChange
 from smsgate.models.moments import as_utc
 from smsgate.models.schedule import ScheduledMessage
 from smsgate.observability import MetricUnit, logger, metrics
-from smsgate.policy import gate
-from smsgate.policy.limits import counter_day, daily_limit
+from smsgate.policy import gate, quiet_hours
+from smsgate.policy.limits import counter_day, daily_limit, next_reset
+from smsgate.policy.numbering import place_of_number
+from smsgate.policy.quiet_hours import recipient_place
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.validity import validity_seconds
 from smsgate.reasons import ReasonCode
@@ -50,18 +52,21 @@ GATED_TOGETHER = 1000
 class ReleaseTally:
     released: int = 0
     failed: int = 0
+    # Over the daily limit with `when_over_limit: defer`: scheduled again for the next reset.
+    deferred: int = 0
     # Already released or canceled when this worker came to them.
     taken: int = 0
 
     def __iadd__(self, other: "ReleaseTally") -> "ReleaseTally":
         self.released += other.released
         self.failed += other.failed
+        self.deferred += other.deferred
         self.taken += other.taken
         return self
 
     @property
     def handled(self) -> int:
-        return self.released + self.failed + self.taken
+        return self.released + self.failed + self.deferred + self.taken
 
 
 def schedule_messages(scheduled: list[Message], due: list[ScheduledMessage]) -> None:
@@ -178,15 +183,17 @@ def release_messages(due: list[ScheduledMessage], now: datetime) -> ReleaseTally
             _fail(group, ReasonCode.LOCATION_NOT_FOUND, now)
             tally.failed += len(group)
             continue
-        released = hand_to_dispatcher(location, group, now)
+        released, deferred = hand_to_dispatcher(location, group, now)
         tally.released += released
-        tally.failed += len(group) - released
+        tally.deferred += deferred
+        tally.failed += len(group) - released - deferred
     return tally
 
 
-def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: datetime) -> int:
+def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: datetime) -> tuple[int, int]:
     """Gate `due` (one location's claimed messages) again and queue what passes for the
-    dispatcher; the rest end `failed` with their reason code. Returns how many were queued.
+    dispatcher; what the daily limit stops and may wait is scheduled for its reset; the rest
+    end `failed` with their reason code. Returns how many were queued and how many deferred.
 
     The checks are those of the send gate that can change between the acceptance and the
     release; content and snowshoeing were decided on the body when it was accepted."""
@@ -194,7 +201,7 @@ def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: dat
     suspended = gate.check_suspension(location, now)
     if suspended is not None:
         _fail(due, suspended.code, now)
-        return 0
+        return 0, 0
     known = contacts.load_contacts(location.location_id, [(item.from_number, item.to) for item in due])
     window = timedelta(hours=get_settings().responsive_window_hours)
     for item in due:
@@ -212,18 +219,24 @@ def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: dat
     return _queue_within_limits(location, passing, now)
 
 
-def _queue_within_limits(location: Location, passing: list[ScheduledMessage], now: datetime) -> int:
+def _queue_within_limits(
+    location: Location, passing: list[ScheduledMessage], now: datetime
+) -> tuple[int, int]:
     """The daily limit counts a message on the day it is released (one reservation for the
-    group), then a low-volume brand's segment cap; the rest fail with the code that stopped it."""
+    group), then a low-volume brand's segment cap; what the limit stops waits for its reset when
+    its sender said `defer`, the rest fail with the code that stopped it."""
     if not passing:
-        return 0
+        return 0, 0
     profile = profile_of(location)
     day = counter_day(now, profile)
     key = counters.daily_key(location.location_id, day)
     granted, _ = counters.reserve(
         key, daily_limit(location.created_at, now, profile), len(passing), counters.daily_expiry(day)
     )
-    _fail(passing[granted:], ReasonCode.DAILY_LIMIT_REACHED, now)
+    over = passing[granted:]
+    waiting = [item for item in over if item.when_over_limit == "defer"]
+    _fail([item for item in over if item.when_over_limit != "defer"], ReasonCode.DAILY_LIMIT_REACHED, now)
+    deferred = defer_to_reset(waiting, next_reset(now, profile), now)
     volume = registration.reserve_volume(location, [item.segments for item in passing[:granted]], now)
     counters.release(key, granted - volume.accepted)
     _fail(passing[volume.accepted : granted], ReasonCode.VOLUME_CAP_REACHED, now)
@@ -238,7 +251,25 @@ def _queue_within_limits(location: Location, passing: list[ScheduledMessage], no
         counters.release(key, len(accepted) - len(queued))
         volume.release(sum(item.segments for item in accepted if item.message_id not in queued))
     metrics.add_metric(name="ReleasedScheduled", unit=MetricUnit.Count, value=len(queued))
-    return len(queued)
+    return len(queued), deferred
+
+
+def defer_to_reset(items: list[ScheduledMessage], reset: datetime, now: datetime) -> int:
+    """Schedule `items` again for the limit's `reset`, or the first minute after it that their
+    recipient's quiet hours allow (the number's zones: the release has no contact record at
+    hand). The new schedule entry first: a message that says it is due then always has one (one
+    canceled meanwhile leaves an entry its release will find not scheduled). Returns how many
+    were deferred."""
+    again: list[ScheduledMessage] = []
+    for item in items:
+        number = place_of_number(item.to)
+        place = recipient_place(number.time_zones, number.states)
+        decision = quiet_hours.decide(item.kind, place, reset)
+        due = _minute_from(decision.allowed_from or reset)
+        again.append(item.model_copy(update={"due_at": due, "reason": "daily_limit"}))
+    schedule.put_scheduled(again)
+    change = StatusChange(status="scheduled", at=now, reason="daily_limit")
+    return sum(1 for item in again if messages.reschedule(item.message_id, item.due_at, change))
 
 
 def _queue(location: Location, accepted: list[ScheduledMessage], now: datetime) -> set[str]:
@@ -296,6 +327,13 @@ def _fail(items: list[ScheduledMessage], code: str, now: datetime) -> None:
         )
     if items:
         metrics.add_metric(name=f"ReleaseRefused{code}", unit=MetricUnit.Count, value=len(items))
+
+
+def _minute_from(moment: datetime) -> datetime:
+    """The first whole minute at or after `moment`: a reset at 00:00:01 is due at 00:01, when a
+    release counts against the new day."""
+    minute = schedule.minute_of(moment)
+    return minute if minute == moment else minute + MINUTE
 
 
 def _first(*refusals: Refusal | None) -> Refusal | None:
