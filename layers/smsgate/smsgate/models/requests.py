@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from smsgate.models.phone import StrictE164
-from smsgate.policy.gate import MAX_SEGMENTS
+from smsgate.models.vocabulary import RevocationMode
 from smsgate.policy.profiles import profile_named
-from smsgate.policy.segments import count_segments
+from smsgate.policy.segments import MAX_SEGMENTS, count_segments
 from smsgate.policy.validity import MAX_VALIDITY_SECONDS, MIN_VALIDITY_SECONDS
 
 SendKind = Literal["conversation", "bulk", "workflow", "campaign"]
@@ -91,7 +91,7 @@ class PutLocationRequest(StrictRequest):
     numbers: list[StrictE164] = Field(default_factory=list, max_length=1000)
     opt_out_text: MessageText | None = Field(default=None, min_length=1, max_length=100)
     sender_text: MessageText | None = Field(default=None, min_length=1, max_length=100)
-    revocation_mode: Literal["keywords", "reasonable_means"] | None = None
+    revocation_mode: RevocationMode | None = None
     # Operator only: the policy profile of the location (docs/policy-profiles.md).
     profile: str | None = Field(default=None, min_length=1, max_length=40)
 

@@ -5,11 +5,20 @@ one keyword's words, whatever marks, symbols, emoji, spaces or invisible charact
 them ("«STOP»", "Stop 🛑", "ＳＴＯＰ", "opt_out").
 """
 
-from typing import Final, Literal
+from typing import Final
 
+from smsgate.models.vocabulary import ReplyKind
 from smsgate.policy.normalise import normalise_reply
 
-ReplyKind = Literal["opt_out", "opt_in", "help"]
+# ReplyKind is named here too: the inbound service reads it from this module.
+__all__ = [
+    "HELP_KEYWORDS",
+    "OPT_IN_KEYWORDS",
+    "OPT_OUT_KEYWORDS",
+    "ReplyKind",
+    "classify_reply",
+    "match_keyword",
+]
 
 # The union of the defaults of Twilio, Telnyx and AWS End User Messaging SMS, with the
 # French keywords Canadian carriers honour.
