@@ -28,6 +28,8 @@ from pydantic.networks import validate_email
 from smsgate.models.phone import StrictE164
 
 RegistrationState = Literal["draft", "pending", "approved", "failed"]
+# What the carriers decide on a pending registration.
+Decision = Literal["approved", "failed"]
 BrandPath = Literal["low_volume", "standard"]
 
 # TCR entity types. Sole proprietors (no EIN) are not offered: registration needs an EIN or
@@ -192,7 +194,7 @@ class CampaignNumbersRequest(_Strict):
 class DecisionRequest(_Strict):
     """The carriers' decision, recorded by an operator (`PUT …/brand/decision`, `…/campaign/decision`)."""
 
-    state: Literal["approved", "failed"]
+    state: Decision
     reasons: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
         default_factory=list, max_length=50
     )

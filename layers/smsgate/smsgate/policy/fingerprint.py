@@ -16,11 +16,10 @@ a shared 4-word run is rare between unrelated messages. Short bodies key on thei
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from hashlib import blake2b
 from typing import Final
 
-from smsgate.policy.keywords import HELP_KEYWORDS, OPT_OUT_KEYWORDS
+from smsgate.policy.keywords import HELP_KEYWORDS, OPT_OUT_KEYWORDS, keyword_alternation
 
 BANDS: Final = 4
 SHINGLE_WORDS: Final = 4
@@ -32,28 +31,19 @@ _URL: Final = re.compile(
     r"(?:/\S*)?(?!\w)"
 )
 _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PUNCTUATION: Final = re.compile(r"[^\w<>#]+|_+")
-
-
-def _alternation(words: Iterable[str]) -> str:
-    """The words as the cleaned text reads them (punctuation dropped: "opt-out" is "opt out"),
-    longest first, as one regex alternation."""
-    cleaned = {" ".join(_PUNCTUATION.sub(" ", word).split()) for word in words}
-    return "|".join(re.escape(word) for word in sorted(cleaned, key=lambda word: (-len(word), word)))
-
-
-# The keywords a footer names (policy.keywords is their one list), and what it says they do.
-_FOOTER_KEYWORD: Final = _alternation(OPT_OUT_KEYWORDS | HELP_KEYWORDS)
-_FOOTER_PURPOSE: Final = _alternation({*OPT_OUT_KEYWORDS, *HELP_KEYWORDS, "more info"})
+# The keywords a footer names (policy.keywords holds their one list), and what it says they do;
+# the cleaned text reads them as the reply normaliser does ("opt-out" is "opt out").
+_FOOTER_KEYWORD: Final = keyword_alternation(OPT_OUT_KEYWORDS | HELP_KEYWORDS)
+_FOOTER_PURPOSE: Final = keyword_alternation({*OPT_OUT_KEYWORDS, *HELP_KEYWORDS, "more info"})
 # Sender identification and opt-out language are added by the gate itself (SPEC section 3,
 # decoration): every message of a location carries them, so they say nothing about the body.
 # Matched on the cleaned words (no punctuation left).
 _BOILERPLATE: Final = re.compile(
-    rf"\b(?:(?:reply|text|txt|send) )?(?:{_FOOTER_KEYWORD}) "
+    rf"\b(?:(?:reply|text|txt|send) )?{_FOOTER_KEYWORD} "
     r"(?:to|for) "
-    rf"(?:{_FOOTER_PURPOSE})"
+    rf"{_FOOTER_PURPOSE}"
     r"(?: (?:of |from )?(?:these |all |future |our )?(?:messages|texts|msgs|alerts))?\b"
-    rf"|\b(?:reply|text|txt) (?:{_FOOTER_KEYWORD})\b"
+    rf"|\b(?:reply|text|txt) {_FOOTER_KEYWORD}\b"
     r"|\b(?:msg|msgs|message|messaging) (?:and )?data rates may apply\b"
     r"|\b(?:thanks|thank you|regards|cheers)(?: \w+){0,5}$"
 )
@@ -67,6 +57,7 @@ _CALENDAR: Final = re.compile(
     r"|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december"
     r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|today|tonight|tomorrow)\b"
 )
+_PUNCTUATION: Final = re.compile(r"[^\w<>#]+|_+")
 _REPEATS: Final = re.compile(r"#(?: #)+")
 
 # splitmix64 seeds: four independent permutations of the 64-bit shingle hashes.
