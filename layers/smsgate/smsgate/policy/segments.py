@@ -2,8 +2,8 @@
 
 from smsgate.models.vocabulary import Encoding
 
-# The most segments a body may take before decoration: the request model refuses a longer body
-# with VALIDATION_ERROR, and the gate checks the count again.
+# The most segments a body may take before decoration (docs/policy.md#segments): the request
+# model refuses a longer body with VALIDATION_ERROR, and the gate checks the count again.
 MAX_SEGMENTS = 10
 
 GSM7_BASIC = frozenset(

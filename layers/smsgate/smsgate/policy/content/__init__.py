@@ -1,12 +1,12 @@
-"""Content policy of the send gate: prohibited topics and filter evasion (SPEC section 3, checks 7 and 8).
+"""Content policy of the send gate: prohibited topics and filter evasion (docs/policy.md#prohibited-content).
 
 Two passes over one compiled matcher. The *plain* pass reads the body as written (case-folded,
 white space collapsed): a prohibited term there is ``PROHIBITED_CONTENT``. The *disguise* pass
 reads the body after undoing the tricks spammers use to slip past carrier filters (Unicode
 compatibility forms, invisible characters, accents, homoglyphs, inserted symbols or spaces,
 leetspeak) and then looks for near-misspellings: a term found only there is ``FILTER_EVASION``.
-Non-standard opt-out wording is ``FILTER_EVASION`` too (the seeds' "non-standard phrases for
-opting out"). See docs/content-policy.md for the design and its measured figures.
+Non-standard opt-out wording is ``FILTER_EVASION`` too (docs/policy.md#filter-evasion). See
+docs/content-policy.md for the design and its measured figures.
 
 The package holds one module per part: `categories` (what a verdict says), `tables` (the term
 tables, read once from the text files under `data/`), `terms` (the prohibited-term matcher),

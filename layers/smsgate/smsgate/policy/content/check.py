@@ -10,7 +10,8 @@ from smsgate.policy.content.terms import prohibited_terms, term_key
 
 
 def check_content(body: str, relaxed: frozenset[str] = frozenset()) -> ContentVerdict | None:
-    """The first content rule the body breaks (SPEC section 3, check 7 before check 8), or None.
+    """The first content rule the body breaks, or None: check 7 before check 8
+    (docs/policy.md#the-gate-order).
 
     ``relaxed`` lists categories the location's registered campaign allows (see
     `relaxed_categories`); it never excuses a disguised term, which is deception, not topic.

@@ -107,7 +107,7 @@ def _spell_out(run: list[_Token]) -> list[str]:
 
 
 def deobfuscate(body: str) -> str:
-    """The body as a filter-evading sender meant it to be read (SPEC section 3, check 8):
+    """The body as a filter-evading sender meant it to be read (docs/policy.md#filter-evasion):
     NFKC, invisible characters and accents dropped, case folded, homoglyphs folded to Latin,
     symbols inside a word removed, letters spaced one by one joined when they read as one word,
     leetspeak read as letters."""

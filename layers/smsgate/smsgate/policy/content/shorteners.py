@@ -1,8 +1,8 @@
 """Public link shorteners in a body: a warning of the gate, not a refusal.
 
 Public shorteners hide the destination; carriers filter them, so the gate warns (it does not
-refuse: SPEC section 3 lists no such check, and branded short domains are fine). The domains
-are a table (`tables.PUBLIC_SHORTENERS`).
+refuse: the policy has no such check, and branded short domains are fine;
+docs/content-policy.md#public-url-shorteners). The domains are a table (`tables.PUBLIC_SHORTENERS`).
 """
 
 import re

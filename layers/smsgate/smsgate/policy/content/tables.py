@@ -1,6 +1,7 @@
 """The content policy's term tables, read once at import from the text files under `data/`.
 
-The tables are data, edited apart from the code that reads them (docs/content-policy.md):
+The tables are data, edited apart from the code that reads them
+(docs/content-policy.md#where-the-tables-live):
 
 - ``terms/<category>.txt``: the prohibited terms of a category, one regular-expression fragment a
   line. Written for precision (the check refuses the message outright): a word that ordinary
