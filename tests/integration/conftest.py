@@ -17,8 +17,8 @@ from local_stack.stack import Route, http_routes, load_template
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location
 from smsgate.models.requests import PutLocationRequest
+from smsgate.models.vocabulary import RevocationMode
 from smsgate.observability import logger
-from smsgate.policy.revocation import RevocationMode
 from smsgate.reasons import ReasonCode
 from smsgate.services import locations as locations_service
 from smsgate.services.dispatch import Dispatcher

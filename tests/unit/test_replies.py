@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smsgate.models.entities import Location
+from smsgate.models.vocabulary import ReplyKind
 from smsgate.policy import classify_reply, count_segments
 from smsgate.policy.decoration import decorate, mentions_opt_out, names_location
-from smsgate.policy.keywords import ReplyKind
 from smsgate.policy.replies import reply_text
 
 KINDS: list[ReplyKind] = ["opt_out", "opt_in", "help"]

@@ -25,9 +25,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from smsgate.models.addresses import SmsAddress
-from smsgate.models.events import InboundReply, Receipt, ReceiptStatus
+from smsgate.models.events import InboundReply, Receipt
 from smsgate.models.moments import as_utc
 from smsgate.models.phone import E164
+from smsgate.models.vocabulary import ReceiptStatus
 from smsgate.policy.carrier_opt_outs import aws_keyword, twilio_keyword
 from smsgate.policy.receipt_mapping import (
     ReceiptOutcome,

@@ -6,16 +6,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from smsgate.models.registration import Brand, Campaign
-
-LocationStatus = Literal["active", "warned", "suspended"]
-DndState = Literal["none", "temporary", "permanent"]
-ConsentState = Literal["none", "opted_in", "opted_out"]
-MessageKind = Literal["conversation", "bulk", "workflow", "campaign", "reply"]
-# `scheduled` comes before `queued` (send_at, quiet hours, a deferral over the daily limit) and
-# `canceled` ends a scheduled message its sender took back (docs/scheduling.md#statuses).
-MessageStatus = Literal["scheduled", "queued", "sent", "delivered", "undelivered", "failed", "canceled"]
-# Why a message was scheduled, or the reason code a scheduled one failed with at its release.
-ScheduleReason = Literal["send_at", "quiet_hours", "daily_limit"]
+from smsgate.models.vocabulary import (
+    ConsentState,
+    DndState,
+    LocationStatus,
+    MessageKind,
+    MessageStatus,
+    RevocationMode,
+)
 
 DEFAULT_OPT_OUT_TEXT = "Reply STOP to unsubscribe"
 DEFAULT_SENDER_TEXT = "Thanks, {name}"
@@ -34,7 +32,7 @@ class Location(BaseModel):
     status: LocationStatus = "active"
     suspended_until: datetime | None = None
     # How a free-text reply that asks to stop is treated (issue 4, FCC 2025 revocation rule).
-    revocation_mode: Literal["keywords", "reasonable_means"] = "reasonable_means"
+    revocation_mode: RevocationMode = "reasonable_means"
     # The policy profile an operator gave the location; None: the deployment's default
     # (docs/policy-profiles.md).
     profile: str | None = None

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from smsgate.models.entities import ScheduleReason
+from smsgate.models.vocabulary import ScheduleReason
 
 ScheduleState = Literal["scheduled", "released", "canceled"]
 WhenOverLimit = Literal["fail", "defer"]

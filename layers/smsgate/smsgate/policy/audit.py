@@ -13,7 +13,7 @@ from fractions import Fraction
 from smsgate.models.audit import WindowCounts
 from smsgate.models.entities import Location
 from smsgate.models.moments import as_utc
-from smsgate.policy.profiles import PolicyProfile
+from smsgate.policy.profiles import DEFAULT_PROFILE, PolicyProfile, audit_thresholds_to_api
 
 HOUR = timedelta(hours=1)
 
@@ -28,13 +28,14 @@ class AuditAction(IntEnum):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """SPEC section 8's table, inclusive, and the minimum sample below which nothing happens."""
+    """The audit's rates, inclusive, and the minimum sample below which nothing happens; by
+    default the default profile's (docs/policy-profiles.md)."""
 
-    violation_error_rate: Fraction = Fraction(8, 100)
-    violation_opt_out_rate: Fraction = Fraction(1, 100)
-    suspension_error_rate: Fraction = Fraction(125, 1000)
-    suspension_opt_out_rate: Fraction = Fraction(25, 1000)
-    min_sample: int = 100
+    violation_error_rate: Fraction = DEFAULT_PROFILE.violation_error_rate
+    violation_opt_out_rate: Fraction = DEFAULT_PROFILE.violation_opt_out_rate
+    suspension_error_rate: Fraction = DEFAULT_PROFILE.suspension_error_rate
+    suspension_opt_out_rate: Fraction = DEFAULT_PROFILE.suspension_opt_out_rate
+    min_sample: int = DEFAULT_PROFILE.audit_min_sample
 
     @classmethod
     def from_profile(cls, profile: PolicyProfile, min_sample: int | None = None) -> "Thresholds":
@@ -48,17 +49,11 @@ class Thresholds:
         )
 
     def to_api(self) -> dict[str, object]:
-        return {
-            "violation": {
-                "error_rate": float(self.violation_error_rate),
-                "opt_out_rate": float(self.violation_opt_out_rate),
-            },
-            "suspension": {
-                "error_rate": float(self.suspension_error_rate),
-                "opt_out_rate": float(self.suspension_opt_out_rate),
-            },
-            "min_sample": self.min_sample,
-        }
+        return audit_thresholds_to_api(
+            (self.violation_error_rate, self.violation_opt_out_rate),
+            (self.suspension_error_rate, self.suspension_opt_out_rate),
+            self.min_sample,
+        )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ reason for every row and the DND each code implies through `dnd_for_error`.
 
 from typing import Final, NamedTuple
 
-from smsgate.models.events import ReceiptStatus
+from smsgate.models.vocabulary import FINAL_STATUSES, ReceiptStatus
 
 # The Twilio-style codes of SPEC section 7, plus the carrier-filtering code the carriers
 # themselves use. AWS events carry no number, so they are translated onto these.
@@ -25,7 +25,6 @@ UNSUBSCRIBED_RECIPIENT: Final = 21610  # permanent DND
 # Only a message that did not arrive carries an error: a success reported with a code
 # would otherwise put a DND on a contact who received the message.
 _STATUSES_WITH_ERROR: Final[frozenset[str]] = frozenset({"undelivered", "failed"})
-_FINAL: Final[frozenset[str | None]] = frozenset({"delivered", "undelivered", "failed"})
 
 
 class ReceiptOutcome(NamedTuple):
@@ -132,7 +131,7 @@ def aws_receipt_outcome(
 
 def twilio_is_final(message_status: str) -> bool:
     """Twilio marks no receipt final: a status past which Twilio sends no other is one."""
-    return TWILIO_STATUS_OUTCOMES.get(message_status) in _FINAL
+    return TWILIO_STATUS_OUTCOMES.get(message_status) in FINAL_STATUSES
 
 
 def twilio_receipt_outcome(message_status: str, error_code: int | None) -> ReceiptOutcome:

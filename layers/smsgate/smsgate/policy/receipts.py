@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
+from smsgate.models.vocabulary import DndState
 from smsgate.policy.receipt_mapping import (
     BLOCKED_BY_CONTACT,
     LANDLINE,
@@ -11,10 +12,8 @@ from smsgate.policy.receipt_mapping import (
     UNSUBSCRIBED_RECIPIENT,
 )
 
-MessageStatus = Literal["queued", "sent", "delivered", "undelivered", "failed"]
-DndState = Literal["none", "temporary", "permanent"]
+# FINAL_STATUSES is named here too: the receipts service and the DAL read it from this module.
 
-FINAL_STATUSES: frozenset[str] = frozenset({"delivered", "undelivered", "failed"})
 # A status only moves forward; the first final status is the last word.
 _STATUS_RANK: dict[str, int] = {"queued": 0, "sent": 1, "delivered": 2, "undelivered": 2, "failed": 2}
 
@@ -44,7 +43,7 @@ def unregisters_sender(code: int | None) -> bool:
 # Codes that report the contact's own opt-out at the carrier (it refused the send because the
 # contact had replied STOP to it): a permanent DND, and no error of the location's, so neither
 # the send nor its failure counts in the audit (docs/receipts.md#dnd-from-error-codes).
-_CONTACT_OPTED_OUT: frozenset[int] = frozenset({21610})
+_CONTACT_OPTED_OUT: frozenset[int] = frozenset({UNSUBSCRIBED_RECIPIENT})
 
 
 def is_audited(code: int | None) -> bool:

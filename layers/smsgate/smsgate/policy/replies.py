@@ -10,7 +10,7 @@ section 3): they already name the sender and the opt-out.
 from datetime import datetime, timedelta
 from typing import Final
 
-from smsgate.policy.keywords import ReplyKind
+from smsgate.models.vocabulary import ReplyKind
 
 _RATES: Final = "Msg&data rates may apply."
 _TEXTS: Final[dict[ReplyKind, str]] = {

@@ -28,12 +28,12 @@ keywords only, never inside a longer reply.
 """
 
 import re
-from typing import Final, Literal, NamedTuple
+from typing import Final, NamedTuple
 
-from smsgate.policy.keywords import ReplyKind, match_keyword
+from smsgate.models.vocabulary import ReplyKind, RevocationMode
+from smsgate.policy.keywords import match_keyword
 from smsgate.policy.normalise import reply_sentences
 
-RevocationMode = Literal["keywords", "reasonable_means"]
 DEFAULT_REVOCATION_MODE: Final[RevocationMode] = "reasonable_means"
 
 # Keywords strong enough to count inside a longer reply: none has an everyday meaning in a

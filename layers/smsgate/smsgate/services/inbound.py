@@ -32,9 +32,9 @@ from smsgate.models.addresses import is_short_code
 from smsgate.models.entities import Consent, ConsentEntry, Dnd, Location, Message, StatusChange
 from smsgate.models.events import InboundReply
 from smsgate.models.phone import mask_phone
+from smsgate.models.vocabulary import ReplyKind
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.carrier_opt_outs import carrier_keyword
-from smsgate.policy.keywords import ReplyKind
 from smsgate.policy.replies import confirmed_before, reply_text
 from smsgate.policy.revocation import DEFAULT_REVOCATION_MODE, ReplyReading, read_reply
 from smsgate.policy.segments import count_segments
