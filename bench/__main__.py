@@ -96,7 +96,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "counter writes (daily limit)",
             str(bulk["counter_writes"]),
             str(naive["counter_writes"]),
-            "UpdateItem on the counters table",
+            "requests writing the daily counter (UpdateItem or a send's transaction)",
         ),
         (
             "wall time (in-process moto)",

@@ -79,7 +79,8 @@ def test_a_send_whose_counter_reservation_is_throttled_is_503_and_neither_accept
     stack: Any, send_gate: ApiCall, throttled: Any, code: str
 ) -> None:
     new_location(send_gate, "loc-throttled")
-    throttled("UpdateItem", code)  # the daily counter's conditional ADD (smsgate.dal.counters.reserve)
+    # The daily counter's conditional ADD, in the send's one transaction (smsgate.dal.sends).
+    throttled("TransactWriteItems", code)
 
     status, answer, headers = send_gate("POST", "/v1/messages", message("loc-throttled"))
 
@@ -87,7 +88,8 @@ def test_a_send_whose_counter_reservation_is_throttled_is_503_and_neither_accept
     assert drain(stack.outputs["OutboundQueueUrl"]) == []
 
 
-@pytest.mark.parametrize("operation", ["GetItem", "TransactWriteItems", "PutItem"])
+# Every DynamoDB call of an accepted send: the batched read and the transaction (docs/send-path.md).
+@pytest.mark.parametrize("operation", ["BatchGetItem", "TransactWriteItems"])
 def test_any_throttled_storage_call_of_a_send_is_503_and_the_retry_goes_through(
     stack: Any, send_gate: ApiCall, throttled: Any, operation: str
 ) -> None:

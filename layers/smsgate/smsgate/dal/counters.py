@@ -45,10 +45,7 @@ def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[in
     while wanted > 0:
         try:
             response = _table().update_item(
-                Key={"pk": key},
-                UpdateExpression="ADD used :n SET expires_at = if_not_exists(expires_at, :ttl)",
-                ConditionExpression="attribute_not_exists(used) OR used <= :cap",
-                ExpressionAttributeValues={":n": wanted, ":cap": limit - wanted, ":ttl": epoch(expires_at)},
+                **_reservation(key, limit, wanted, expires_at),
                 ReturnValues="UPDATED_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -60,6 +57,24 @@ def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[in
             used_now = int(item.get("used", {}).get("N", limit))
             wanted = min(wanted, limit - used_now)
     return 0, used_now
+
+
+def reservation(key: str, limit: int, wanted: int, expires_at: datetime) -> dict[str, Any]:
+    """`reserve` of all `wanted` units or none, as a TransactWriteItems `Update`: its condition
+    failing means they do not fit under `limit` (the single send, docs/send-path.md)."""
+    return {"TableName": get_settings().counters_table, **_reservation(key, limit, wanted, expires_at)}
+
+
+def _reservation(key: str, limit: int, wanted: int, expires_at: datetime) -> dict[str, Any]:
+    # An absent counter is 0 used, so it takes `wanted` only when `wanted` fits under `limit`;
+    # a comparison with an absent `used` is false, which refuses what never fits.
+    fits_when_new = "attribute_not_exists(used) OR " if wanted <= limit else ""
+    return {
+        "Key": {"pk": key},
+        "UpdateExpression": "ADD used :n SET expires_at = if_not_exists(expires_at, :ttl)",
+        "ConditionExpression": f"{fits_when_new}used <= :cap",
+        "ExpressionAttributeValues": {":n": wanted, ":cap": limit - wanted, ":ttl": epoch(expires_at)},
+    }
 
 
 def release(key: str, count: int) -> None:
