@@ -309,7 +309,7 @@ class BulkPlan:
 
 def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
     """Gate many recipients with one limit reservation (SPEC section 5); a preview answers the
-    same decisions and writes nothing (docs/api.md#bulk-preview)."""
+    same decisions and writes nothing (docs/send-path.md#bulk-preview-and-send)."""
     plan = _plan_bulk(request, now)
     return _preview_bulk(plan, now) if request.preview else _send_bulk(plan, now)
 
