@@ -99,6 +99,21 @@ TRANSACTION_ATTEMPTS = 6
 TRANSACTION_BACKOFF_SECONDS = 0.025
 
 
+def wait_after_conflict(attempt: int) -> None:
+    """The jittered backoff before the `attempt`-th retry of a write that met a transaction."""
+    time.sleep(random.uniform(0, TRANSACTION_BACKOFF_SECONDS * 2**attempt))
+
+
+def met_transaction(exc: ClientError, attempt: int) -> bool:
+    """Whether a single-item write failed only because a transaction held its item (DynamoDB
+    answers TransactionConflictException, which the SDK does not retry) and may try again:
+    waits the backoff and answers True for the first TRANSACTION_ATTEMPTS - 1 attempts."""
+    if exc.response["Error"]["Code"] != "TransactionConflictException" or attempt >= TRANSACTION_ATTEMPTS:
+        return False
+    wait_after_conflict(attempt)
+    return True
+
+
 def write_transaction(items: list[dict[str, Any]]) -> bool:
     """TransactWriteItems of `items`: True when written, False (nothing written) when one of
     their conditions failed."""
@@ -119,7 +134,7 @@ def transaction_refusals(items: list[dict[str, Any]]) -> list[int]:
                 return [index for index, code in enumerate(reasons) if code == "ConditionalCheckFailed"]
             if "TransactionConflict" not in reasons or attempt == TRANSACTION_ATTEMPTS:
                 raise
-            time.sleep(random.uniform(0, TRANSACTION_BACKOFF_SECONDS * 2**attempt))
+            wait_after_conflict(attempt)
         else:
             return []
     raise AssertionError("unreachable: the last attempt returns or raises")

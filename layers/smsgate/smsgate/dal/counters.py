@@ -42,6 +42,7 @@ def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[in
     """
     wanted = min(wanted, limit)
     used_now = 0
+    conflicts = 0
     while wanted > 0:
         try:
             response = _table().update_item(
@@ -51,6 +52,10 @@ def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[in
             )
             return wanted, int(response["Attributes"]["used"]) - wanted
         except ClientError as exc:
+            # A single send's transaction holding the counter (docs/send-path.md): try again.
+            if clients.met_transaction(exc, conflicts + 1):
+                conflicts += 1
+                continue
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             item: Any = exc.response.get("Item") or {}
@@ -79,13 +84,20 @@ def _reservation(key: str, limit: int, wanted: int, expires_at: datetime) -> dic
 
 def release(key: str, count: int) -> None:
     """Give back units reserved for messages that were not queued after all."""
-    if count > 0:
-        _table().update_item(
-            Key={"pk": key},
-            UpdateExpression="ADD used :n",
-            ConditionExpression="attribute_exists(used)",
-            ExpressionAttributeValues={":n": -count},
-        )
+    attempt = 0
+    while count > 0:
+        try:
+            _table().update_item(
+                Key={"pk": key},
+                UpdateExpression="ADD used :n",
+                ConditionExpression="attribute_exists(used)",
+                ExpressionAttributeValues={":n": -count},
+            )
+            return
+        except ClientError as exc:
+            attempt += 1
+            if not clients.met_transaction(exc, attempt):
+                raise
 
 
 def used(key: str) -> int:
