@@ -1,42 +1,40 @@
-"""The send gate (SPEC sections 3-5): one message or a bulk, checked, decorated, counted, queued."""
+"""The send gate (SPEC sections 3-5): one message or a bulk, checked, decorated, counted, queued.
 
-import uuid
+The checks and records both share live in `smsgate.services.outgoing`."""
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsgate.dal import contacts, counters, locations, messages, outbound, sends, snowshoe
+from smsgate.dal import contacts, counters, locations, messages, sends, snowshoe
 from smsgate.errors import SmsgateError, StorageUnavailable
-from smsgate.models.entities import Contact, Location, Message, StatusChange
-from smsgate.models.outbound import OutboundRecord
+from smsgate.models.entities import Location, Message, StatusChange
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.models.responses import BulkAnswer
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.bulk import bulk_granted, bulk_notice
-from smsgate.policy.decoration import decorate, needs_introduction
 from smsgate.policy.fingerprint import is_snowshoe_candidate, snowshoe_keys
-from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_until_reset
-from smsgate.policy.refusal import Refusal
-from smsgate.policy.registration import content_use_case, volume_cap
-from smsgate.policy.segments import count_segments
-from smsgate.policy.validity import validity_seconds
-from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
+from smsgate.policy.limits import counter_day, daily_limit, seconds_until_reset
+from smsgate.policy.registration import volume_cap
+from smsgate.reasons import ReasonCode
 from smsgate.services import registration
+from smsgate.services.outgoing import (
+    Outgoing,
+    check_location,
+    check_recipient,
+    content_refusal,
+    enqueue_messages,
+    limit_refusal,
+    new_message,
+    queued_message,
+    record_and_queue,
+    refuse,
+    snowshoe_preview,
+    snowshoe_refusal,
+    snowshoe_refused,
+)
 from smsgate.services.profiles import profile_of
-from smsgate.settings import get_settings
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A message that passed every per-recipient check and waits for its share of the limit."""
-
-    to: str
-    from_number: str
-    body: str
-    encoding: str
-    segments: int
-    introduced_at: datetime | None
 
 
 @dataclass
@@ -48,159 +46,10 @@ class BulkOutcome:
     warnings: list[dict[str, str]] = field(default_factory=list)
 
 
-def refuse(refusal: Refusal | None) -> None:
-    if refusal is not None:
-        metrics.add_metric(name=f"Refused{refusal.code}", unit=MetricUnit.Count, value=1)
-        raise SmsgateError.from_refusal(refusal)
-
-
-def _check_location(location: Location, senders: list[str], now: datetime) -> None:
-    """Rows 2-4: checks that hold for every recipient alike."""
-    for sender in senders:
-        refuse(gate.check_sender(location, sender))
-    refuse(gate.check_suspension(location, now))
-    # Row 4 (10DLC registration) depends on the destination: `_check_recipient` decides it.
-
-
-def _check_recipient(
-    location: Location,
-    contact: Contact,
-    request_body: str,
-    kind: str,
-    sender: str,
-    now: datetime,
-    content: Refusal | None,
-) -> Outgoing:
-    """Rows 4-8 for one recipient; raises SmsgateError with the first refusal. `content` is the
-    verdict of rows 7-8 on the request body, decided once for all recipients."""
-    settings = get_settings()
-    refuse(registration.gate_refusal(location, sender, contact.phone))
-    refuse(gate.check_dnd(contact))
-    refuse(gate.check_consent(contact, kind, now, timedelta(hours=settings.responsive_window_hours)))
-    refuse(content)
-    introduce = needs_introduction(contact, kind)
-    body = decorate(request_body, location) if introduce else request_body
-    encoding, segments = count_segments(body)
-    refuse(gate.check_segments(segments))
-    return Outgoing(
-        to=contact.phone,
-        from_number=sender,
-        body=body,
-        encoding=encoding,
-        segments=segments,
-        introduced_at=now if introduce else contact.introduced_at,
-    )
-
-
-def _content_refusal(location: Location, body: str) -> Refusal | None:
-    """Rows 7-8; an approved age-gated campaign relaxes alcohol (docs/content-policy.md)."""
-    return gate.check_content_policy(body, content_use_case(location.campaign))
-
-
-def _snowshoe_refused(location: Location, body: str, senders: list[str], now: datetime) -> set[str]:
-    """Row 9: the senders that may not send this body, each other one recorded (one DynamoDB
-    transaction per distinct sender, whatever the number of recipients). A preview records
-    nothing. Registered before row 10 on purpose: docs/content-policy.md."""
-    profile = profile_of(location)
-    window = timedelta(hours=profile.snowshoe_window_hours)
-    keys = snowshoe_keys(body)
-    refused: set[str] = set()
-    for sender in dict.fromkeys(senders):
-        if not snowshoe.record_sender(
-            location.location_id, keys, sender, now, window, profile.snowshoe_max_numbers
-        ):
-            refused.add(sender)
-    return refused
-
-
-def _snowshoe_preview(location: Location, body: str, senders: list[str], now: datetime) -> set[str]:
-    """What `_snowshoe_refused` would answer, read only."""
-    profile = profile_of(location)
-    window = timedelta(hours=profile.snowshoe_window_hours)
-    recorded = snowshoe.senders(location.location_id, snowshoe_keys(body), now, window)
-    refused: set[str] = set()
-    for sender in dict.fromkeys(senders):
-        if any(
-            sender not in numbers and len(numbers) >= profile.snowshoe_max_numbers for numbers in recorded
-        ):
-            refused.add(sender)
-        else:
-            recorded = [numbers | {sender} for numbers in recorded]
-    return refused
-
-
-def _snowshoe_refusal(location: Location, sender: str, refused: set[str]) -> Refusal | None:
-    profile = profile_of(location)
-    window = timedelta(hours=profile.snowshoe_window_hours)
-    return gate.check_snowshoeing(sender not in refused, profile.snowshoe_max_numbers, window)
-
-
 def warnings_field(body: str) -> dict[str, Any]:
     """`{"warnings": [...]}` for an accepted answer when the body has any, else nothing."""
     warnings = gate.content_warnings(body)
     return {"warnings": warnings} if warnings else {}
-
-
-def _limit_refusal(location: Location, now: datetime) -> SmsgateError:
-    return SmsgateError(
-        ReasonCode.DAILY_LIMIT_REACHED,
-        LIMIT_MESSAGE,
-        details={
-            "limit": daily_limit(location.created_at, now, profile_of(location)),
-            "resets_at": _resets_at(location, now),
-        },
-        retry_after=seconds_until_reset(now, profile_of(location)),
-    )
-
-
-def _resets_at(location: Location, now: datetime) -> str:
-    return next_reset(now, profile_of(location)).isoformat()
-
-
-def _pacing_fields(location: Location) -> dict[str, Any]:
-    """What the dispatcher paces a message by besides its number: an approved campaign's
-    share of AT&T's rate and the rates the carriers granted it (docs/pacing.md)."""
-    campaign = location.campaign
-    if campaign is None or campaign.state != "approved":
-        return {}
-    return {
-        "campaign_id": location.location_id,
-        "message_class": campaign.message_class,
-        "number_mps": campaign.number_mps,
-    }
-
-
-def _queued_message(
-    location: Location, item: Outgoing, kind: str, now: datetime, expires_in: int | None
-) -> Message:
-    """A new message as recorded when accepted: queued now, valid for its kind's time."""
-    queued = (StatusChange(status="queued", at=now),)
-    return _message(location, item, kind, now, str(uuid.uuid4()), queued).model_copy(
-        update={"expires_at": now + timedelta(seconds=validity_seconds(kind, expires_in))}
-    )
-
-
-def _enqueue(location: Location, created: list[Message], now: datetime) -> list[Message]:
-    """Queue recorded messages; a message SQS refused is marked failed at once. The queued ones."""
-    pacing = _pacing_fields(location)
-    not_queued = set(outbound.enqueue([OutboundRecord.of(message, **pacing) for message in created]))
-    for message_id in not_queued:
-        messages.advance_status(message_id, StatusChange(status="failed", at=now), ["queued"])
-    return [message for message in created if message.message_id not in not_queued]
-
-
-def _queue(
-    location: Location, outgoing: list[Outgoing], kind: str, now: datetime, expires_in: int | None
-) -> list[Message]:
-    """Record and queue accepted messages (a bulk: batched writes, then batched sends)."""
-    created = [_queued_message(location, item, kind, now, expires_in) for item in outgoing]
-    if len(created) == 1:
-        messages.put_message(created[0])
-    else:
-        messages.put_messages(created)
-    queued = _enqueue(location, created, now)
-    contacts.record_outbound(location.location_id, [(item.to, now, item.introduced_at) for item in outgoing])
-    return queued
 
 
 # ------------------------------------------------------------------ one message
@@ -213,23 +62,23 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     the message, one queue send (docs/send-path.md)."""
     reads = sends.read_for_send(request.location_id, request.from_number, request.to)
     location = locations.found_location(request.location_id, reads.location)
-    _check_location(location, [request.from_number], now)
-    content = _content_refusal(location, request.body)
-    item = _check_recipient(
+    check_location(location, [request.from_number], now)
+    content = content_refusal(location, request.body)
+    item = check_recipient(
         location, reads.contact, request.body, request.kind, request.from_number, now, content
     )
     writes = _single_send_writes(location, request, item, now)
     refused = sends.record_send(writes)
     if refused == "snowshoeing":
-        refuse(_snowshoe_refusal(location, request.from_number, {request.from_number}))
+        refuse(snowshoe_refusal(location, request.from_number, {request.from_number}))
     if refused == "daily_limit":
         metrics.add_metric(name=f"Refused{ReasonCode.DAILY_LIMIT_REACHED}", unit=MetricUnit.Count, value=1)
-        raise _limit_refusal(location, now)
+        raise limit_refusal(location, now)
     if refused == "volume_cap":
         metrics.add_metric(name=f"Refused{ReasonCode.VOLUME_CAP_REACHED}", unit=MetricUnit.Count, value=1)
         raise registration.volume_refusal(location, now)
     try:
-        queued = _enqueue(location, [writes.message], now)
+        queued = enqueue_messages(location, [writes.message], now)
     except Exception:
         _give_back(writes, item)
         messages.advance_status(writes.message.message_id, StatusChange(status="failed", at=now), ["queued"])
@@ -268,7 +117,7 @@ def _single_send_writes(
         snowshoe=snowshoe_actions,
         daily=counters.reservation(daily_key, limit, 1, expiry),
         volume=None if cap is None else counters.reservation(volume_key, cap, item.segments, expiry),
-        message=_queued_message(location, item, request.kind, now, request.expires_in),
+        message=queued_message(location, item, request.kind, now, request.expires_in),
         introduced_at=item.introduced_at,
     )
 
@@ -322,17 +171,17 @@ def _plan_bulk(request: BulkSendRequest, now: datetime) -> BulkPlan:
             ReasonCode.VALIDATION_ERROR, "Give 'from' or 'numbers': the number(s) to send from."
         )
     location = locations.require_location(request.location_id)
-    _check_location(location, senders, now)
+    check_location(location, senders, now)
     outcome = BulkOutcome()
     recipients = list(dict.fromkeys(request.recipients))
     sender_of = {phone: senders[index % len(senders)] for index, phone in enumerate(recipients)}
     known = contacts.load_contacts(location.location_id, [(sender_of[phone], phone) for phone in recipients])
-    content = _content_refusal(location, request.body)
+    content = content_refusal(location, request.body)
     checked: list[Outgoing] = []
     for phone in recipients:
         try:
             checked.append(
-                _check_recipient(
+                check_recipient(
                     location, known[phone], request.body, request.kind, sender_of[phone], now, content
                 )
             )
@@ -358,13 +207,13 @@ def _plan_bulk(request: BulkSendRequest, now: datetime) -> BulkPlan:
 def _preview_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
     """Rows 9-10 read only: what a send would accept now, nothing recorded or counted."""
     used = plan.snowshoe_senders
-    refused = _snowshoe_preview(plan.location, plan.request.body, used, now) if used else set()
+    refused = snowshoe_preview(plan.location, plan.request.body, used, now) if used else set()
     eligible = _without_snowshoeing(plan, refused)
     used_before = counters.used(plan.daily_key)
     granted = _within_limit(plan, eligible, bulk_granted(len(eligible), plan.limit, used_before), used_before)
     fits = registration.preview_volume(plan.location, [item.segments for item in granted], now)
     plan.outcome.accepted = [
-        _message(plan.location, item, plan.request.kind, now, "", ())
+        new_message(plan.location, item, plan.request.kind, now, "", ())
         for item in _within_volume(plan, granted, fits)
     ]
     return plan.outcome
@@ -375,7 +224,7 @@ def _send_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
     of a low-volume brand's segment cap for all recipients; then what both granted is queued."""
     location, request, outcome = plan.location, plan.request, plan.outcome
     used = plan.snowshoe_senders
-    refused = _snowshoe_refused(location, request.body, used, now) if used else set()
+    refused = snowshoe_refused(location, request.body, used, now) if used else set()
     eligible = _without_snowshoeing(plan, refused)
     count, used_before = counters.reserve(plan.daily_key, plan.limit, len(eligible), plan.expiry)
     granted = _within_limit(plan, eligible, count, used_before)
@@ -384,7 +233,7 @@ def _send_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
     accepted = _within_volume(plan, granted, volume.accepted)
     try:
         outcome.accepted = (
-            _queue(location, accepted, request.kind, now, request.expires_in) if accepted else []
+            record_and_queue(location, accepted, request.kind, now, request.expires_in) if accepted else []
         )
     except Exception:
         counters.release(plan.daily_key, len(accepted))
@@ -443,28 +292,6 @@ def _within_volume(plan: BulkPlan, granted: list[Outgoing], fits: int) -> list[O
         {"to": item.to, "code": str(ReasonCode.VOLUME_CAP_REACHED)} for item in granted[fits:]
     ]
     return granted[:fits]
-
-
-def _message(
-    location: Location,
-    item: Outgoing,
-    kind: str,
-    now: datetime,
-    message_id: str,
-    history: tuple[StatusChange, ...],
-) -> Message:
-    return Message(
-        message_id=message_id,
-        location_id=location.location_id,
-        from_number=item.from_number,
-        to=item.to,
-        body=item.body,
-        kind=kind,
-        segments=item.segments,
-        encoding=item.encoding,
-        created_at=now,
-        history=history,
-    )
 
 
 LIMIT_CODES = frozenset({str(ReasonCode.DAILY_LIMIT_REACHED), str(ReasonCode.VOLUME_CAP_REACHED)})
