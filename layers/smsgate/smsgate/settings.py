@@ -6,7 +6,7 @@ not the first request.
 Each field is read from the environment variable of the same name in any case
 (`LOCATIONS_TABLE` for `locations_table`), as pydantic-settings' `BaseSettings` reads them;
 that package is not used because importing it costs more cold start than every other line of
-this module (README, Performance).
+this module (docs/performance.md#cold-imports).
 """
 
 import os

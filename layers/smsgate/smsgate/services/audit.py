@@ -10,7 +10,8 @@ A run at `now`:
    each claimed with a conditional write so that it is given once per location per window;
 4. reports the approved campaigns that have no numbers (docs/audit.md#non-usage).
 
-README "Threshold audit" holds the window semantics and the arithmetic for 100,000 locations.
+docs/audit.md#window holds the window semantics, docs/audit.md#scale-100000-active-locations the
+arithmetic for 100,000 locations.
 """
 
 import json
