@@ -2,6 +2,7 @@
 operator only, unique across locations, exempt from 10DLC but bound to their country, never a
 recipient; through the real send_gate and inbound_keyword handlers under moto."""
 
+import sys
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -13,6 +14,13 @@ from local_stack.lambdas import load_handler
 from smsgate.dal import callers, contacts, locations
 from tests.integration.conftest import ROOT, Invoke, call_api
 from tests.integration.test_authorization import ACCOUNT, iam_context
+from tests.integration.test_dispatcher import (
+    RecordingSleep,
+    aws_dispatcher,
+    context,
+    failed_records,
+    queue_event,
+)
 from tests.integration.test_inbound_keyword import queued_replies, reply
 
 TENANT = f"arn:aws:iam::{ACCOUNT}:user/bakery"  # granted loc-bakery
@@ -96,6 +104,30 @@ def test_a_tenant_cannot_record_a_short_code_by_either_route(api: Api) -> None:
     assert "an operator records a location's approved short codes" in answer["error"]["message"]
     assert locations.location_for_number("66777") is None
     assert api(TENANT, "GET", BASE)[1]["short_codes"] == [US_PROGRAM]
+
+
+def test_aws_sends_from_the_short_code_with_its_program_keyword(api: Api, stack: Any) -> None:
+    bakery(api)
+    assert send(api, US_CONTACT)[0] == 202
+    sent: list[dict[str, Any]] = []
+
+    handler = aws_dispatcher(
+        "short-code",
+        RecordingSleep(),
+        lambda stubber: stubber.add_response("send_text_message", {"MessageId": "aws-1"}),
+    )
+    app: Any = sys.modules[handler.__module__]
+    app.dispatcher.carrier._client.meta.events.register(
+        "provide-client-params.pinpoint-sms-voice-v2.SendTextMessage", lambda params, **_: sent.append(params)
+    )
+    assert failed_records(handler(queue_event(stack, queued_replies(stack)), context())) == []
+
+    [params] = sent
+    assert (params["OriginationIdentity"], params["DestinationPhoneNumber"], params["Keyword"]) == (
+        SHORT_CODE,
+        US_CONTACT,
+        "BAKERY",
+    )
 
 
 def test_a_send_from_the_short_code_to_its_country_needs_no_10dlc_registration(api: Api) -> None:

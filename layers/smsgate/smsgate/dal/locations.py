@@ -126,6 +126,19 @@ def save_short_codes(location_id: str, short_codes: list[ShortCode]) -> Location
     return require_location(location_id)
 
 
+def short_code_keyword(location_id: str, code: str) -> str | None:
+    """The program keyword an operator recorded with the location's short code `code` (None:
+    none, or no such short code); reads the short codes alone."""
+    item = (
+        _table().get_item(Key=_location_key(location_id), ProjectionExpression="short_codes").get("Item", {})
+    )
+    for short_code in plain(item.get("short_codes", [])):
+        if short_code.get("code") == code:
+            keyword = short_code.get("keyword")
+            return str(keyword) if keyword is not None else None
+    return None
+
+
 def _claim_numbers(numbers: list[str], location_id: str) -> list[str]:
     """Claim each of `numbers` for the location; when another location holds one, release the
     claims made here and raise NUMBER_TAKEN: nothing of the request is kept."""
