@@ -8,6 +8,8 @@ Sizes are environment variables, so a quick look takes seconds:
     SMSGATE_BENCH_IMPORT_RUNS  rounds of cold imports, the fastest of each kept (7)
     SMSGATE_BENCH_IMPORT_RUNS_WITHOUT_BYTECODE  rounds of them with no bytecode at all (2)
     SMSGATE_BENCH_PACING_SECONDS  seconds each pacing run sends for (10)
+    SMSGATE_BENCH_RELEASE      scheduled messages due in one minute, released (5000; the
+                               release time is extrapolated to 100,000: bench/release.py)
 """
 
 import json
@@ -17,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import decisions, gate, imports, pacing, replies
+from bench import decisions, gate, imports, pacing, release, replies
 from bench.content_quality import evaluate
 from bench.content_quality import main as print_content_quality
 
@@ -63,6 +65,7 @@ def run() -> dict[str, Any]:
             _size("SMSGATE_BENCH_IMPORT_RUNS", imports.RUNS),
             _size("SMSGATE_BENCH_IMPORT_RUNS_WITHOUT_BYTECODE", imports.RUNS_WITHOUT_BYTECODE),
         ),
+        "release": release.measure(_size("SMSGATE_BENCH_RELEASE", release.MEASURED)),
     }
 
 
@@ -148,6 +151,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"baseline, same run; {_without_bytecode(cold['boto3_without_bytecode_ms'])}",
         ),
     ]
+    table += release.rows(results["release"])
     for name, frame in cold["frames"].items():
         table.append(
             (

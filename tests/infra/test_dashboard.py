@@ -111,4 +111,4 @@ def test_the_dashboard_shows_every_dead_letter_queue() -> None:
         if r["Type"] == "AWS::SQS::Queue" and name.endswith("DeadLetterQueue")
     }
     assert shown == {f"substituted-{name}.QueueName" for name in dead_letter_queues}
-    assert len(dead_letter_queues) == 4
+    assert len(dead_letter_queues) == 5

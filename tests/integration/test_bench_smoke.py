@@ -26,3 +26,17 @@ def test_the_policy_chain_decides_every_message_of_the_corpus() -> None:
 
     assert measured["decisions"] == 40 == sum(measured["outcomes"].values())
     assert "accepted" in measured["outcomes"]
+
+
+def test_the_release_bench_releases_every_message_once_and_counts_its_requests() -> None:
+    from bench import release
+
+    measured = release.measure(messages_count=40, target=400)
+
+    assert measured["released"] == measured["scheduled"] == 40
+    assert measured["failed"] == 0
+    # Each message: its claim and its status change, at least.
+    assert measured["requests_by_operation"]["dynamodb.UpdateItem"] >= 80
+    assert measured["aws_requests_per_released_message"] >= 2
+    assert measured["extrapolated"] and measured["release_seconds_at_concurrency_for_target"] > 0
+    assert release.makespan(1.0, [2.0, 2.0, 2.0], 2) == 5.0

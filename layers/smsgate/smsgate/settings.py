@@ -34,6 +34,10 @@ class Settings(BaseModel):
     inbound_topic_arn: str = Field(min_length=1)
     alerts_topic_arn: str = Field(min_length=1)
     audit_queue_url: str = ""
+    # The schedule of messages due at a minute, and the queue its release fans out through
+    # (docs/scheduling.md); only the functions that schedule or release messages need them.
+    schedule_table: str = ""
+    release_queue_url: str = ""
 
     # The carrier adapter of this deployment (issue 7); the simulator is the local default.
     carrier: Literal["simulator", "twilio", "aws"] = "simulator"
@@ -77,6 +81,9 @@ class Settings(BaseModel):
     # Locations one audit invocation reads; more active locations fan out through AUDIT_QUEUE_URL.
     audit_chunk_locations: int = Field(default=500, ge=1)
     suspension_hours: int = Field(default=72, ge=1)
+    # Scheduled messages one release invocation hands over itself before it fans the rest out
+    # through RELEASE_QUEUE_URL, one queue message per minute and shard (docs/scheduling.md#release).
+    release_inline_messages: int = Field(default=200, ge=0)
 
     # Who may act on which location (issue 11): a request without an IAM principal is refused
     # unless this is true. Only the local stack sets it (its requests are not signed); the

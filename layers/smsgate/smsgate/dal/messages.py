@@ -23,7 +23,10 @@ def _key(message_id: str) -> dict[str, str]:
 
 
 def _change(change: StatusChange) -> dict[str, Any]:
-    return {"status": change.status, "at": iso(change.at), "error_code": change.error_code}
+    item = {"status": change.status, "at": iso(change.at), "error_code": change.error_code}
+    if change.reason is not None:
+        item["reason"] = change.reason
+    return item
 
 
 def _item(message: Message) -> dict[str, Any]:
@@ -90,6 +93,23 @@ def advance_status(
         ConditionExpression=f"attribute_exists(pk) AND #status IN ({allowed})",
         ExpressionAttributeNames=names,
         ExpressionAttributeValues=values,
+    )
+
+
+def reschedule(message_id: str, due_at: datetime, change: StatusChange) -> bool:
+    """Keep a scheduled message scheduled, for a later minute, with why in its history
+    (docs/scheduling.md#deferral-at-the-release). False when it is no longer scheduled."""
+    return clients.conditional_write(
+        _table().update_item,
+        Key=_key(message_id),
+        UpdateExpression="SET scheduled_for = :due, history = list_append(history, :change)",
+        ConditionExpression="attribute_exists(pk) AND #status = :scheduled",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":due": iso(due_at),
+            ":change": [_change(change)],
+            ":scheduled": "scheduled",
+        },
     )
 
 

@@ -107,6 +107,8 @@ class StatusChange(BaseModel):
     status: MessageStatus
     at: datetime
     error_code: int | None = None
+    # `scheduled`: why (ScheduleReason); `failed` at a release: the gate's reason code.
+    reason: str | None = None
 
 
 class CarrierReceipt(BaseModel):
@@ -141,6 +143,8 @@ class Message(BaseModel):
     created_at: datetime
     # After this the message is not handed to the carrier (docs/carriers.md#message-type-and-validity).
     expires_at: datetime | None = None
+    # The minute a scheduled message is due (docs/scheduling.md).
+    scheduled_for: datetime | None = None
     history: tuple[StatusChange, ...] = ()
     receipts: tuple[CarrierReceipt, ...] = ()
 

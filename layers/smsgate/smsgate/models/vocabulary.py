@@ -11,7 +11,11 @@ LocationStatus = Literal["active", "warned", "suspended"]
 DndState = Literal["none", "temporary", "permanent"]
 ConsentState = Literal["none", "opted_in", "opted_out"]
 MessageKind = Literal["conversation", "bulk", "workflow", "campaign", "reply"]
-MessageStatus = Literal["queued", "sent", "delivered", "undelivered", "failed"]
+# `scheduled` comes before `queued` (send_at, quiet hours, a deferral over the daily limit) and
+# `canceled` ends a scheduled message its sender took back (docs/scheduling.md#statuses).
+MessageStatus = Literal["scheduled", "queued", "sent", "delivered", "undelivered", "failed", "canceled"]
+# Why a message was scheduled (docs/scheduling.md#statuses).
+ScheduleReason = Literal["send_at", "quiet_hours", "daily_limit"]
 # The statuses a carrier's receipt reports (a message is `queued` only before its first).
 ReceiptStatus = Literal["sent", "delivered", "undelivered", "failed"]
 # A status past which a message never moves (docs/receipts.md).
