@@ -123,9 +123,9 @@ def test_a_tenants_numbers_refuse_a_short_code_and_say_who_records_one() -> None
 
 
 def test_a_number_that_is_neither_is_refused_as_before() -> None:
-    with pytest.raises(ValidationError, match="is not an E.164 number"):
+    with pytest.raises(ValidationError, match=r"is not an E\.164 number"):
         SendMessageRequest.model_validate(send_request(**{"from": "12"}))
-    with pytest.raises(ValidationError, match="is not an E.164 number"):
+    with pytest.raises(ValidationError, match=r"is not an E\.164 number"):
         SendMessageRequest.model_validate(send_request(to="0123"))
 
 
