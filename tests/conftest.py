@@ -1,5 +1,6 @@
 """Fixtures shared by the integration, infra and e2e tests."""
 
+import json
 import os
 from collections.abc import Iterator
 from functools import cache
@@ -28,24 +29,53 @@ def _cloudformation_template() -> dict[str, Any]:
         return to_cloudformation(load_template(), boto3.client("iam"))
 
 
-@pytest.fixture
-def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """An in-process moto backend holding the stack created from template.yaml."""
-    from moto import mock_aws
+@cache
+def _sam_template_json() -> str:
+    """template.yaml parsed once a session: the YAML parse costs more than creating the stack."""
+    from local_stack.stack import load_template
 
+    return json.dumps(load_template())
+
+
+STACK_PARAMETERS = {"PublicBaseUrl": "http://127.0.0.1:3000"}
+
+
+def create_stack_on_mock() -> Any:
+    """Create the stack from template.yaml on the active moto mock, reusing this session's
+    parse and translation of the template (both deterministic for one template text)."""
     from local_stack import stack as local
+
+    template, sam_template = _cloudformation_template(), _sam_template_json()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(local, "to_cloudformation", lambda *_: template)
+        patch.setattr(local, "load_template", lambda: json.loads(sam_template))
+        return local.create_stack(None, STACK_PARAMETERS)
+
+
+def use_stack_settings(monkeypatch: pytest.MonkeyPatch, created: Any) -> None:
+    """Point the handlers' settings and clients at `created`: its environment, read afresh."""
     from smsgate.dal import clients
     from smsgate.settings import get_settings
 
-    template = _cloudformation_template()
-    monkeypatch.setattr(local, "to_cloudformation", lambda *_: template)
+    for key, value in created.environment.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "local-dev-token")
+    get_settings.cache_clear()
+    clients.reset()
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An in-process moto backend holding the stack created from template.yaml, for this test
+    alone (the integration tests share one, emptied between tests: tests/integration/conftest.py)."""
+    from moto import mock_aws
+
+    from smsgate.dal import clients
+    from smsgate.settings import get_settings
+
     with mock_aws():
-        created = local.create_stack(None, {"PublicBaseUrl": "http://127.0.0.1:3000"})
-        for key, value in created.environment.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("TWILIO_AUTH_TOKEN", "local-dev-token")
-        get_settings.cache_clear()
-        clients.reset()
+        created = create_stack_on_mock()
+        use_stack_settings(monkeypatch, created)
         yield created
         get_settings.cache_clear()
         clients.reset()
