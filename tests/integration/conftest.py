@@ -100,7 +100,7 @@ class SharedStack:
         self.created: LocalStack | None = None
         self._aws: dict[str, Any] = {}
         self._keys: dict[str, list[str]] = {}  # table → its key attributes
-        self._queues: set[str] = set()
+        self._queues: dict[str, str] = {}  # name → URL
         self._topics: set[str] = set()
         self._subscriptions: set[str] = set()
         self._services: set[str] = set()  # the moto services holding the stack
@@ -134,7 +134,9 @@ class SharedStack:
                 ]
                 for table in dynamodb.list_tables()["TableNames"]
             }
-            self._queues = set(self._aws["sqs"].list_queues().get("QueueUrls", []))
+            self._queues = {
+                url.rsplit("/", 1)[-1]: url for url in self._aws["sqs"].list_queues().get("QueueUrls", [])
+            }
             self._topics = {topic["TopicArn"] for topic in self._aws["sns"].list_topics()["Topics"]}
             self._subscriptions = {
                 subscription["SubscriptionArn"]
@@ -171,42 +173,51 @@ class SharedStack:
 
     def empty(self) -> bool:
         """Remove what the last test left; False when the stack is not as created (a test reset
-        moto, or made a resource `empty` would not remove) and must be created anew."""
+        moto, or made a resource `empty` would not remove) and must be created anew. What is
+        there is read from moto's models (a call each would cost more than most tests' own
+        work); what is removed, through the API."""
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.sns.models import sns_backends
+        from moto.sqs.models import sqs_backends
+
         dynamodb, sqs, sns = (self._aws[name] for name in EMPTIED_SERVICES)
-        tables = set(dynamodb.list_tables()["TableNames"])
-        if not set(self._keys) <= tables or self._kept_models() != self._models:
+        region = dynamodb.meta.region_name
+        tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables
+        if not set(self._keys) <= set(tables) or self._kept_models() != self._models:
             return False
         self._reset_other_services()
-        for table in tables - set(self._keys):
+        for table in set(tables) - set(self._keys):
             dynamodb.delete_table(TableName=table)
         for table, keys in self._keys.items():
-            self._empty_table(table, keys)
-        for queue in set(sqs.list_queues().get("QueueUrls", [])) - self._queues:
-            sqs.delete_queue(QueueUrl=queue)
-        # moto refuses a second purge of a queue within 60 s, as SQS does; not this one's.
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")
-            for queue in self._queues:
-                sqs.purge_queue(QueueUrl=queue)
-        for subscription in sns.list_subscriptions()["Subscriptions"]:
-            if subscription["SubscriptionArn"] not in self._subscriptions:
-                sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
-        for topic in sns.list_topics()["Topics"]:
-            if topic["TopicArn"] not in self._topics:
-                sns.delete_topic(TopicArn=topic["TopicArn"])
+            if len(tables[table]):
+                self._empty_table(table, keys)
+        for name, queue in list(sqs_backends[DEFAULT_ACCOUNT_ID][region].queues.items()):
+            if name not in self._queues:
+                sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
+            elif (
+                queue.approximate_number_of_messages
+                or queue.approximate_number_of_messages_not_visible
+                or queue.approximate_number_of_messages_delayed
+            ):
+                # moto refuses a second purge of a queue within 60 s, as SQS does; not this one's.
+                with pytest.MonkeyPatch.context() as patch:
+                    patch.setenv("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")
+                    sqs.purge_queue(QueueUrl=self._queues[name])
+        topics = sns_backends[DEFAULT_ACCOUNT_ID][region]
+        for subscription in set(topics.subscriptions) - self._subscriptions:
+            sns.unsubscribe(SubscriptionArn=subscription)
+        for topic in set(topics.topics) - self._topics:
+            sns.delete_topic(TopicArn=topic)
         return True
 
     def _empty_table(self, table: str, keys: list[str]) -> None:
+        # A plain scan: moto parses a ProjectionExpression slower than it returns whole items.
         dynamodb = self._aws["dynamodb"]
-        names = {f"#k{i}": key for i, key in enumerate(keys)}
-        request: dict[str, Any] = {
-            "TableName": table,
-            "ProjectionExpression": ", ".join(names),
-            "ExpressionAttributeNames": names,
-        }
+        request: dict[str, Any] = {"TableName": table}
         while True:
             page = dynamodb.scan(**request)
-            items = page["Items"]
+            items = [{key: item[key] for key in keys} for item in page["Items"]]
             for start in range(0, len(items), 25):
                 deletes = [{"DeleteRequest": {"Key": item}} for item in items[start : start + 25]]
                 while deletes:
