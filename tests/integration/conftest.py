@@ -25,7 +25,7 @@ from smsgate.reasons import ReasonCode
 from smsgate.services import admin
 from smsgate.services.dispatch import Dispatcher
 from smsgate.settings import get_settings
-from tests.conftest import create_stack_on_mock, use_stack_settings
+from tests.moto_stack import create_stack_on_mock, use_stack_settings
 from tests.registration_bodies import registration_steps
 
 ROOT = Path(__file__).resolve().parents[2]
