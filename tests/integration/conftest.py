@@ -184,7 +184,15 @@ class SharedStack:
         dynamodb, sqs, sns = (self._aws[name] for name in EMPTIED_SERVICES)
         region = dynamodb.meta.region_name
         tables = dynamodb_backends[DEFAULT_ACCOUNT_ID][region].tables
-        if not set(self._keys) <= set(tables) or self._kept_models() != self._models:
+        queues = sqs_backends[DEFAULT_ACCOUNT_ID][region].queues
+        topics = sns_backends[DEFAULT_ACCOUNT_ID][region]
+        if not (
+            set(self._keys) <= set(tables)
+            and set(self._queues) <= set(queues)
+            and self._topics <= set(topics.topics)
+            and self._subscriptions <= set(topics.subscriptions)
+            and self._kept_models() == self._models
+        ):
             return False
         self._reset_other_services()
         for table in set(tables) - set(self._keys):
@@ -192,7 +200,7 @@ class SharedStack:
         for table, keys in self._keys.items():
             if len(tables[table]):
                 self._empty_table(table, keys)
-        for name, queue in list(sqs_backends[DEFAULT_ACCOUNT_ID][region].queues.items()):
+        for name, queue in list(queues.items()):
             if name not in self._queues:
                 sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"])
             elif (
@@ -204,7 +212,6 @@ class SharedStack:
                 with pytest.MonkeyPatch.context() as patch:
                     patch.setenv("MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR", "false")
                     sqs.purge_queue(QueueUrl=self._queues[name])
-        topics = sns_backends[DEFAULT_ACCOUNT_ID][region]
         for subscription in set(topics.subscriptions) - self._subscriptions:
             sns.unsubscribe(SubscriptionArn=subscription)
         for topic in set(topics.topics) - self._topics:
