@@ -125,7 +125,7 @@ class SharedStack:
         try:
             self.created = create_stack_on_mock()
             session = clients.session()
-            self._aws = {name: session.client(name) for name in EMPTIED_SERVICES}
+            self._aws = {name: session.client(name) for name in EMPTIED_SERVICES}  # type: ignore[call-overload]
             dynamodb = self._aws["dynamodb"]
             self._keys = {
                 table: [
@@ -142,7 +142,7 @@ class SharedStack:
                 subscription["SubscriptionArn"]
                 for subscription in self._aws["sns"].list_subscriptions()["Subscriptions"]
             }
-            self._services = {backends.service_name for backends in BackendDict._instances}
+            self._services = {backends.service_name for backends in BackendDict._instances}  # type: ignore[misc]
             self._models = self._kept_models()
         except BaseException:
             self.close()
@@ -162,7 +162,7 @@ class SharedStack:
 
         modules = {
             backends.backend.__module__.split(".")[1]
-            for backends in BackendDict._instances
+            for backends in BackendDict._instances  # type: ignore[misc]
             if backends.service_name in self._services and backends.service_name not in EMPTIED_SERVICES
         }
         return {
@@ -176,7 +176,7 @@ class SharedStack:
         moto, or made a resource `empty` would not remove) and must be created anew. What is
         there is read from moto's models (a call each would cost more than most tests' own
         work); what is removed, through the API."""
-        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.core.models import DEFAULT_ACCOUNT_ID
         from moto.dynamodb.models import dynamodb_backends
         from moto.sns.models import sns_backends
         from moto.sqs.models import sqs_backends
@@ -240,13 +240,13 @@ class SharedStack:
         from moto.core.base_backend import BackendDict, backend_lock
 
         with backend_lock:
-            for backends in list(BackendDict._instances):
+            for backends in list(BackendDict._instances):  # type: ignore[misc]
                 if backends.service_name in self._services:
                     continue
                 for account in backends.values():
                     account.reset()
                 backends.clear()
-                BackendDict._instances.remove(backends)
+                BackendDict._instances.remove(backends)  # type: ignore[misc]
 
 
 _SHARED = SharedStack()
