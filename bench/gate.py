@@ -117,7 +117,7 @@ class Gate:
 
     def opt_in(self, location_id: str, phones: list[str]) -> None:
         """Record each contact's opt-in: the first ones through the consent route, the rest with
-        the DynamoDB transaction that route makes (`smsgate.dal.contacts.record_consent`).
+        the DynamoDB transaction that route makes (`smsgate.dal.consent.record_consent`).
 
         The route also answers the contact's view, whose ledger query moto emulates by scanning
         and sorting the location's whole partition: O(n²) over 5,000 opt-ins under moto (not in
@@ -127,7 +127,7 @@ class Gate:
 
     @staticmethod
     def _opt_in_by_transaction(location_id: str, phones: list[str]) -> None:
-        from smsgate.dal import contacts
+        from smsgate.dal import consent
         from smsgate.models.entities import ConsentEntry
 
         now = datetime.now(UTC)
@@ -141,7 +141,7 @@ class Gate:
                 recorded_at=now,
                 actor="bench",
             )
-            contacts.record_consent(location_id, phone, entry, "opted_in")
+            consent.record_consent(location_id, phone, entry, "opted_in")
 
     def _opt_in_by_route(self, location_id: str, phones: list[str]) -> None:
         for phone in phones:
@@ -239,7 +239,8 @@ def _per_message(recorder: aws_calls.Recorder, accepted: int, seconds: float, cp
         "aws_requests": recorder.requests,
         "aws_requests_per_message": recorder.requests / per,
         "requests_by_operation": recorder.by_operation(),
-        "counter_writes": len(recorder.to("dynamodb", "Counters", "UpdateItem")),
+        # Requests writing the daily-limit counter, alone (UpdateItem) or in a send's transaction.
+        "counter_writes": len(recorder.writing("DAILY#")),
         "wall_seconds": seconds,
         "cpu_seconds": cpu,
         "write_units": recorder.write_units,

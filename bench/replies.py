@@ -14,7 +14,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Final
 
-from smsgate.policy.revocation import RevocationMode, read_reply
+from smsgate.models.vocabulary import RevocationMode
+from smsgate.policy.revocation import read_reply
 
 LABELLED_SET: Final = Path(__file__).resolve().parent.parent / "tests" / "data" / "replies.jsonl"
 CLASSES: Final = ("opt_out", "opt_in", "help", "conversation")

@@ -1,4 +1,4 @@
-"""`make run`: the whole system on this machine with no AWS account and no Docker (SPEC section 12).
+"""`make run`: the whole system on this machine with no AWS account and no Docker (docs/local-stack.md).
 
 moto's server emulates AWS on SMSGATE_AWS_PORT (5000); the stack `smsgate` is created there from
 template.yaml; the HTTP API listens on SMSGATE_API_PORT (3000); the queues are consumed and the
@@ -39,9 +39,27 @@ def _settings_from_env() -> dict[str, Any]:
         "aws_port": int(os.environ.get("SMSGATE_AWS_PORT", "5000")),
         "api_instances": int(os.environ.get("SMSGATE_API_INSTANCES", "4")),
         "audit_interval": os.environ.get("SMSGATE_AUDIT_INTERVAL_SECONDS"),
+        # The release of scheduled messages runs every minute as in AWS; shorter here lets a demo
+        # or a test see a scheduled message go out soon after its minute (docs/scheduling.md#local-stack).
+        "release_interval": os.environ.get("SMSGATE_RELEASE_INTERVAL_SECONDS"),
         # The template's AuditMinSample (100); a small one lets a demo or a test reach it quickly.
         "audit_min_sample": os.environ.get("SMSGATE_AUDIT_MIN_SAMPLE"),
     }
+
+
+# Which setting shortens which function's schedule locally.
+INTERVAL_SETTINGS = {
+    "ThresholdAuditFunction": "audit_interval",
+    "ReleaseScheduledFunction": "release_interval",
+}
+
+
+def schedule_interval(trigger: Any, config: dict[str, Any]) -> float:
+    """Seconds between two runs of a scheduled function: its local setting, else the template's rate."""
+    from local_stack.consumers import schedule_seconds
+
+    override = config.get(INTERVAL_SETTINGS.get(trigger.function, ""))
+    return float(override) if override else schedule_seconds(trigger.expression)
 
 
 def prepare_environment(endpoint: str) -> None:
@@ -77,7 +95,12 @@ def print_banner(
     for schedule in schedules:
         print(
             f"  schedule            {schedule.trigger.function} every {schedule.interval:.0f}s "
-            f"({schedule.trigger.expression}); run once now with 'make audit'",
+            f"({schedule.trigger.expression})"
+            + (
+                "; run once now with 'make audit'"
+                if schedule.trigger.function == "ThresholdAuditFunction"
+                else ""
+            ),
             flush=True,
         )
     print(
@@ -180,7 +203,7 @@ def run(
 ) -> None:
     """Start the stack, print the banner last, and wait for a stop signal."""
     from local_stack.api_server import make_server
-    from local_stack.consumers import QueueConsumer, Schedule, schedule_seconds
+    from local_stack.consumers import QueueConsumer, Schedule
     from local_stack.lambdas import FunctionPool
     from local_stack.moto_server import start_moto_server
     from local_stack.stack import create_stack
@@ -216,14 +239,7 @@ def run(
         QueueConsumer(trigger, functions[trigger.function], endpoint, stop) for trigger in stack.queues
     ]
     schedules = [
-        Schedule(
-            trigger,
-            functions[trigger.function],
-            float(config["audit_interval"])
-            if config["audit_interval"]
-            else schedule_seconds(trigger.expression),
-            stop,
-        )
+        Schedule(trigger, functions[trigger.function], schedule_interval(trigger, config), stop)
         for trigger in stack.schedules
     ]
     server = make_server(host, api_port, stack.routes, functions)

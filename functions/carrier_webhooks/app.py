@@ -5,6 +5,7 @@ publishing to the CarrierEvents and Inbound topics and reading the Twilio auth t
 (docs/deploying.md#the-public-webhooks).
 """
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -14,6 +15,7 @@ from smsgate.settings import get_settings
 
 get_settings()  # a misconfigured deployment fails at cold start, not on the first request
 
+from smsgate.api.request_time import pass_now  # noqa: E402
 from smsgate.api.webhooks import create_webhooks_app  # noqa: E402
 from smsgate.observability import logger, masked_uncaught_errors, metrics, tracer  # noqa: E402
 
@@ -25,4 +27,5 @@ app = create_webhooks_app()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    pass_now(app, datetime.now(UTC))  # when the webhook was received: no route reads the clock
     return app.resolve(event, context)

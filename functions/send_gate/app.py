@@ -1,5 +1,6 @@
-"""send_gate: the HTTP API (SPEC sections 3-5, 9, 10)."""
+"""send_gate: the HTTP API (docs/api.md#routes)."""
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
@@ -9,6 +10,7 @@ from smsgate.settings import get_settings
 
 get_settings()  # a misconfigured deployment fails at cold start, not on the first request
 
+from smsgate.api.request_time import pass_now  # noqa: E402
 from smsgate.api.routes import create_app  # noqa: E402
 from smsgate.observability import logger, masked_uncaught_errors, metrics, tracer  # noqa: E402
 
@@ -20,4 +22,5 @@ app = create_app()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    pass_now(app, datetime.now(UTC))  # the request's one instant: no route reads the clock
     return app.resolve(event, context)

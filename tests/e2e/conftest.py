@@ -117,6 +117,8 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         SMSGATE_AUDIT_INTERVAL_SECONDS="3600",
         # The audit acts from 20 messages in the window (100 by default): tests/e2e/test_audit.py.
         SMSGATE_AUDIT_MIN_SAMPLE="20",
+        # Scheduled messages go out within seconds of their minute: tests/e2e/test_scheduled_release.py.
+        SMSGATE_RELEASE_INTERVAL_SECONDS="5",
     ) as stack:
         yield stack
 

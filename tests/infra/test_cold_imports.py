@@ -1,8 +1,9 @@
-"""What each handler imports at cold start (issue 10), as its module names, not as timings.
+"""What each handler imports at cold start, as its module names, not as timings
+(docs/performance.md#cold-imports).
 
 The time is measured by `make bench` (bench/imports.py), never asserted here. These tests keep
 out of each handler's import path what it does not use, each a regression that once cost tens
-of milliseconds of cold start (README, Performance).
+of milliseconds of cold start (docs/performance.md#cold-imports).
 """
 
 from pathlib import Path
@@ -51,8 +52,13 @@ def test_the_dispatcher_imports_only_the_configured_carrier(imported: dict[str, 
     assert {"smsgate.carriers.twilio", "smsgate.carriers.aws_eum"}.isdisjoint(imported["dispatcher"])
 
 
-def test_the_audit_does_not_import_the_admin_services(imported: dict[str, set[str]]) -> None:
-    assert {"smsgate.services.admin", "smsgate.services.consent"}.isdisjoint(imported["threshold_audit"])
+def test_the_audit_does_not_import_the_api_services(imported: dict[str, set[str]]) -> None:
+    assert {
+        "smsgate.services.locations",
+        "smsgate.services.contacts",
+        "smsgate.services.consent",
+        "smsgate.services.messages",
+    }.isdisjoint(imported["threshold_audit"])
 
 
 def test_the_webhooks_read_the_twilio_token_parameter_with_powertools_only_when_they_need_it(

@@ -1,5 +1,5 @@
-"""The operations dashboard (issue 12): valid JSON once CloudFormation has substituted it, naming
-only metrics the code emits and every dead-letter queue of the template."""
+"""The operations dashboard (docs/operations.md#the-cloudwatch-dashboard): valid JSON once CloudFormation
+has substituted it, naming only metrics the code emits and every dead-letter queue of the template."""
 
 import json
 import re
@@ -111,4 +111,4 @@ def test_the_dashboard_shows_every_dead_letter_queue() -> None:
         if r["Type"] == "AWS::SQS::Queue" and name.endswith("DeadLetterQueue")
     }
     assert shown == {f"substituted-{name}.QueueName" for name in dead_letter_queues}
-    assert len(dead_letter_queues) == 4
+    assert len(dead_letter_queues) == 5

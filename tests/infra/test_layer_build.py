@@ -78,6 +78,48 @@ def test_without_the_runtimes_python_the_build_warns_and_ships_no_stale_bytecode
     assert not list(package.rglob("*.pyc"))
 
 
+def test_the_packaged_layer_reads_its_data_files_from_its_own_tree(tmp_path: Path) -> None:
+    # The content policy's term tables are text files beside its modules: the layer as built,
+    # with nothing else on the path, must find them.
+    package = packaged_layer(tmp_path)
+    code = (
+        "import smsgate.policy.content as content; "
+        "assert content.__file__.startswith(sys.argv[1]), content.__file__; "
+        "verdict = content.check_content('Online casino bonus, bet now'); "
+        "print(verdict.code, verdict.category)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", f"import sys; {code}", str(package)],
+        env={"PYTHONPATH": str(package.parent), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["PROHIBITED_CONTENT", "gambling"]
+
+
+def test_every_data_file_of_the_layer_is_declared_as_package_data() -> None:
+    # `cp -r` ships them in the layer; an install from pyproject.toml ships only what it declares.
+    declared = tomllib.loads((LAYER.parents[1] / "pyproject.toml").read_text())["tool"]["setuptools"]
+    data_files = [
+        path
+        for path in (LAYER / "smsgate").rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+
+    assert data_files
+    for path in data_files:
+        package_dir = next(parent for parent in path.parents if (parent / "__init__.py").exists())
+        package = ".".join(package_dir.relative_to(LAYER).parts)
+        assert package in declared["packages"], package
+        relative = path.relative_to(package_dir)
+        patterns = declared["package-data"].get(package, [])
+        assert any(relative.match(pattern) for pattern in patterns), f"{path} is not package data"
+
+
 # The lock (layers/smsgate/requirements.lock): what the layer ships and the tests run.
 
 REPO = LAYER.parents[1]
@@ -137,8 +179,8 @@ def test_pyproject_declares_the_layers_requirements() -> None:
 def test_boto3_and_botocore_ship_as_one_pair() -> None:
     locked = locked_versions()
 
-    # A botocore without its boto3 would sit in the layer beside the runtime's boto3 (README "The
-    # layer's dependencies"); boto3 X.Y.Z requires a botocore of X.Y, at least Z.
+    # A botocore without its boto3 would sit in the layer beside the runtime's boto3
+    # (docs/dependencies.md); boto3 X.Y.Z requires a botocore of X.Y, at least Z.
     assert {"boto3", "botocore", "s3transfer"} <= locked.keys()
     boto3, botocore = locked["boto3"], locked["botocore"]
     assert botocore.release[:2] == boto3.release[:2]

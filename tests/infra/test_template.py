@@ -1,4 +1,5 @@
-"""template.yaml is valid, and the local stack is built from it (STYLE rule 8, issue 2)."""
+"""template.yaml is valid, and the local stack is built from it (STYLE rule 8,
+docs/local-stack.md#how-the-stack-is-built-from-the-template)."""
 
 import json
 import os
@@ -20,6 +21,7 @@ FUNCTIONS = (
     "status_callback",
     "inbound_keyword",
     "threshold_audit",
+    "release_scheduled",
 )
 
 
@@ -53,7 +55,7 @@ def test_every_function_is_python313_arm64_with_the_layer() -> None:
 def test_every_table_is_on_demand_encrypted_and_recoverable() -> None:
     template = load_template()
     tables = [r for r in template["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
-    assert len(tables) == 5
+    assert len(tables) == 6
     for table in tables:
         properties = table["Properties"]
         assert properties["BillingMode"] == "PAY_PER_REQUEST"
@@ -97,10 +99,17 @@ def test_the_created_stack_holds_what_the_code_expects(stack: Any) -> None:
         settings.messages_table,
         settings.counters_table,
         settings.idempotency_table,
+        settings.schedule_table,
     ):
         assert dynamodb.describe_table(TableName=table)["Table"]["TableStatus"] == "ACTIVE"
     sqs = boto3.client("sqs")
-    for output in ("OutboundQueueUrl", "CarrierEventsQueueUrl", "InboundQueueUrl", "AuditQueueUrl"):
+    for output in (
+        "OutboundQueueUrl",
+        "CarrierEventsQueueUrl",
+        "InboundQueueUrl",
+        "AuditQueueUrl",
+        "ReleaseQueueUrl",
+    ):
         attributes = sqs.get_queue_attributes(
             QueueUrl=stack.outputs[output], AttributeNames=["RedrivePolicy"]
         )
@@ -127,8 +136,14 @@ def test_the_created_stack_holds_what_the_code_expects(stack: Any) -> None:
         "StatusCallbackFunction",
         "InboundKeywordFunction",
         "ThresholdAuditFunction",  # the chunks of a fanned-out audit run (AuditQueue)
+        "ReleaseScheduledFunction",  # the minute-shards of a fanned-out release (ReleaseQueue)
     }
-    assert [s.function for s in stack.schedules] == ["ThresholdAuditFunction"]
+    assert sorted(s.function for s in stack.schedules) == [
+        "ReleaseScheduledFunction",
+        "ThresholdAuditFunction",
+    ]
+    release = next(s for s in stack.schedules if s.function == "ReleaseScheduledFunction")
+    assert release.expression == "rate(1 minute)"
     assert len(stack.routes) == len(
         [
             e
@@ -139,7 +154,8 @@ def test_the_created_stack_holds_what_the_code_expects(stack: Any) -> None:
     )
 
 
-# --- the End User Messaging SMS topics: customer managed key and topic policy (issue 7) -----------
+# --- the End User Messaging SMS topics: customer managed key and topic policy
+# (docs/deploying.md#nothing-undeliverable-is-dropped)
 
 EUM_TOPICS = ("CarrierEventsTopic", "InboundTopic")
 ACCOUNT_CONDITION = {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
@@ -275,7 +291,7 @@ def test_the_created_topics_are_encrypted_with_the_key_and_still_reach_their_que
         assert json.loads(json.loads(received["Body"])["Message"]) == {"probe": topic}
 
 
-# --- hardening (issue 11) ---------------------------------------------------------------------------
+# --- hardening (docs/guarantees.md#the-template) --------------------------------------------------
 
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 # AWS managed policies SAM attaches. Their statements are AWS's, not ours:
@@ -382,8 +398,9 @@ def test_the_alarms_topic_key_lets_cloudwatch_publish() -> None:
 
 
 def test_every_asynchronously_invoked_function_has_a_dead_letter_queue() -> None:
-    """Only the threshold audit is invoked asynchronously (its EventBridge schedule); the others
-    are SQS- or API-driven, where the queue's DLQ or the caller takes the failure."""
+    """Only the threshold audit and the release of scheduled messages are invoked asynchronously
+    (their EventBridge schedules); the others are SQS- or API-driven, where the queue's DLQ or
+    the caller takes the failure."""
     resources = load_template()["Resources"]
     asynchronous = []
     for name, function in _of_type(resources, "AWS::Serverless::Function").items():
@@ -397,7 +414,7 @@ def test_every_asynchronously_invoked_function_has_a_dead_letter_queue() -> None
         if dead_letter:
             assert dead_letter["Type"] == "SQS"
             assert resources[dead_letter["TargetArn"]["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
-    assert asynchronous == ["ThresholdAuditFunction"]
+    assert sorted(asynchronous) == ["ReleaseScheduledFunction", "ThresholdAuditFunction"]
 
 
 def test_every_dead_letter_queue_and_every_function_has_an_alarm() -> None:
@@ -472,7 +489,11 @@ def test_queue_consumers_are_sized_by_their_mappings_not_by_reservations() -> No
     resources = load_template()["Resources"]
     for name, mapping in _of_type(resources, "AWS::Lambda::EventSourceMapping").items():
         maximum = mapping["Properties"]["ScalingConfig"]["MaximumConcurrency"]
-        assert maximum in ({"Ref": "DispatcherMaxConcurrency"}, {"Ref": "ConsumerMaxConcurrency"}), name
+        assert maximum in (
+            {"Ref": "DispatcherMaxConcurrency"},
+            {"Ref": "ConsumerMaxConcurrency"},
+            {"Ref": "ReleaseMaxConcurrency"},
+        ), name
     for name, function in _of_type(resources, "AWS::Serverless::Function").items():
         assert "ReservedConcurrentExecutions" not in function["Properties"], name
 
@@ -540,6 +561,8 @@ def test_undeliverable_notifications_and_schedule_events_have_a_dead_letter_queu
             assert "DeadLetter" in target, name
     schedule = resources["ThresholdAuditFunction"]["Properties"]["Events"]["AuditSchedule"]["Properties"]
     assert schedule["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["AuditDeadLetterQueue", "Arn"]}}
+    release = resources["ReleaseScheduledFunction"]["Properties"]["Events"]["ReleaseSchedule"]["Properties"]
+    assert release["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["ReleaseDeadLetterQueue", "Arn"]}}
     assert resources["EumConfigurationSetResource"]["DependsOn"] == "MessagingEventsTopicPolicy"
 
 

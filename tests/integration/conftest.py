@@ -19,10 +19,10 @@ from smsgate.dal import clients
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location
 from smsgate.models.requests import PutLocationRequest
+from smsgate.models.vocabulary import RevocationMode
 from smsgate.observability import logger
-from smsgate.policy.revocation import RevocationMode
 from smsgate.reasons import ReasonCode
-from smsgate.services import admin
+from smsgate.services import locations as locations_service
 from smsgate.services.dispatch import Dispatcher
 from smsgate.settings import get_settings
 from tests.moto_stack import create_stack_on_mock, use_stack_settings
@@ -347,7 +347,7 @@ def dispatcher(stack: Any) -> Callable[..., Handler]:
 
 @pytest.fixture
 def location(stack: Any) -> Callable[..., Location]:
-    """`location(...)`: saves a location through the admin service (default: LOCATION with NUMBER,
+    """`location(...)`: saves a location through the locations service (default: LOCATION with NUMBER,
     created on 2023-01-01, past the ramp-up)."""
 
     def save(
@@ -362,7 +362,7 @@ def location(stack: Any) -> Callable[..., Location]:
             revocation_mode=mode,
             created_at=created_at or datetime(2023, 1, 1, tzinfo=UTC),
         )
-        return admin.save_location(location_id, request, datetime.now(UTC), operator=True)[0]
+        return locations_service.save_location(location_id, request, datetime.now(UTC), operator=True)[0]
 
     return save
 

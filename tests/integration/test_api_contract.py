@@ -14,10 +14,10 @@ import pytest
 from local_stack.api_server import http_api_event
 from local_stack.lambdas import Handler, LocalContext, load_handler
 from smsgate.api.request_shape import MAX_BODY_BYTES
-from smsgate.dal import counters
+from smsgate.dal import counters, locations
 from smsgate.policy.limits import counter_day, daily_limit
 from smsgate.reasons import HTTP_STATUS, ReasonCode
-from smsgate.services import admin
+from smsgate.services import locations as locations_service
 from tests.integration.conftest import ROOT, ApiCall, route_for
 
 LOCATION = "contract-dental"
@@ -168,7 +168,7 @@ def test_a_handler_that_raises_is_a_logged_500_in_the_error_format(
         raise RuntimeError("a bug")
 
     # A fault injected under the route: what any bug of ours looks like to the resolver.
-    monkeypatch.setattr(admin, "location_usage", broken)
+    monkeypatch.setattr(locations_service, "location_usage", broken)
 
     status, answer, _ = raw("GET", f"{BASE}/usage")
 
@@ -301,7 +301,7 @@ def test_an_idempotency_key_reused_with_another_request_is_422(sender: ApiCall) 
 
 def test_a_bulk_the_limit_lets_nothing_through_is_429_with_retry_after(sender: ApiCall) -> None:
     now = datetime.now(UTC)
-    location = admin.locations.require_location(LOCATION)
+    location = locations.require_location(LOCATION)
     day = counter_day(now)
     limit = daily_limit(location.created_at, now)
     granted, _ = counters.reserve(counters.daily_key(LOCATION, day), limit, limit, counters.daily_expiry(day))

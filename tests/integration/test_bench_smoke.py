@@ -13,6 +13,12 @@ def test_a_small_bulk_costs_fewer_aws_requests_per_message_than_one_request_per_
     assert bulk["aws_requests_per_message"] < naive["aws_requests_per_message"]
     assert bulk["counter_writes"] == 1 and naive["counter_writes"] == 5
     assert bulk["requests_by_operation"]["sqs.SendMessageBatch"] == 2
+    # One accepted single send: one batched read, one transaction, one queue send (docs/send-path.md).
+    assert naive["requests_by_operation"] == {
+        "dynamodb.BatchGetItem": 5,
+        "dynamodb.TransactWriteItems": 5,
+        "sqs.SendMessageBatch": 5,
+    }
     assert bulk["write_units"] > 0 and bulk["read_units"] > 0
     cost = gate.cost_per_million(bulk, PRICES)
     assert cost["total"] == cost["dynamodb_writes"] + cost["dynamodb_reads"] + cost["sqs"] > 0
@@ -26,3 +32,17 @@ def test_the_policy_chain_decides_every_message_of_the_corpus() -> None:
 
     assert measured["decisions"] == 40 == sum(measured["outcomes"].values())
     assert "accepted" in measured["outcomes"]
+
+
+def test_the_release_bench_releases_every_message_once_and_counts_its_requests() -> None:
+    from bench import release
+
+    measured = release.measure(messages_count=40, target=400)
+
+    assert measured["released"] == measured["scheduled"] == 40
+    assert measured["failed"] == 0
+    # Each message: its claim and its status change, at least.
+    assert measured["requests_by_operation"]["dynamodb.UpdateItem"] >= 80
+    assert measured["aws_requests_per_released_message"] >= 2
+    assert measured["extrapolated"] and measured["release_seconds_at_concurrency_for_target"] > 0
+    assert release.makespan(1.0, [2.0, 2.0, 2.0], 2) == 5.0

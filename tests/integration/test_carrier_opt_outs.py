@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from smsgate.dal import contacts
+from smsgate.dal import consent, contacts
 from smsgate.models.requests import ConsentRequest
 from smsgate.policy.replies import reply_text
-from smsgate.services import admin
+from smsgate.services import consent as consent_service
 from smsgate.settings import get_settings
+from tests.integration import stored
 from tests.integration.conftest import CONTACT, LOCATION, LOCATION_NAME, Invoke
 from tests.integration.test_inbound_keyword import audit_count, queued_replies, reply
 
@@ -57,7 +58,9 @@ def test_a_twilio_opt_out_type_is_the_opt_out_whatever_the_keyword(
 ) -> None:
     location()
     carrier_confirms(confirms)
-    admin.record_consent(LOCATION, CONTACT, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+    consent_service.record_consent(
+        LOCATION, CONTACT, ConsentRequest(source="web form"), "api", datetime.now(UTC)
+    )
 
     send_through(inbound, twilio_reply("Parar", "STOP", datetime.now(UTC)))
 
@@ -67,7 +70,7 @@ def test_a_twilio_opt_out_type_is_the_opt_out_whatever_the_keyword(
         "carrier_keyword",
         "permanent",
     )
-    assert [(entry.action, entry.actor) for entry in contacts.ledger(LOCATION, CONTACT)] == [
+    assert [(entry.action, entry.actor) for entry in consent.ledger(LOCATION, CONTACT)] == [
         ("opt_in", "api"),
         ("opt_out", "twilio"),
     ]
@@ -103,7 +106,7 @@ def test_a_twilio_keyword_without_opt_out_type_is_read_by_us(
 
     reply(inbound, "twilio", "STOP", at=datetime.now(UTC))
 
-    assert [entry.actor for entry in contacts.ledger(LOCATION, CONTACT)] == ["contact"]
+    assert [entry.actor for entry in consent.ledger(LOCATION, CONTACT)] == ["contact"]
     assert [record.body for record in queued_replies(stack)] == [reply_text("opt_out", LOCATION_NAME)]
 
 
@@ -125,7 +128,7 @@ def test_an_aws_managed_number_opts_the_contact_out_as_aws(
     reply(inbound, "aws", body, at=datetime.now(UTC))
 
     assert contacts.get_contact(LOCATION, CONTACT).dnd.state == "permanent"
-    assert [entry.actor for entry in contacts.ledger(LOCATION, CONTACT)] == [actor]
+    assert [entry.actor for entry in consent.ledger(LOCATION, CONTACT)] == [actor]
     assert len(queued_replies(stack)) == answers
 
 
@@ -137,7 +140,7 @@ def test_an_aws_self_managed_number_leaves_the_keyword_and_the_answer_to_us(
 
     reply(inbound, "aws", "STOP", at=datetime.now(UTC))
 
-    assert [entry.actor for entry in contacts.ledger(LOCATION, CONTACT)] == ["contact"]
+    assert [entry.actor for entry in consent.ledger(LOCATION, CONTACT)] == ["contact"]
     assert [record.body for record in queued_replies(stack)] == [reply_text("opt_out", LOCATION_NAME)]
 
 
@@ -157,7 +160,7 @@ def test_the_opt_out_type_sample_events_are_applied(
 
     assert inbound(json.loads((SAMPLES / sample).read_text())) == {"batchItemFailures": []}
 
-    ledger = contacts.ledger(LOCATION, SAMPLE_CONTACT)
+    ledger = consent.ledger(LOCATION, SAMPLE_CONTACT)
     assert [(entry.action, entry.actor) for entry in ledger] == ([] if kind == "help" else [(kind, "twilio")])
     assert queued_replies(stack) == []
 
@@ -172,7 +175,7 @@ def test_a_stop_to_a_short_code_is_applied(inbound: Any, stack: Any, location: A
 
     reply(inbound, fmt, "STOP", number=short_code, at=datetime.now(UTC))
 
-    assert contacts.number_dnd(short_code, CONTACT).state == "permanent"
+    assert stored.number_dnd(short_code, CONTACT).state == "permanent"
 
 
 @pytest.mark.parametrize("fmt", ["twilio", "aws"])

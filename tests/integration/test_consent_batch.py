@@ -1,4 +1,5 @@
-"""Consent import in batches and the ledger's export (issue 12), through the send_gate handler."""
+"""Consent import in batches and the ledger's export (docs/operations.md#importing-consent-from-a-csv),
+through the send_gate handler."""
 
 import csv
 import io
@@ -12,8 +13,8 @@ import pytest
 
 from local_stack.api_server import http_api_event
 from local_stack.lambdas import LocalContext, load_handler
-from smsgate.dal import contacts
 from smsgate.models.entities import Dnd
+from tests.integration import stored
 from tests.integration.conftest import LOCATION, ROOT, ApiCall, route_for
 
 BATCH = f"/v1/locations/{LOCATION}/contacts/consent:batch"
@@ -184,7 +185,7 @@ def test_a_contact_with_more_lines_than_one_transaction_holds_gets_every_line_an
 
 def test_an_import_records_consent_but_never_lifts_a_dnd(send_gate: ApiCall, location) -> None:
     location()
-    contacts.set_dnd(
+    stored.set_dnd(
         LOCATION,
         row(1)["phone"],
         Dnd(state="permanent", reason="STOP", since=datetime(2024, 6, 1, tzinfo=UTC)),

@@ -1,5 +1,5 @@
-"""Rows 7-9 of the send gate under moto (SPEC section 3): prohibited content, filter evasion,
-snowshoeing, and the warning for public URL shorteners (docs/content-policy.md).
+"""Rows 7-9 of the send gate under moto (docs/policy.md#prohibited-content): prohibited content, filter
+evasion, snowshoeing, and the warning for public URL shorteners (docs/content-policy.md).
 
 Destinations are UK numbers: outside the US, row 4 (10DLC registration) does not apply, so these
 tests keep testing rows 7-9 once it is added."""
@@ -10,13 +10,14 @@ from typing import Any
 
 import pytest
 
-from smsgate.dal import contacts, snowshoe
+from smsgate.dal import snowshoe
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Dnd
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.policy import gate
 from smsgate.policy.fingerprint import snowshoe_keys
 from smsgate.services import sending
+from tests.integration import stored
 from tests.integration.conftest import ApiCall, drain
 from tests.integration.test_send_gate import opt_in
 from tests.registration_bodies import brand_body, campaign_body
@@ -146,7 +147,7 @@ def test_an_approved_age_gated_campaign_relaxes_alcohol_through_the_gate(locatio
 def test_dnd_and_consent_come_before_content(location: ApiCall) -> None:
     dnd_contact, stranger = "+447700900021", "+447700900022"
     opt_in(location, dnd_contact, LOCATION)
-    contacts.set_dnd(LOCATION, dnd_contact, Dnd(state="permanent", reason="opt_out"))
+    stored.set_dnd(LOCATION, dnd_contact, Dnd(state="permanent", reason="opt_out"))
     assert send(location, "Online casino bonus, bet now", to=dnd_contact)[1]["error"]["code"] == "DND_ACTIVE"
     assert send(location, "Online casino bonus, bet now", to=stranger)[1]["error"]["code"] == "NO_CONSENT"
 
@@ -162,7 +163,7 @@ def test_content_comes_before_snowshoeing_and_refused_content_records_no_number(
 
 # --- Bulk -------------------------------------------------------------------------------------
 def test_bulk_content_is_refused_for_every_recipient(stack: Any, location: ApiCall) -> None:
-    contacts.set_dnd(LOCATION, RECIPIENTS[0], Dnd(state="temporary", reason="30003", error_code=30003))
+    stored.set_dnd(LOCATION, RECIPIENTS[0], Dnd(state="temporary", reason="30003", error_code=30003))
     status, answer = bulk(
         location,
         "Free spins on our new slots tonight",

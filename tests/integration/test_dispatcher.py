@@ -1,5 +1,5 @@
 """The dispatcher handler under moto, with real adapters: the simulator end to end, and the
-Twilio adapter against a local stand-in of Twilio's Messages API on 127.0.0.1 (issue 7)."""
+Twilio adapter against a local stand-in of Twilio's Messages API on 127.0.0.1 (docs/carriers.md)."""
 
 import json
 import sys
@@ -26,7 +26,9 @@ from smsgate.dal import clients, contacts, events, messages, outbound
 from smsgate.models.entities import Message, StatusChange
 from smsgate.models.requests import ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
-from smsgate.services import admin, sending
+from smsgate.services import consent as consent_service
+from smsgate.services import contacts as contacts_service
+from smsgate.services import sending
 from smsgate.services.dispatch import HOLD_SECONDS, Dispatcher
 from smsgate.services.pacing import Pacer
 from smsgate.settings import Settings, get_settings
@@ -399,10 +401,12 @@ def test_21610_an_unsubscribed_recipient_is_a_permanent_dnd(
 ) -> None:
     """Twilio's 21610 ("Attempt to send to unsubscribed recipient"), or AWS's opted-out
     destination: the contact replied STOP to the number at the carrier. The `failed` receipt
-    puts a permanent DND, so the next send is refused and the API cannot lift it (SPEC 6, 7)."""
+    puts a permanent DND, so the next send is refused and the API cannot lift it (docs/policy.md#dnd)."""
     contact = "+447911120143"  # outside the US: no 10DLC registration before the DND check
     location(numbers=(FROM,), location_id=LOCATION)
-    admin.record_consent(LOCATION, contact, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+    consent_service.record_consent(
+        LOCATION, contact, ConsentRequest(source="web form"), "api", datetime.now(UTC)
+    )
     record = put_queued(to=contact)
     if carrier == "twilio":
         fake_twilio.answer_next(twilio_error(400, 21610))
@@ -429,7 +433,7 @@ def test_21610_an_unsubscribed_recipient_is_a_permanent_dnd(
         {"location_id": LOCATION, "from": FROM, "to": contact, "body": "Hello again.", "kind": "workflow"}
     )
     assert refusal_of(lambda: sending.send_message(request, datetime.now(UTC))) == ReasonCode.DND_ACTIVE
-    assert refusal_of(lambda: admin.clear_dnd(LOCATION, contact)) == ReasonCode.DND_PERMANENT
+    assert refusal_of(lambda: contacts_service.clear_dnd(LOCATION, contact)) == ReasonCode.DND_PERMANENT
     # The contact's opt-out, not the location's error: no rate counts it (docs/receipts.md).
     assert audit_counts(twilio_deployment, LOCATION) == {}
 
@@ -537,16 +541,20 @@ def test_the_adapter_is_chosen_per_deployment_without_reading_a_secret(
     clock = lambda: datetime.now(UTC)  # noqa: E731
     base = get_settings().model_dump()
     # No secret exists in this stack: building the Twilio adapter must not read one.
-    assert isinstance(carrier_for(Settings(**{**base, "carrier": "twilio"}), clock), TwilioFromSecret)
-    aws = carrier_for(Settings(**{**base, "carrier": "aws"}), clock)
+    assert isinstance(
+        carrier_for(Settings(**{**base, "carrier": "twilio"}), clock, clients.sns), TwilioFromSecret
+    )
+    aws = carrier_for(Settings(**{**base, "carrier": "aws"}), clock, clients.sns)
     assert isinstance(aws, AwsEumOnFirstSend)
     # Its client is created by the first send, not at cold start.
     assert "adapter" not in vars(aws) and isinstance(aws.adapter, AwsEumCarrier)
-    assert carrier_for(Settings(**base), clock).name == "simulator"
+    assert carrier_for(Settings(**base), clock, clients.sns).name == "simulator"
     with pytest.raises(ValueError, match="configuration"):
-        carrier_for(Settings(**{**base, "carrier": "aws", "eum_configuration_set": ""}), clock)
+        carrier_for(Settings(**{**base, "carrier": "aws", "eum_configuration_set": ""}), clock, clients.sns)
     with pytest.raises(ValueError, match="TWILIO_CREDENTIALS_SECRET"):
-        carrier_for(Settings(**{**base, "carrier": "twilio", "twilio_credentials_secret": ""}), clock)
+        carrier_for(
+            Settings(**{**base, "carrier": "twilio", "twilio_credentials_secret": ""}), clock, clients.sns
+        )
 
 
 # --- our own faults and the carrier's retry advice (docs/carriers.md#our-own-faults) ----------
@@ -652,7 +660,7 @@ def test_a_full_sender_queue_waits_as_long_as_twilio_advises(
 
 def gated(kind: str, expires_in: int | None, to: str = "+447911120143") -> outbound.OutboundRecord:
     """A message through the real send gate, read back from the outbound queue's record."""
-    admin.record_consent(LOCATION, to, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+    consent_service.record_consent(LOCATION, to, ConsentRequest(source="web form"), "api", datetime.now(UTC))
     body = {"location_id": LOCATION, "from": FROM, "to": to, "body": "Doors open at 9.", "kind": kind}
     if expires_in is not None:
         body["expires_in"] = expires_in

@@ -1,4 +1,5 @@
-"""The inbound_keyword handler under moto: contacts' replies applied once and never lost (issue 4)."""
+"""The inbound_keyword handler under moto: contacts' replies applied once and never lost
+(docs/inbound.md#exactly-once-and-never-lost)."""
 
 import io
 import json
@@ -15,13 +16,15 @@ from botocore.exceptions import ClientError
 
 from local_stack.consumers import sqs_event
 from local_stack.lambdas import Handler, LocalContext
-from smsgate.dal import clients, contacts, counters, messages
+from smsgate.dal import clients, consent, contacts, counters, messages
 from smsgate.dal.outbound import OutboundRecord
 from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessageRequest
 from smsgate.policy.limits import counter_day, daily_limit
 from smsgate.policy.replies import reply_text
 from smsgate.reasons import ReasonCode
-from smsgate.services import admin, sending
+from smsgate.services import consent as consent_service
+from smsgate.services import sending
+from tests.integration import stored
 from tests.integration.conftest import CONTACT, LOCATION, LOCATION_NAME, NUMBER, Invoke, refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,7 +142,9 @@ def send(to: str = CONTACT, kind: str = "conversation") -> str:
 
 
 def opt_in(phone: str = CONTACT) -> None:
-    admin.record_consent(LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+    consent_service.record_consent(
+        LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC)
+    )
 
 
 @contextmanager
@@ -179,7 +184,7 @@ def test_the_sample_events_are_applied(
     contact = contacts.get_contact(LOCATION, SAMPLE_CONTACT)
     assert contact.consent.state == ("opted_out" if kind == "opt_out" else "opted_in")
     assert contact.dnd.state == ("permanent" if kind == "opt_out" else "none")
-    assert [entry.action for entry in contacts.ledger(LOCATION, SAMPLE_CONTACT)] == [kind]
+    assert [entry.action for entry in consent.ledger(LOCATION, SAMPLE_CONTACT)] == [kind]
     assert [record.body for record in queued_replies(stack)] == [reply_text(kind, NAME)]  # type: ignore[arg-type]
 
 
@@ -190,6 +195,22 @@ def test_an_aws_reply_is_dated_by_its_sns_notification(inbound: Any, location: A
     inbound(batch(notification(inbound_message("aws", "Is the shop open today?"), at=at)))
 
     assert contacts.get_contact(LOCATION, CONTACT).last_inbound_at == at
+
+
+def test_an_aws_reply_without_a_notification_time_is_dated_when_applied(inbound: Any, location: Any) -> None:
+    # A raw SQS record (no SNS envelope) has no Timestamp: the consumer dates it with its own now.
+    location()
+    raw = {
+        "MessageId": str(uuid.uuid4()),
+        "ReceiptHandle": "handle",
+        "Body": json.dumps(inbound_message("aws", "Is the shop open today?")),
+    }
+    before = datetime.now(UTC)
+    inbound(batch(raw))
+    after = datetime.now(UTC)
+
+    received_at = contacts.get_contact(LOCATION, CONTACT).last_inbound_at
+    assert received_at is not None and before <= received_at <= after
 
 
 # --- opt-out -----------------------------------------------------------------------------------
@@ -209,7 +230,7 @@ def test_stop_puts_a_permanent_dnd_revokes_consent_counts_and_confirms_once(
     assert contact.dnd.reason == "opt-out: the contact replied STOP"
     assert contact.consent.state == "opted_out"
     assert contact.consent.source == "keyword"
-    ledger = contacts.ledger(LOCATION, CONTACT)
+    ledger = consent.ledger(LOCATION, CONTACT)
     assert [(entry.action, entry.source, entry.actor) for entry in ledger] == [
         ("opt_in", "web form", "api"),
         ("opt_out", "keyword", "contact"),
@@ -277,7 +298,7 @@ def test_every_opt_in_keyword_variant_lifts_the_opt_out(
     contact = contacts.get_contact(LOCATION, CONTACT)
     assert contact.dnd.state == "none"
     assert (contact.consent.state, contact.consent.source) == ("opted_in", "keyword")
-    assert [entry.action for entry in contacts.ledger(LOCATION, CONTACT)] == ["opt_out", "opt_in"]
+    assert [entry.action for entry in consent.ledger(LOCATION, CONTACT)] == ["opt_out", "opt_in"]
     assert [record.body for record in queued_replies(stack)] == [
         reply_text("opt_out", NAME),
         reply_text("opt_in", NAME),
@@ -313,7 +334,7 @@ def test_any_other_reply_records_the_last_inbound_time_and_makes_replies_respons
 
     assert queued_replies(stack) == []
     assert contacts.get_contact(LOCATION, CONTACT).last_inbound_at is not None
-    send(kind="conversation")  # a reply within 24 hours is responsive (SPEC section 3, check 6)
+    send(kind="conversation")  # a reply within 24 hours is responsive (docs/policy.md#consent)
     assert refusal_of(lambda: send(kind="bulk")) == ReasonCode.NO_CONSENT
 
 
@@ -439,7 +460,7 @@ def test_reasonable_means_mode_honours_a_free_text_request_to_stop(
     assert contact.dnd.state == "permanent"
     assert contact.dnd.reason == "opt-out: the contact asked to stop in a reply"
     assert (contact.consent.state, contact.consent.source) == ("opted_out", "reasonable_means")
-    [entry] = contacts.ledger(LOCATION, CONTACT)
+    [entry] = consent.ledger(LOCATION, CONTACT)
     assert (entry.action, entry.source) == ("opt_out", "reasonable_means")
     assert entry.evidence is not None and body in entry.evidence
     assert [record.body for record in queued_replies(stack)] == [reply_text("opt_out", NAME)]
@@ -467,7 +488,7 @@ def test_keywords_mode_treats_free_text_as_conversation(
     contact = contacts.get_contact(LOCATION, CONTACT)
     assert (contact.dnd.state, contact.consent.state) == ("none", "none")
     assert contact.last_inbound_at == RECEIVED
-    assert contacts.ledger(LOCATION, CONTACT) == []
+    assert consent.ledger(LOCATION, CONTACT) == []
     assert queued_replies(stack) == []
     assert audit_count(stack, "opt_outs") == 0
 
@@ -492,8 +513,8 @@ def test_a_stop_to_a_number_no_location_owns_binds_the_first_send_from_it(
 ) -> None:
     reply(inbound, "aws", "STOP")
 
-    assert contacts.number_dnd(NUMBER, CONTACT).state == "permanent"
-    assert [entry.action for entry in contacts.number_ledger(NUMBER, CONTACT)] == ["opt_out"]
+    assert stored.number_dnd(NUMBER, CONTACT).state == "permanent"
+    assert [entry.action for entry in stored.number_ledger(NUMBER, CONTACT)] == ["opt_out"]
     assert queued_replies(stack) == []  # no location, no name to confirm with
 
     location()
@@ -509,7 +530,7 @@ def test_a_stop_to_a_number_no_location_owns_binds_the_first_send_from_it(
 
     reply(inbound, "aws", "START", at=RECEIVED + timedelta(hours=1))
 
-    assert contacts.number_dnd(NUMBER, CONTACT).state == "none"
+    assert stored.number_dnd(NUMBER, CONTACT).state == "none"
     send()
 
 
@@ -518,7 +539,7 @@ def test_a_stop_to_a_known_number_also_binds_the_number(inbound: Any, location: 
 
     reply(inbound, "twilio", "stop")
 
-    assert contacts.number_dnd(NUMBER, CONTACT).state == "permanent"
+    assert stored.number_dnd(NUMBER, CONTACT).state == "permanent"
 
 
 def test_a_stop_from_a_contact_the_location_never_wrote_to_is_recorded(
@@ -548,7 +569,7 @@ def test_a_redelivered_stop_is_applied_once(inbound: Any, stack: Any, fmt: str, 
     assert first == second == {"batchItemFailures": []}
     assert len(queued_replies(stack)) == 1
     assert audit_count(stack, "opt_outs") == 1
-    assert len(contacts.ledger(LOCATION, CONTACT)) == 1
+    assert len(consent.ledger(LOCATION, CONTACT)) == 1
 
 
 def test_a_poison_record_in_the_middle_of_a_batch_fails_alone(
@@ -604,7 +625,7 @@ def test_a_stop_interrupted_midway_is_completed_by_the_redelivery_and_confirmed_
     assert inbound(event) == {"batchItemFailures": []}
 
     assert audit_count(stack, "opt_outs") == 1
-    assert len(contacts.ledger(LOCATION, CONTACT)) == 1
+    assert len(consent.ledger(LOCATION, CONTACT)) == 1
     queued = queued_replies(stack)
     assert {record.message_id for record in queued} == {queued[0].message_id}
     # The dispatcher sends a message id once, however many times it was queued.
@@ -621,7 +642,7 @@ def test_a_stop_delivered_after_the_contacts_later_start_does_not_overturn_it(
 
     contact = contacts.get_contact(LOCATION, CONTACT)
     assert (contact.dnd.state, contact.consent.state) == ("none", "opted_in")
-    assert [entry.action for entry in contacts.ledger(LOCATION, CONTACT)] == ["opt_out", "opt_in"]
+    assert [entry.action for entry in consent.ledger(LOCATION, CONTACT)] == ["opt_out", "opt_in"]
     # Only the START is confirmed: a confirmation of the stale STOP would contradict it.
     assert [record.body for record in queued_replies(stack)] == [reply_text("opt_in", NAME)]
 

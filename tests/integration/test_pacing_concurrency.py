@@ -15,7 +15,7 @@ import pytest
 from smsgate.dal import clients
 from smsgate.dal import pacing as slots
 from smsgate.policy.pacing import MICROS, campaign_pace, most_in_window, pace
-from smsgate.services.pacing import Pacer, PacingPostponed
+from smsgate.services.pacing import Pacer, PacingPostponed, reserve_slot
 from smsgate.settings import get_settings
 from tests.integration.test_counter_concurrency import moto_server  # noqa: F401 - the fixture
 
@@ -79,11 +79,11 @@ def test_a_slot_beyond_the_wait_is_not_booked(pacing_keys: str) -> None:
     slow = pace(0.5)  # two seconds apart
     key = slots.number_key(f"+1555{pacing_keys[:7]}")
     now = time.time_ns() // 1000
-    first = slots.reserve_slot(key, now, slow, now)
+    first = reserve_slot(key, now, slow, now)
     assert first.send_at_us == now
 
-    refused = slots.reserve_slot(key, now, slow, now + MICROS)
+    refused = reserve_slot(key, now, slow, now + MICROS)
 
     assert refused.send_at_us is None and refused.free_at_us == now + 2 * MICROS
     # Nothing was booked by the refusal: the next free slot is still the second one.
-    assert slots.reserve_slot(key, now, slow, now + 3 * MICROS).send_at_us == now + 2 * MICROS
+    assert reserve_slot(key, now, slow, now + 3 * MICROS).send_at_us == now + 2 * MICROS

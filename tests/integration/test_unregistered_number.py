@@ -11,7 +11,8 @@ import pytest
 from smsgate.dal import messages
 from smsgate.models.requests import ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
-from smsgate.services import admin, sending
+from smsgate.services import consent as consent_service
+from smsgate.services import sending
 from tests.integration.conftest import (
     CONTACT,
     LOCATION,
@@ -52,7 +53,9 @@ def test_an_unregistered_sender_is_refused_at_the_gate_until_its_numbers_are_rec
     location()
     register_10dlc(send_gate, LOCATION, [NUMBER])
     for phone in (US_CONTACT, CONTACT):
-        admin.record_consent(LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+        consent_service.record_consent(
+            LOCATION, phone, ConsentRequest(source="web form"), "api", datetime.now(UTC)
+        )
     first = send()
 
     receive(status_callback, receipt_message(fmt, first, "undelivered", code))
@@ -90,7 +93,9 @@ def test_other_errors_leave_the_number_registered(
 ) -> None:
     location()
     register_10dlc(send_gate, LOCATION, [NUMBER])
-    admin.record_consent(LOCATION, US_CONTACT, ConsentRequest(source="web form"), "api", datetime.now(UTC))
+    consent_service.record_consent(
+        LOCATION, US_CONTACT, ConsentRequest(source="web form"), "api", datetime.now(UTC)
+    )
     first = send()
 
     receive(status_callback, receipt_message("twilio", first, "undelivered", 30007))

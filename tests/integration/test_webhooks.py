@@ -16,17 +16,17 @@ import pytest
 from local_stack.api_server import http_api_event
 from local_stack.consumers import sqs_event
 from local_stack.stack import Route
-from smsgate.api import webhooks
 from smsgate.api.webhooks import INBOUND_PATH, STATUS_PATH
 from smsgate.dal import contacts, messages
 from smsgate.models.carrier_events import parse_inbound, parse_receipt
 from smsgate.models.entities import Message, StatusChange
+from smsgate.services import carrier_webhooks as webhook_service
 from smsgate.services.envelopes import sns_message
 from smsgate.settings import get_settings
 from tests.integration.conftest import CONTACT, LOCATION, NUMBER, Invoke
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCAL_TOKEN = "local-dev-token"  # SPEC section 12
+LOCAL_TOKEN = "local-dev-token"  # docs/local-stack.md#twilio-webhooks-locally
 BASE_URL = "http://127.0.0.1:3000"
 
 STATUS_PARAMS = {
@@ -270,7 +270,7 @@ def token_in_ssm(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from aws_lambda_powertools.utilities import parameters
 
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "")
-    monkeypatch.setattr(webhooks, "_token_failure", webhooks._TokenFailure())
+    monkeypatch.setattr(webhook_service, "_token_failure", webhook_service._TokenFailure())
     get_settings.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     yield get_settings().twilio_auth_token_parameter
@@ -309,9 +309,11 @@ def test_a_failed_token_read_is_remembered_for_a_while(
 
     answer = post(STATUS_PATH, STATUS_PARAMS, query=query, signature=signature)
     assert answer["statusCode"] == 503
-    assert 1 <= int(answer["headers"]["Retry-After"]) <= webhooks.TOKEN_FAILURE_SECONDS
+    assert 1 <= int(answer["headers"]["Retry-After"]) <= webhook_service.TOKEN_FAILURE_SECONDS
 
-    monkeypatch.setattr(webhooks, "_token_failure", webhooks._TokenFailure())  # the 30 s have passed
+    monkeypatch.setattr(
+        webhook_service, "_token_failure", webhook_service._TokenFailure()
+    )  # the 30 s have passed
     assert post(STATUS_PATH, STATUS_PARAMS, query=query, signature=signature)["statusCode"] == 200
 
 

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from smsgate.models.vocabulary import ReplyKind
 from smsgate.policy import classify_reply
-from smsgate.policy.keywords import HELP_KEYWORDS, OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS, ReplyKind
+from smsgate.policy.keywords import HELP_KEYWORDS, OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS
 from smsgate.policy.normalise import normalise_reply
 from smsgate.policy.revocation import read_reply
 

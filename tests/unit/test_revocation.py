@@ -1,12 +1,14 @@
-"""Free-text revocation of consent, the FCC's "any reasonable means" (issue 4, docs/inbound.md)."""
+"""Free-text revocation of consent, the FCC's "any reasonable means"
+(docs/inbound.md#free-text-revocation-the-fccs-any-reasonable-means-decision)."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from smsgate.models.vocabulary import RevocationMode
 from smsgate.policy import classify_reply
 from smsgate.policy.keywords import OPT_OUT_KEYWORDS
-from smsgate.policy.revocation import DEFAULT_REVOCATION_MODE, RevocationMode, asks_to_stop, read_reply
+from smsgate.policy.revocation import DEFAULT_REVOCATION_MODE, asks_to_stop, read_reply
 
 ASKS_TO_STOP = [
     # the issue's examples

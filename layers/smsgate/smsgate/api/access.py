@@ -1,4 +1,5 @@
-"""Who may act on which location (issue 11): the one place the API asks.
+"""Who may act on which location (issue 11): the one place the API asks (the caller's grants
+and the decision: `smsgate.services.access`).
 
 Routes with `{location_id}` in their path are checked by `location_access`, a global middleware,
 before the route runs; the routes naming their location elsewhere (`POST /v1/messages` and
@@ -11,12 +12,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from smsgate.dal import callers
 from smsgate.errors import SmsgateError
 from smsgate.observability import logger
-from smsgate.policy.access import access_refusal, principal_keys
 from smsgate.reasons import ReasonCode
-from smsgate.settings import get_settings
+from smsgate.services import access as access_service
 
 
 def principal_of(event: APIGatewayProxyEventV2) -> str | None:
@@ -28,15 +27,7 @@ def principal_of(event: APIGatewayProxyEventV2) -> str | None:
 def _refusal(
     event: APIGatewayProxyEventV2, location_id: str | None, *, operator: bool
 ) -> tuple[ReasonCode, str] | None:
-    principal = principal_of(event)
-    grants = callers.grants_of(principal_keys(principal)) if principal else set()
-    return access_refusal(
-        principal,
-        grants,
-        location_id,
-        operator=operator,
-        anonymous_allowed=get_settings().allow_anonymous_caller,
-    )
+    return access_service.refusal(principal_of(event), location_id, operator=operator)
 
 
 def may_access(event: APIGatewayProxyEventV2, location_id: str) -> bool:

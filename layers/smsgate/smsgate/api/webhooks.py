@@ -18,15 +18,13 @@ Order of the checks, cheapest and safest first (docs/deploying.md#the-public-web
    minutes; a failed read is remembered for 30 s, so an outage of SSM is not hammered), and the
    signature is checked over the URL Twilio called;
 4. the envelope is published.
+What touches AWS (the secret's read, the publication) is `smsgate.services.carrier_webhooks`;
+the instant the webhook was received at is read by the handler (`smsgate.api.request_time`).
 """
 
 import base64
 import binascii
-import json
-import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 from urllib.parse import parse_qs, parse_qsl
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -34,10 +32,11 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from smsgate import twilio_signature
 from smsgate.api.errors import error_response, undecodable_body_response
-from smsgate.dal import clients
+from smsgate.api.request_time import request_now
 from smsgate.errors import SmsgateError
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.reasons import ReasonCode
+from smsgate.services.carrier_webhooks import auth_token, queue, shared_key
 from smsgate.settings import Settings, get_settings
 from smsgate.sources import TWILIO_INBOUND_SOURCE, TWILIO_STATUS_SOURCE
 
@@ -47,8 +46,6 @@ SIGNATURE_HEADER: Final = "X-Twilio-Signature"
 # Twilio reads the answer to an incoming message as TwiML: an empty document sends no reply
 # (our replies to keywords go through the outbound queue, docs/inbound.md).
 EMPTY_TWIML: Final = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
-TOKEN_MAX_AGE_SECONDS: Final = 300
-TOKEN_FAILURE_SECONDS: Final = 30
 # A signature is the base64 of an HMAC: 20 bytes for HMAC-SHA1, 32 for HMAC-SHA256.
 _SIGNATURE_DIGEST_SIZES: Final = frozenset({20, 32})
 # The simulator stands in for every carrier (the local stack, test deployments): it takes
@@ -74,15 +71,11 @@ def create_webhooks_app() -> APIGatewayHttpResolver:
 
     @app.post(STATUS_PATH)
     def twilio_status() -> Response[str]:
-        return _accept(
-            app.current_event, STATUS_PATH, TWILIO_STATUS_SOURCE, get_settings().carrier_events_topic_arn
-        )
+        return _accept(app, STATUS_PATH, TWILIO_STATUS_SOURCE, get_settings().carrier_events_topic_arn)
 
     @app.post(INBOUND_PATH)
     def twilio_inbound() -> Response[str]:
-        return _accept(
-            app.current_event, INBOUND_PATH, TWILIO_INBOUND_SOURCE, get_settings().inbound_topic_arn
-        )
+        return _accept(app, INBOUND_PATH, TWILIO_INBOUND_SOURCE, get_settings().inbound_topic_arn)
 
     return app
 
@@ -113,8 +106,8 @@ def _refuse(path: str, reason: str) -> SmsgateError:
     return SmsgateError(ReasonCode.INVALID_SIGNATURE, f"The {SIGNATURE_HEADER} header is missing or wrong.")
 
 
-def _accept(event: APIGatewayProxyEventV2, path: str, source: str, topic_arn: str) -> Response[str]:
-    settings = get_settings()
+def _accept(app: APIGatewayHttpResolver, path: str, source: str, topic_arn: str) -> Response[str]:
+    event, settings = app.current_event, get_settings()
     if settings.carrier not in _CARRIERS_WITH_TWILIO_WEBHOOKS:
         raise SmsgateError(ReasonCode.NOT_FOUND, "No such route.")
     signature = event.get_header_value(SIGNATURE_HEADER, default_value="", case_sensitive=False) or ""
@@ -129,75 +122,13 @@ def _accept(event: APIGatewayProxyEventV2, path: str, source: str, topic_arn: st
         secret, signed_url(event, settings), form, signature, algorithm
     ):
         raise _refuse(path, "mismatch")
-    envelope: dict[str, Any] = {
-        "source": source,
+    queue(
+        topic_arn,
+        source,
         # Twilio posts each parameter once; the signature above covered every value anyway.
-        "params": {name: values[0] for name, values in form.items()},
-        "query": dict(parse_qsl(event.raw_query_string or "", keep_blank_values=True)),
-        "receivedAt": datetime.now(UTC).isoformat(),
-    }
-    clients.sns().publish(TopicArn=topic_arn, Message=json.dumps(envelope))
+        {name: values[0] for name, values in form.items()},
+        dict(parse_qsl(event.raw_query_string or "", keep_blank_values=True)),
+        request_now(app),
+    )
     metrics.add_metric(name=f"Webhook_{source.replace('.', '_')}", unit=MetricUnit.Count, value=1)
     return Response(status_code=200, content_type="text/xml", body=EMPTY_TWIML)
-
-
-@dataclass
-class _TokenFailure:
-    """When the last failed read of the token parameter stops counting (time.monotonic)."""
-
-    until: float = 0.0
-
-
-_token_failure = _TokenFailure()
-
-
-def shared_key(settings: Settings) -> str:
-    """The secret of the Twilio shared key that signs webhooks with HMAC-SHA256 (for a request
-    that names one in `X-Twilio-Webhooks-Signature-Settings`); empty when none is configured,
-    and such requests are refused (docs/receipts.md#the-twilio-webhook)."""
-    if settings.twilio_shared_key:
-        return settings.twilio_shared_key
-    if not settings.twilio_shared_key_parameter:
-        logger.warning("a webhook signed with a Twilio shared key, and none is configured")
-        return ""
-    return _secure_parameter(settings.twilio_shared_key_parameter)
-
-
-def auth_token(settings: Settings) -> str:
-    """The Twilio auth token that signs webhooks; empty when none is configured (every
-    request is then refused)."""
-    if settings.twilio_auth_token:
-        return settings.twilio_auth_token
-    if not settings.twilio_auth_token_parameter:
-        logger.error("no Twilio auth token configured: every webhook is refused")
-        return ""
-    return _secure_parameter(settings.twilio_auth_token_parameter)
-
-
-def _secure_parameter(name: str) -> str:
-    """An SSM SecureString holding a signing secret, cached; a failed read is remembered."""
-    retry_after = _token_failure.until - time.monotonic()
-    if retry_after > 0:
-        raise SmsgateError(
-            ReasonCode.SERVICE_UNAVAILABLE,
-            "Webhook verification is unavailable.",
-            retry_after=max(1, round(retry_after)),
-        )
-    # Imported here: only a deployment that keeps the token in SSM reads it, on the first
-    # webhook, and the cold start does not pay for powertools parameters.
-    from aws_lambda_powertools.utilities import parameters
-    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
-    try:
-        token = parameters.get_parameter(name, decrypt=True, max_age=TOKEN_MAX_AGE_SECONDS)
-    except GetParameterError as exc:
-        _token_failure.until = time.monotonic() + TOKEN_FAILURE_SECONDS
-        logger.error(
-            "the Twilio signing secret parameter cannot be read", extra={"error": type(exc).__name__}
-        )
-        raise SmsgateError(
-            ReasonCode.SERVICE_UNAVAILABLE,
-            "Webhook verification is unavailable.",
-            retry_after=TOKEN_FAILURE_SECONDS,
-        ) from exc
-    return token if isinstance(token, str) else ""

@@ -9,10 +9,9 @@ deployment runs one carrier, and the others' modules would only lengthen its col
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smsgate.carriers.base import Carrier, OutboundSms, SendResult
-from smsgate.dal import clients
 from smsgate.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,14 +19,16 @@ if TYPE_CHECKING:
     from smsgate.carriers.twilio import TwilioCarrier
 
 
-def carrier_for(settings: Settings, clock: Callable[[], datetime]) -> Carrier:
+def carrier_for(settings: Settings, clock: Callable[[], datetime], sns_client: Callable[[], Any]) -> Carrier:
+    """The configured adapter; the simulator publishes its receipts with `sns_client()`, which
+    the caller passes in so that no adapter reaches into the data-access package."""
     if settings.carrier == "twilio":
         return TwilioFromSecret(settings)
     if settings.carrier == "aws":
         return AwsEumOnFirstSend(settings)
     from smsgate.carriers.simulator import SimulatorCarrier, sns_publisher
 
-    return SimulatorCarrier(sns_publisher(clients.sns, settings.carrier_events_topic_arn), clock)
+    return SimulatorCarrier(sns_publisher(sns_client, settings.carrier_events_topic_arn), clock)
 
 
 class TwilioFromSecret:
@@ -66,7 +67,7 @@ class TwilioFromSecret:
 
 class AwsEumOnFirstSend:
     """The AWS End User Messaging SMS adapter, its boto3 client created by the first send rather
-    than at cold start (issue 10: no work at import beyond the settings). A missing
+    than at cold start (docs/performance.md#cold-imports: no work at import beyond the settings). A missing
     configuration set still fails at cold start."""
 
     name = "aws"

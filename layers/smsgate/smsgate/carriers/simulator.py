@@ -1,4 +1,4 @@
-"""The simulated carrier of the local stack and the tests (SPEC section 12).
+"""The simulated carrier of the local stack and the tests (docs/local-stack.md#the-simulated-carrier).
 
 It accepts every send and answers with a receipt on the CarrierEvents topic, the way AWS End
 User Messaging SMS answers through its event destination: a destination whose last four
@@ -54,7 +54,7 @@ class SimulatorCarrier:
 
 def sns_publisher(sns_client: Callable[[], Any], topic_arn: str) -> Callable[[dict[str, Any]], None]:
     """Publishes receipts to the topic with the client `sns_client()` returns when one is sent
-    (`smsgate.dal.clients.sns`: created at the first, not when the dispatcher is imported)."""
+    (the dispatcher passes the DAL's: created at the first, not when the dispatcher is imported)."""
 
     def publish(receipt: dict[str, Any]) -> None:
         sns_client().publish(TopicArn=topic_arn, Message=json.dumps(receipt))

@@ -8,7 +8,6 @@ from typing import Any
 from smsgate.dal import clients
 from smsgate.dal.codec import epoch, iso, plain
 from smsgate.models.entities import CarrierReceipt, Message, StatusChange
-from smsgate.policy.receipts import FINAL_STATUSES
 from smsgate.settings import get_settings
 
 MESSAGE_RETENTION = timedelta(days=400)
@@ -24,7 +23,10 @@ def _key(message_id: str) -> dict[str, str]:
 
 
 def _change(change: StatusChange) -> dict[str, Any]:
-    return {"status": change.status, "at": iso(change.at), "error_code": change.error_code}
+    item = {"status": change.status, "at": iso(change.at), "error_code": change.error_code}
+    if change.reason is not None:
+        item["reason"] = change.reason
+    return item
 
 
 def _item(message: Message) -> dict[str, Any]:
@@ -36,8 +38,25 @@ def _item(message: Message) -> dict[str, Any]:
     }
 
 
+class MessageExists(Exception):
+    """A message with this id is already stored: `put_message` never overwrites one."""
+
+
 def put_message(message: Message) -> None:
-    _table().put_item(Item=_item(message), ConditionExpression="attribute_not_exists(pk)")
+    """Store a new message; raises MessageExists when its id is taken (a redelivered reply)."""
+    if not clients.conditional_write(
+        _table().put_item, Item=_item(message), ConditionExpression="attribute_not_exists(pk)"
+    ):
+        raise MessageExists(message.message_id)
+
+
+def new_message_put(message: Message) -> dict[str, Any]:
+    """`put_message` as a TransactWriteItems `Put` (the single send's transaction)."""
+    return {
+        "TableName": get_settings().messages_table,
+        "Item": _item(message),
+        "ConditionExpression": "attribute_not_exists(pk)",
+    }
 
 
 def put_messages(messages: list[Message]) -> None:
@@ -83,6 +102,23 @@ def advance_status(
         ConditionExpression=f"attribute_exists(pk) AND #status IN ({allowed})",
         ExpressionAttributeNames=names,
         ExpressionAttributeValues=values,
+    )
+
+
+def reschedule(message_id: str, due_at: datetime, change: StatusChange) -> bool:
+    """Keep a scheduled message scheduled, for a later minute, with why in its history
+    (docs/scheduling.md#deferral-at-the-release). False when it is no longer scheduled."""
+    return clients.conditional_write(
+        _table().update_item,
+        Key=_key(message_id),
+        UpdateExpression="SET scheduled_for = :due, history = list_append(history, :change)",
+        ConditionExpression="attribute_exists(pk) AND #status = :scheduled",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":due": iso(due_at),
+            ":change": [_change(change)],
+            ":scheduled": "scheduled",
+        },
     )
 
 
@@ -141,10 +177,6 @@ def receipt_update(message_id: str, receipt: CarrierReceipt) -> dict[str, Any]:
         "ConditionExpression": "attribute_exists(pk)",
         "ExpressionAttributeValues": {":receipt": [_receipt(receipt)], ":none": []},
     }
-
-
-def is_final(status: str) -> bool:
-    return status in FINAL_STATUSES
 
 
 # ---------------------------------------------------------------- idempotent send answers

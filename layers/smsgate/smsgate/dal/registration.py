@@ -2,13 +2,13 @@
 (LocationsTable, `pk = LOC#<id>`): the gate reads them with the location, in the one read it
 already makes.
 
-Every write is conditional twice over: on the registration's state (the one-submission rule,
-SPEC section 9, held by DynamoDB and not only by the code that read the item) and on the
+Every write is conditional twice over: on the registration's state (the one-submission rule of
+docs/registration.md#states, held by DynamoDB and not only by the code that read the item) and on the
 record's `revision` (no lost update between the read and the write).
 
 An approved campaign with no numbers carries the attribute `campaign_without_numbers`, the key
 of the sparse index `CampaignsWithoutNumbers`: the threshold audit lists those campaigns
-with one query, never a scan (SPEC section 8, issue 6).
+with one query, never a scan (docs/audit.md#non-usage).
 """
 
 import json
@@ -18,7 +18,6 @@ from typing import Any
 
 from smsgate.dal import clients
 from smsgate.models.registration import Brand, Campaign, RegistrationState
-from smsgate.policy.registration import DECIDABLE_STATES, EDITABLE_STATES, is_without_numbers
 from smsgate.settings import get_settings
 
 CAMPAIGNS_WITHOUT_NUMBERS_INDEX = "CampaignsWithoutNumbers"
@@ -75,14 +74,25 @@ def _write(
     )
 
 
-def submit_brand(location_id: str, brand: Brand, previous: Brand | None) -> bool:
-    """Save or submit a brand: only a new, draft or failed one (the one-submission rule)."""
-    return _write(location_id, "brand", brand, previous, EDITABLE_STATES)
+def submit_brand(
+    location_id: str, brand: Brand, previous: Brand | None, editable: Iterable[RegistrationState]
+) -> bool:
+    """Save or submit a brand: only a new one or one in an `editable` state (the one-submission
+    rule, `smsgate.policy.registration`)."""
+    return _write(location_id, "brand", brand, previous, editable)
 
 
-def submit_campaign(location_id: str, campaign: Campaign, previous: Campaign | None) -> bool:
-    """Save or submit a campaign: only a new, draft or failed one (the one-submission rule)."""
-    return _write(location_id, "campaign", campaign, previous, EDITABLE_STATES, is_without_numbers(campaign))
+def submit_campaign(
+    location_id: str,
+    campaign: Campaign,
+    previous: Campaign | None,
+    editable: Iterable[RegistrationState],
+    *,
+    without_numbers: bool,
+) -> bool:
+    """Save or submit a campaign: only a new one or one in an `editable` state; `without_numbers`
+    keeps it in (or out of) the index of approved campaigns without numbers."""
+    return _write(location_id, "campaign", campaign, previous, editable, without_numbers)
 
 
 def mark_number_unregistered(location_id: str, campaign: Campaign, previous: Campaign) -> bool:
@@ -90,14 +100,24 @@ def mark_number_unregistered(location_id: str, campaign: Campaign, previous: Cam
     return _write(location_id, "campaign", campaign, previous, ("draft", "pending", "approved", "failed"))
 
 
-def record_decision(location_id: str, record: Brand | Campaign, previous: Brand | Campaign) -> bool:
-    """The carriers' decision on a brand or a campaign: only a pending one."""
+def record_decision(
+    location_id: str,
+    record: Brand | Campaign,
+    previous: Brand | Campaign,
+    decidable: Iterable[RegistrationState],
+    *,
+    without_numbers: bool,
+) -> bool:
+    """The carriers' decision on a brand or a campaign in a `decidable` state; `without_numbers`
+    applies to a campaign only."""
     if isinstance(record, Campaign):
-        return _write(location_id, "campaign", record, previous, DECIDABLE_STATES, is_without_numbers(record))
-    return _write(location_id, "brand", record, previous, DECIDABLE_STATES)
+        return _write(location_id, "campaign", record, previous, decidable, without_numbers)
+    return _write(location_id, "brand", record, previous, decidable)
 
 
-def assign_campaign_numbers(location_id: str, campaign: Campaign, previous: Campaign) -> bool:
+def assign_campaign_numbers(
+    location_id: str, campaign: Campaign, previous: Campaign, *, without_numbers: bool
+) -> bool:
     """New numbers for a campaign, in whatever state it is."""
     return _write(
         location_id,
@@ -105,13 +125,13 @@ def assign_campaign_numbers(location_id: str, campaign: Campaign, previous: Camp
         campaign,
         previous,
         ("draft", "pending", "approved", "failed"),
-        is_without_numbers(campaign),
+        without_numbers,
     )
 
 
 def campaigns_without_numbers() -> list[str]:
-    """Location ids whose approved campaign has no numbers (SPEC section 8: carriers fine
-    non-usage). One query of a sparse index; never a scan."""
+    """Location ids whose approved campaign has no numbers (carriers fine non-usage:
+    docs/audit.md#non-usage). One query of a sparse index; never a scan."""
     found: list[str] = []
     arguments: dict[str, Any] = {
         "IndexName": CAMPAIGNS_WITHOUT_NUMBERS_INDEX,

@@ -1,6 +1,6 @@
 """Every carrier's raw receipt and inbound formats, and their translation to our events.
 
-Receipts (SPEC section 7) reach the `status_callback` consumer as the `Message` of an SNS
+Receipts (docs/receipts.md) reach the `status_callback` consumer as the `Message` of an SNS
 notification on CarrierEvents, in one of three formats:
 
 - AWS End User Messaging SMS event-destination events (`eventType`, `eventTimestamp`, …);
@@ -8,8 +8,8 @@ notification on CarrierEvents, in one of three formats:
   "params", "query", "receivedAt"}`;
 - the local simulator's `{"source": "smsgate.simulator", "eventId", …}`.
 
-Inbound replies (SPEC section 6) reach `inbound_keyword` on the Inbound topic as AWS two-way
-SMS payloads (`originationNumber`, `messageBody`, …), wrapped Twilio inbound webhooks
+Inbound replies (docs/inbound.md#how-a-reply-is-read) reach `inbound_keyword` on the Inbound topic
+as AWS two-way SMS payloads (`originationNumber`, `messageBody`, …), wrapped Twilio inbound webhooks
 (`"source": "twilio.inbound"`) or simulator injections.
 
 Carrier payloads allow extra fields (carriers add fields without notice); our own envelopes
@@ -25,8 +25,10 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from smsgate.models.addresses import SmsAddress
-from smsgate.models.events import InboundReply, Receipt, ReceiptStatus
+from smsgate.models.events import InboundReply, Receipt
+from smsgate.models.moments import as_utc
 from smsgate.models.phone import E164
+from smsgate.models.vocabulary import ReceiptStatus
 from smsgate.policy.carrier_opt_outs import aws_keyword, twilio_keyword
 from smsgate.policy.receipt_mapping import (
     ReceiptOutcome,
@@ -45,11 +47,6 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 class UnknownEventFormat(ValueError):
     """A message no known format accepts; the consumer reports it as a batch item failure (DLQ)."""
-
-
-def _utc(moment: datetime) -> datetime:
-    # A timestamp without an offset is read as UTC, the only zone our producers write.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 # --- AWS End User Messaging SMS ------------------------------------------------------------
@@ -128,7 +125,7 @@ class AwsInboundSms(_CarrierPayload):
             contact=self.origination_number,
             number=self.destination_number,
             body=self.message_body,
-            received_at=_utc(received_at),
+            received_at=as_utc(received_at),
             carrier_keyword=aws_keyword(self.message_body),
         )
 
@@ -201,7 +198,7 @@ class TwilioStatusEnvelope(_OwnEnvelope):
             error_code=outcome.error_code,
             carrier_status=self.params.message_status,
             # Twilio's status callback carries no time of its own.
-            occurred_at=_utc(self.received_at),
+            occurred_at=as_utc(self.received_at),
             final=twilio_is_final(self.params.message_status),
         )
 
@@ -221,12 +218,12 @@ class TwilioInboundEnvelope(_OwnEnvelope):
             contact=self.params.from_number,
             number=self.params.to,
             body=self.params.body,
-            received_at=_utc(self.received_at),
+            received_at=as_utc(self.received_at),
             carrier_keyword=twilio_keyword(self.params.opt_out_type),
         )
 
 
-# --- the simulator (SPEC section 12) ----------------------------------------------------
+# --- the simulator (docs/local-stack.md#the-simulated-carrier) ---------------------------
 
 
 class SimulatorReceipt(_OwnEnvelope):
@@ -249,7 +246,7 @@ class SimulatorReceipt(_OwnEnvelope):
             status=self.status,
             error_code=error_code_for(self.status, self.error_code),
             carrier_status=self.status,
-            occurred_at=_utc(self.timestamp),
+            occurred_at=as_utc(self.timestamp),
         )
 
 
@@ -266,7 +263,7 @@ class SimulatorInbound(_OwnEnvelope):
     @field_validator("timestamp")
     @classmethod
     def _as_utc(cls, value: datetime) -> datetime:
-        return _utc(value)
+        return as_utc(value)
 
     def to_reply(self) -> InboundReply:
         return InboundReply(
@@ -322,7 +319,7 @@ def _validate(model: type[ModelT], text: str) -> ModelT:
 
 
 def parse_receipt(message: str | Mapping[str, Any]) -> Receipt:
-    """The internal receipt for the SNS `Message` of any CarrierEvents format (SPEC section 7).
+    """The internal receipt for the SNS `Message` of any CarrierEvents format (docs/receipts.md).
 
     Raises UnknownEventFormat when no format accepts it, or when the carrier status is not a
     receipt of a message we sent (a Twilio `received`, an AWS voice or MMS event).
@@ -339,10 +336,11 @@ def parse_receipt(message: str | Mapping[str, Any]) -> Receipt:
 
 
 def parse_inbound(message: str | Mapping[str, Any], *, received_at: datetime | None = None) -> InboundReply:
-    """The internal reply for the SNS `Message` of any Inbound format (SPEC section 6).
+    """The internal reply for the SNS `Message` of any Inbound format (docs/inbound.md#how-a-reply-is-read).
 
-    AWS two-way SMS payloads carry no time: `received_at` (the SNS notification's `Timestamp`)
-    dates them, or the time of parsing when it is not given. The other formats bring their own.
+    AWS two-way SMS payloads carry no time: `received_at` dates them, which the consumer gives
+    (the SNS notification's `Timestamp`, or its own `now`); without it such a payload is refused.
+    The other formats bring their own time.
     """
     text, data = _load(message)
     source = data.get("source")
@@ -351,5 +349,8 @@ def parse_inbound(message: str | Mapping[str, Any], *, received_at: datetime | N
     if source == TWILIO_INBOUND_SOURCE:
         return _validate(TwilioInboundEnvelope, text).to_reply()
     if source is None and "inboundMessageId" in data:
-        return _validate(AwsInboundSms, text).to_reply(received_at or datetime.now(UTC))
+        aws = _validate(AwsInboundSms, text)
+        if received_at is None:
+            raise UnknownEventFormat("an AWS two-way SMS needs the time it was received")
+        return aws.to_reply(received_at)
     raise UnknownEventFormat(f"unknown inbound format (source {_label(source)})")

@@ -6,12 +6,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from smsgate.models.registration import Brand, Campaign
-
-LocationStatus = Literal["active", "warned", "suspended"]
-DndState = Literal["none", "temporary", "permanent"]
-ConsentState = Literal["none", "opted_in", "opted_out"]
-MessageKind = Literal["conversation", "bulk", "workflow", "campaign", "reply"]
-MessageStatus = Literal["queued", "sent", "delivered", "undelivered", "failed"]
+from smsgate.models.vocabulary import (
+    ConsentState,
+    DndState,
+    LocationStatus,
+    MessageKind,
+    MessageStatus,
+    RevocationMode,
+)
 
 DEFAULT_OPT_OUT_TEXT = "Reply STOP to unsubscribe"
 DEFAULT_SENDER_TEXT = "Thanks, {name}"
@@ -30,7 +32,7 @@ class Location(BaseModel):
     status: LocationStatus = "active"
     suspended_until: datetime | None = None
     # How a free-text reply that asks to stop is treated (issue 4, FCC 2025 revocation rule).
-    revocation_mode: Literal["keywords", "reasonable_means"] = "reasonable_means"
+    revocation_mode: RevocationMode = "reasonable_means"
     # The policy profile an operator gave the location; None: the deployment's default
     # (docs/policy-profiles.md).
     profile: str | None = None
@@ -89,6 +91,8 @@ class StatusChange(BaseModel):
     status: MessageStatus
     at: datetime
     error_code: int | None = None
+    # `scheduled`: why (ScheduleReason); `failed` at a release: the gate's reason code.
+    reason: str | None = None
 
 
 class CarrierReceipt(BaseModel):
@@ -123,6 +127,8 @@ class Message(BaseModel):
     created_at: datetime
     # After this the message is not handed to the carrier (docs/carriers.md#message-type-and-validity).
     expires_at: datetime | None = None
+    # The minute a scheduled message is due (docs/scheduling.md).
+    scheduled_for: datetime | None = None
     history: tuple[StatusChange, ...] = ()
     receipts: tuple[CarrierReceipt, ...] = ()
 

@@ -1,22 +1,21 @@
 """Internal events: every carrier's receipt and every inbound reply becomes one of these."""
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-ReceiptStatus = Literal["sent", "delivered", "undelivered", "failed"]
+from smsgate.models.vocabulary import CarrierName, ReceiptStatus, ReplyKind
 
 
 class Receipt(BaseModel):
-    """A delivery receipt in the internal model (SPEC section 7)."""
+    """A delivery receipt in the internal model (docs/policy.md#delivery-receipts)."""
 
     # defer_build: pydantic builds the validator at the first use, not at import (cold start).
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     receipt_id: str  # unique per carrier event: the key that makes applying it idempotent
     message_id: str | None  # ours, when the carrier echoes it (context / callback URL)
-    carrier: Literal["simulator", "twilio", "aws"]
+    carrier: CarrierName
     carrier_message_id: str | None
     status: ReceiptStatus
     error_code: int | None = None
@@ -28,16 +27,16 @@ class Receipt(BaseModel):
 
 
 class InboundReply(BaseModel):
-    """A contact's message to one of the locations' numbers (SPEC section 6)."""
+    """A contact's message to one of the locations' numbers (docs/policy.md#replies)."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     inbound_id: str  # the carrier's id of the inbound message: the idempotency key
-    carrier: Literal["simulator", "twilio", "aws"]
+    carrier: CarrierName
     contact: str  # E.164 of the contact who wrote
     number: str  # E.164 of the location's number that received it
     body: str
     received_at: datetime
     # The keyword the carrier itself recognised (Twilio's `OptOutType`, AWS's managed keywords):
     # docs/carriers.md#opt-outs-the-carrier-manages.
-    carrier_keyword: Literal["opt_out", "opt_in", "help"] | None = None
+    carrier_keyword: ReplyKind | None = None

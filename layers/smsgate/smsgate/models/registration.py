@@ -20,7 +20,6 @@ from pydantic import (
     HttpUrl,
     PlainSerializer,
     StrictBool,
-    field_validator,
     model_validator,
 )
 from pydantic.networks import validate_email
@@ -28,6 +27,8 @@ from pydantic.networks import validate_email
 from smsgate.models.phone import StrictE164
 
 RegistrationState = Literal["draft", "pending", "approved", "failed"]
+# What the carriers decide on a pending registration.
+Decision = Literal["approved", "failed"]
 BrandPath = Literal["low_volume", "standard"]
 
 # TCR entity types. Sole proprietors (no EIN) are not offered: registration needs an EIN or
@@ -166,33 +167,31 @@ class BrandRequest(BrandDetails):
     submit: StrictBool = True
 
 
+def _once_each(numbers: list[str]) -> list[str]:
+    return list(dict.fromkeys(numbers))
+
+
+# The numbers assigned to a campaign, each once, in the order given.
+CampaignNumbers = Annotated[list[StrictE164], Field(max_length=1000), AfterValidator(_once_each)]
+
+
 class CampaignRequest(CampaignDetails):
     """`PUT /v1/locations/{id}/campaign`: submit (or save a draft) with its assigned numbers."""
 
-    numbers: list[StrictE164] = Field(default_factory=list, max_length=1000)
+    numbers: CampaignNumbers = Field(default_factory=list)
     submit: StrictBool = True
-
-    @field_validator("numbers")
-    @classmethod
-    def once_each(cls, numbers: list[str]) -> list[str]:
-        return list(dict.fromkeys(numbers))
 
 
 class CampaignNumbersRequest(_Strict):
     """`PUT /v1/locations/{id}/campaign/numbers`: the numbers assigned to the campaign."""
 
-    numbers: list[StrictE164] = Field(max_length=1000)
-
-    @field_validator("numbers")
-    @classmethod
-    def once_each(cls, numbers: list[str]) -> list[str]:
-        return list(dict.fromkeys(numbers))
+    numbers: CampaignNumbers
 
 
 class DecisionRequest(_Strict):
     """The carriers' decision, recorded by an operator (`PUT …/brand/decision`, `…/campaign/decision`)."""
 
-    state: Literal["approved", "failed"]
+    state: Decision
     reasons: list[Annotated[str, Field(min_length=1, max_length=1000)]] = Field(
         default_factory=list, max_length=50
     )

@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from smsgate.models.phone import StrictE164
-from smsgate.policy.gate import MAX_SEGMENTS
+from smsgate.models.vocabulary import RevocationMode
 from smsgate.policy.profiles import profile_named
-from smsgate.policy.segments import count_segments
+from smsgate.policy.segments import MAX_SEGMENTS, count_segments
 from smsgate.policy.validity import MAX_VALIDITY_SECONDS, MIN_VALIDITY_SECONDS
 
 SendKind = Literal["conversation", "bulk", "workflow", "campaign"]
@@ -42,6 +42,13 @@ def check_body(body: str) -> str:
     return body
 
 
+# What a send request, single or bulk, accepts as its body, its idempotency key and its validity.
+MessageBody = Annotated[str, Field(min_length=1, max_length=1600), AfterValidator(check_body)]
+IdempotencyKey = Annotated[str, Field(min_length=1, max_length=128)]
+# Seconds the message may still go out after this request (docs/carriers.md#message-type-and-validity).
+ExpiresIn = Annotated[int, Field(ge=MIN_VALIDITY_SECONDS, le=MAX_VALIDITY_SECONDS)]
+
+
 class StrictRequest(BaseModel):
     # defer_build: pydantic builds the validator at the first request that needs it, not at
     # import; each cold start builds only the models of the routes it serves.
@@ -52,33 +59,22 @@ class SendMessageRequest(StrictRequest):
     location_id: str = Field(pattern=LOCATION_ID_PATTERN)
     from_number: StrictE164 = Field(alias="from")
     to: StrictE164
-    body: str = Field(min_length=1, max_length=1600)
+    body: MessageBody
     kind: SendKind
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
-    # Seconds the message may still go out after this request (docs/carriers.md#message-type-and-validity).
-    expires_in: int | None = Field(default=None, ge=MIN_VALIDITY_SECONDS, le=MAX_VALIDITY_SECONDS)
-
-    @field_validator("body")
-    @classmethod
-    def body_fits(cls, body: str) -> str:
-        return check_body(body)
+    idempotency_key: IdempotencyKey | None = None
+    expires_in: ExpiresIn | None = None
 
 
 class BulkSendRequest(StrictRequest):
     location_id: str = Field(pattern=LOCATION_ID_PATTERN)
     from_number: StrictE164 | None = Field(default=None, alias="from")
     numbers: list[StrictE164] | None = Field(default=None, min_length=1, max_length=100)
-    body: str = Field(min_length=1, max_length=1600)
+    body: MessageBody
     kind: SendKind = "bulk"
     recipients: list[StrictE164] = Field(min_length=1, max_length=5000)
     preview: bool = False
-    idempotency_key: str | None = Field(default=None, min_length=1, max_length=128)
-    expires_in: int | None = Field(default=None, ge=MIN_VALIDITY_SECONDS, le=MAX_VALIDITY_SECONDS)
-
-    @field_validator("body")
-    @classmethod
-    def body_fits(cls, body: str) -> str:
-        return check_body(body)
+    idempotency_key: IdempotencyKey | None = None
+    expires_in: ExpiresIn | None = None
 
 
 # Text that ends up in a message (the location's name and texts decorate its messages).
@@ -91,7 +87,7 @@ class PutLocationRequest(StrictRequest):
     numbers: list[StrictE164] = Field(default_factory=list, max_length=1000)
     opt_out_text: MessageText | None = Field(default=None, min_length=1, max_length=100)
     sender_text: MessageText | None = Field(default=None, min_length=1, max_length=100)
-    revocation_mode: Literal["keywords", "reasonable_means"] | None = None
+    revocation_mode: RevocationMode | None = None
     # Operator only: the policy profile of the location (docs/policy-profiles.md).
     profile: str | None = Field(default=None, min_length=1, max_length=40)
 

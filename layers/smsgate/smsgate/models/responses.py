@@ -9,15 +9,17 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smsgate.models.entities import (
-    ConsentEntry,
+from smsgate.models.entities import ConsentEntry
+from smsgate.models.registration import BrandDetails, CampaignDetails, RegistrationState, StateChange
+from smsgate.models.vocabulary import (
     ConsentState,
     DndState,
+    Encoding,
     LocationStatus,
     MessageKind,
     MessageStatus,
+    RevocationMode,
 )
-from smsgate.models.registration import BrandDetails, CampaignDetails, RegistrationState, StateChange
 from smsgate.reasons import ReasonCode, WarningCode
 
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
@@ -70,7 +72,7 @@ class SendAccepted(View):
     status: Literal["queued"]
     body: str = Field(description="The final body, with the sender identification and opt-out language added")
     segments: int
-    encoding: Literal["GSM-7", "UCS-2"]
+    encoding: Encoding
     warnings: list[ContentWarning] | None = Field(default=None, description="Only when there is any")
 
 
@@ -180,7 +182,7 @@ class LocationView(View):
     numbers: list[str]
     opt_out_text: str
     sender_text: str
-    revocation_mode: Literal["keywords", "reasonable_means"]
+    revocation_mode: RevocationMode
     profile: str = Field(description="The policy profile that applies to the location")
     status: LocationStatus
     suspended_until: Timestamp | None

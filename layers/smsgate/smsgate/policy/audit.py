@@ -1,19 +1,19 @@
-"""The threshold audit's decisions (SPEC section 8), as pure functions.
+"""The threshold audit's decisions (docs/policy.md#audit-thresholds), as pure functions.
 
-Rates are exact fractions: 8 failures in 100 sends is exactly 8 %, and SPEC section 8's
+Rates are exact fractions: 8 failures in 100 sends is exactly 8 %, and the audit's
 boundaries are inclusive ("≥ 8 %"), so a float that makes 8/100 a hair under 0.08 would
 let a location at the boundary escape.
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
 from fractions import Fraction
 
+from smsgate.models.audit import WindowCounts
 from smsgate.models.entities import Location
-from smsgate.policy.limits import as_utc
-from smsgate.policy.profiles import PolicyProfile
+from smsgate.models.moments import as_utc
+from smsgate.policy.profiles import DEFAULT_PROFILE, PolicyProfile, audit_thresholds_to_api
 
 HOUR = timedelta(hours=1)
 
@@ -28,13 +28,14 @@ class AuditAction(IntEnum):
 
 @dataclass(frozen=True)
 class Thresholds:
-    """SPEC section 8's table, inclusive, and the minimum sample below which nothing happens."""
+    """The audit's rates, inclusive, and the minimum sample below which nothing happens; by
+    default the default profile's (docs/policy-profiles.md)."""
 
-    violation_error_rate: Fraction = Fraction(8, 100)
-    violation_opt_out_rate: Fraction = Fraction(1, 100)
-    suspension_error_rate: Fraction = Fraction(125, 1000)
-    suspension_opt_out_rate: Fraction = Fraction(25, 1000)
-    min_sample: int = 100
+    violation_error_rate: Fraction = DEFAULT_PROFILE.violation_error_rate
+    violation_opt_out_rate: Fraction = DEFAULT_PROFILE.violation_opt_out_rate
+    suspension_error_rate: Fraction = DEFAULT_PROFILE.suspension_error_rate
+    suspension_opt_out_rate: Fraction = DEFAULT_PROFILE.suspension_opt_out_rate
+    min_sample: int = DEFAULT_PROFILE.audit_min_sample
 
     @classmethod
     def from_profile(cls, profile: PolicyProfile, min_sample: int | None = None) -> "Thresholds":
@@ -48,45 +49,10 @@ class Thresholds:
         )
 
     def to_api(self) -> dict[str, object]:
-        return {
-            "violation": {
-                "error_rate": float(self.violation_error_rate),
-                "opt_out_rate": float(self.violation_opt_out_rate),
-            },
-            "suspension": {
-                "error_rate": float(self.suspension_error_rate),
-                "opt_out_rate": float(self.suspension_opt_out_rate),
-            },
-            "min_sample": self.min_sample,
-        }
-
-
-@dataclass(frozen=True)
-class WindowCounts:
-    """A location's audit counters summed over the window."""
-
-    sent: int = 0
-    delivered: int = 0
-    failed: int = 0
-    undelivered: int = 0
-    opt_outs: int = 0
-    errors_by_code: Mapping[int, int] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> int:
-        return self.failed + self.undelivered
-
-    def __add__(self, other: "WindowCounts") -> "WindowCounts":
-        codes = dict(self.errors_by_code)
-        for code, count in other.errors_by_code.items():
-            codes[code] = codes.get(code, 0) + count
-        return WindowCounts(
-            sent=self.sent + other.sent,
-            delivered=self.delivered + other.delivered,
-            failed=self.failed + other.failed,
-            undelivered=self.undelivered + other.undelivered,
-            opt_outs=self.opt_outs + other.opt_outs,
-            errors_by_code=codes,
+        return audit_thresholds_to_api(
+            (self.violation_error_rate, self.violation_opt_out_rate),
+            (self.suspension_error_rate, self.suspension_opt_out_rate),
+            self.min_sample,
         )
 
 
@@ -130,7 +96,7 @@ def audit_window(now: datetime, hours: int) -> AuditWindow:
 def notice_until(now: datetime, hours: int) -> datetime:
     """Until when a notice given at `now` blocks the next one of the same level for the location.
 
-    Once per window (SPEC section 8): the first run whose window shares no hour with the
+    Once per window (docs/audit.md#once-per-window): the first run whose window shares no hour with the
     window of `now` is the first one at or after the start of `now`'s hour plus `hours`; the
     hourly runs before it, whose sliding windows still hold those hours, stay silent, and a
     later notice is always about hours the first did not cover.
@@ -149,8 +115,9 @@ def rate(part: int, sent: int) -> Fraction:
 
 
 def audit_verdict(counts: WindowCounts, thresholds: Thresholds) -> Verdict:
-    """SPEC section 8: error rate = (failed + undelivered) / sent, opt-out rate = opt-outs / sent;
-    violation at ≥ 8 % or ≥ 1 %, suspension at ≥ 12.5 % or ≥ 2.5 %; nothing below the minimum sample."""
+    """Error rate = (failed + undelivered) / sent, opt-out rate = opt-outs / sent;
+    violation at ≥ 8 % or ≥ 1 %, suspension at ≥ 12.5 % or ≥ 2.5 %; nothing below the minimum sample
+    (docs/policy.md#audit-thresholds)."""
     error_rate = rate(counts.errors, counts.sent)
     opt_out_rate = rate(counts.opt_outs, counts.sent)
     if counts.sent < thresholds.min_sample:

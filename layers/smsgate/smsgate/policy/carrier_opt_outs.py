@@ -8,12 +8,10 @@ already answered, a confirmation from us would be a second answer (and, after a 
 the carrier refuses with 21610).
 """
 
-from typing import Final, Literal
+from typing import Final
 
-from smsgate.policy.keywords import ReplyKind
+from smsgate.models.vocabulary import CarrierName, ReplyKind
 from smsgate.policy.normalise import normalise_reply
-
-Carrier = Literal["simulator", "twilio", "aws"]
 
 # Twilio's `OptOutType` parameter of the incoming-message webhook.
 TWILIO_OPT_OUT_TYPES: Final[dict[str, ReplyKind]] = {"STOP": "opt_out", "START": "opt_in", "HELP": "help"}
@@ -51,7 +49,7 @@ def aws_keyword(body: str) -> ReplyKind | None:
 
 
 def carrier_keyword(
-    carrier: Carrier, reported: ReplyKind | None, carrier_manages_opt_outs: bool
+    carrier: CarrierName, reported: ReplyKind | None, carrier_manages_opt_outs: bool
 ) -> ReplyKind | None:
     """The keyword the carrier acted on. Twilio says so itself (`OptOutType`); an AWS reply
     only counts as AWS's when the deployment says AWS manages the number's opt-outs, since a

@@ -9,18 +9,14 @@ import re
 from typing import Final
 
 from smsgate.models.entities import Contact, Location
-from smsgate.policy.keywords import OPT_OUT_KEYWORDS
+from smsgate.policy.keywords import OPT_OUT_KEYWORDS, keyword_alternation
 from smsgate.policy.normalise import normalise_reply, reply_sentences
 
 DECORATED_KINDS = frozenset({"bulk", "workflow", "campaign"})
 
 # Opt-out language is an instruction, not the bare word: "Reply STOP", "Text END to opt out",
 # "STOP to cancel", "unsubscribe at example.com". "We'll stop by at 3pm" offers no way out.
-_KEYWORD: Final = (
-    "(?:"
-    + "|".join(sorted({re.escape(normalise_reply(word)) for word in OPT_OUT_KEYWORDS}, key=len, reverse=True))
-    + ")"
-)
+_KEYWORD: Final = keyword_alternation(OPT_OUT_KEYWORDS)
 _VERB: Final = r"(?:reply|replying|respond|responding|text|texting|txt|send|sending|msg|sms|type|typing)"
 _OUT: Final = (
     r"(?:opt out|optout|unsubscribe|unsub|stop|end|cancel|quit|be removed|leave|stop receiving|stop getting"
@@ -54,7 +50,7 @@ def needs_introduction(contact: Contact, kind: str) -> bool:
     """The first bulk, workflow or campaign message to a contact introduces the sender.
 
     Conversation messages are never decorated; a contact who has already been introduced
-    is not introduced again (README, "Decisions").
+    is not introduced again (docs/policy.md#sender-id).
     """
     return kind in DECORATED_KINDS and contact.introduced_at is None
 

@@ -1,4 +1,4 @@
-"""Fingerprints of message bodies for the snowshoeing check (SPEC section 3, check 9).
+"""Fingerprints of message bodies for the snowshoeing check (docs/policy.md#snowshoeing).
 
 Snowshoeing spreads the same message over many numbers to stay under per-number filters. The
 gate records, per location and window, which numbers sent each fingerprint key (one
@@ -19,6 +19,8 @@ import unicodedata
 from hashlib import blake2b
 from typing import Final
 
+from smsgate.policy.keywords import HELP_KEYWORDS, OPT_OUT_KEYWORDS, keyword_alternation
+
 BANDS: Final = 4
 SHINGLE_WORDS: Final = 4
 SHORT_BODY_WORDS: Final = 5
@@ -29,15 +31,20 @@ _URL: Final = re.compile(
     r"(?:/\S*)?(?!\w)"
 )
 _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Sender identification and opt-out language are added by the gate itself (SPEC section 3,
-# decoration): every message of a location carries them, so they say nothing about the body.
+# The keywords a footer names (policy.keywords holds their one list), and what it says they do;
+# the cleaned text reads them as the reply normaliser does ("opt-out" is "opt out").
+_FOOTER_KEYWORD: Final = keyword_alternation(OPT_OUT_KEYWORDS | HELP_KEYWORDS)
+_FOOTER_PURPOSE: Final = keyword_alternation({*OPT_OUT_KEYWORDS, *HELP_KEYWORDS, "more info"})
+# Sender identification and opt-out language are added by the gate itself
+# (docs/policy.md#sender-id, docs/policy.md#opt-out-language): every message of a location
+# carries them, so they say nothing about the body.
 # Matched on the cleaned words (no punctuation left).
 _BOILERPLATE: Final = re.compile(
-    r"\b(?:(?:reply|text|txt|send) )?(?:stop|help|end|quit|cancel|unsubscribe|stopall|optout|info) "
+    rf"\b(?:(?:reply|text|txt|send) )?{_FOOTER_KEYWORD} "
     r"(?:to|for) "
-    r"(?:opt out|optout|unsubscribe|stop|cancel|end|quit|help|info|more info)"
+    rf"{_FOOTER_PURPOSE}"
     r"(?: (?:of |from )?(?:these |all |future |our )?(?:messages|texts|msgs|alerts))?\b"
-    r"|\b(?:reply|text|txt) (?:stop|help)\b"
+    rf"|\b(?:reply|text|txt) {_FOOTER_KEYWORD}\b"
     r"|\b(?:msg|msgs|message|messaging) (?:and )?data rates may apply\b"
     r"|\b(?:thanks|thank you|regards|cheers)(?: \w+){0,5}$"
 )

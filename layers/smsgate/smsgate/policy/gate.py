@@ -10,9 +10,8 @@ from smsgate.policy.audit import is_suspended
 from smsgate.policy.consent import has_consent, is_acquired_list
 from smsgate.policy.content import check_content, public_shorteners, relaxed_categories
 from smsgate.policy.refusal import Refusal
+from smsgate.policy.segments import MAX_SEGMENTS
 from smsgate.reasons import DND_MESSAGE, ReasonCode, WarningCode
-
-MAX_SEGMENTS = 10
 
 
 def check_segments(segments: int) -> Refusal | None:

@@ -5,11 +5,14 @@ one keyword's words, whatever marks, symbols, emoji, spaces or invisible charact
 them ("«STOP»", "Stop 🛑", "ＳＴＯＰ", "opt_out").
 """
 
-from typing import Final, Literal
+import re
+from collections.abc import Iterable
+from typing import Final
 
+from smsgate.models.vocabulary import ReplyKind
 from smsgate.policy.normalise import normalise_reply
 
-ReplyKind = Literal["opt_out", "opt_in", "help"]
+# ReplyKind is named here too: the inbound service reads it from this module.
 
 # The union of the defaults of Twilio, Telnyx and AWS End User Messaging SMS, with the
 # French keywords Canadian carriers honour.
@@ -38,6 +41,15 @@ HELP_KEYWORDS = frozenset({"help", "info"})
 _OPT_OUT: Final = frozenset(normalise_reply(keyword) for keyword in OPT_OUT_KEYWORDS)
 _OPT_IN: Final = frozenset(normalise_reply(keyword) for keyword in OPT_IN_KEYWORDS)
 _HELP: Final = frozenset(normalise_reply(keyword) for keyword in HELP_KEYWORDS)
+
+
+def keyword_alternation(keywords: Iterable[str]) -> str:
+    """The keywords as one regex group, each in the form the normaliser gives a reply ("opt-out"
+    reads "opt out"), longest first: for the rules that look for a keyword inside a text."""
+    forms = {normalise_reply(keyword) for keyword in keywords}
+    return (
+        "(?:" + "|".join(re.escape(form) for form in sorted(forms, key=lambda form: (-len(form), form))) + ")"
+    )
 
 
 def match_keyword(body: str) -> tuple[ReplyKind, str] | None:

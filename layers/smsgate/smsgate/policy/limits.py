@@ -8,14 +8,8 @@ and 5,000 from day 8, reset at 00:00:01 UTC.
 from datetime import UTC, date, datetime, timedelta
 from math import ceil
 
+from smsgate.models.moments import as_utc
 from smsgate.policy.profiles import DEFAULT_PROFILE, PolicyProfile
-
-
-def as_utc(moment: datetime) -> datetime:
-    """A naive datetime is taken to be UTC; an aware one is converted."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def counter_day(now: datetime, profile: PolicyProfile = DEFAULT_PROFILE) -> date:

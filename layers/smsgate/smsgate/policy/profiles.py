@@ -70,23 +70,29 @@ class PolicyProfile:
             "ramp": list(self.ramp),
             "full_daily_limit": self.full_daily_limit,
             "reset_at": self.reset_at.isoformat(),
-            "audit": {
-                "violation": {
-                    "error_rate": float(self.violation_error_rate),
-                    "opt_out_rate": float(self.violation_opt_out_rate),
-                },
-                "suspension": {
-                    "error_rate": float(self.suspension_error_rate),
-                    "opt_out_rate": float(self.suspension_opt_out_rate),
-                },
-                "min_sample": self.audit_min_sample,
-            },
+            "audit": audit_thresholds_to_api(
+                (self.violation_error_rate, self.violation_opt_out_rate),
+                (self.suspension_error_rate, self.suspension_opt_out_rate),
+                self.audit_min_sample,
+            ),
             "snowshoe": {
                 "max_numbers": self.snowshoe_max_numbers,
                 "window_hours": self.snowshoe_window_hours,
             },
             "low_volume_daily_segments": self.low_volume_daily_segments,
         }
+
+
+def audit_thresholds_to_api(
+    violation: tuple[Fraction, Fraction], suspension: tuple[Fraction, Fraction], min_sample: int
+) -> dict[str, object]:
+    """The audit's thresholds as usage and health show them: each action's (error rate, opt-out
+    rate), and the minimum sample."""
+    return {
+        "violation": {"error_rate": float(violation[0]), "opt_out_rate": float(violation[1])},
+        "suspension": {"error_rate": float(suspension[0]), "opt_out_rate": float(suspension[1])},
+        "min_sample": min_sample,
+    }
 
 
 def _problems(profile: PolicyProfile) -> list[str]:

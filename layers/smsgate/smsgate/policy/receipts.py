@@ -1,23 +1,30 @@
-"""Delivery receipts: status order and the DND a carrier error implies (SPEC section 7)."""
+"""Delivery receipts: status order and the DND a carrier error implies (docs/policy.md#delivery-receipts)."""
 
 from datetime import datetime
 from typing import Literal
 
-MessageStatus = Literal["queued", "sent", "delivered", "undelivered", "failed"]
-DndState = Literal["none", "temporary", "permanent"]
+from smsgate.models.vocabulary import DndState
+from smsgate.policy.receipt_mapping import (
+    BLOCKED_BY_CONTACT,
+    LANDLINE,
+    UNKNOWN_DESTINATION,
+    UNREACHABLE,
+    UNSUBSCRIBED_RECIPIENT,
+)
 
-FINAL_STATUSES: frozenset[str] = frozenset({"delivered", "undelivered", "failed"})
+# FINAL_STATUSES is named here too: the receipts service and the DAL read it from this module.
+
 # A status only moves forward; the first final status is the last word.
 _STATUS_RANK: dict[str, int] = {"queued": 0, "sent": 1, "delivered": 2, "undelivered": 2, "failed": 2}
 
-# Error code → DND on the contact. SPEC's codes exactly; the others are documented in
-# the README ("Delivery receipts").
+# Error code → DND on the contact: the table of
+# docs/receipt-mapping.md#error-codes-and-the-dnd-they-imply, each code with its reason.
 _DND_BY_ERROR: dict[int, Literal["temporary", "permanent"]] = {
-    30003: "temporary",  # unreachable, handset off or out of service
-    30004: "permanent",  # the contact blocks SMS / DND enabled
-    30005: "temporary",  # unknown or inactive number
-    30006: "temporary",  # landline or unreachable carrier
-    21610: "permanent",  # the contact replied STOP to the carrier itself
+    UNREACHABLE: "temporary",  # handset off or out of service
+    BLOCKED_BY_CONTACT: "permanent",  # the contact blocks SMS / DND enabled
+    UNKNOWN_DESTINATION: "temporary",  # unknown or inactive number
+    LANDLINE: "temporary",  # landline or unreachable carrier
+    UNSUBSCRIBED_RECIPIENT: "permanent",  # the contact replied STOP to the carrier itself
 }
 
 
@@ -36,7 +43,7 @@ def unregisters_sender(code: int | None) -> bool:
 # Codes that report the contact's own opt-out at the carrier (it refused the send because the
 # contact had replied STOP to it): a permanent DND, and no error of the location's, so neither
 # the send nor its failure counts in the audit (docs/receipts.md#dnd-from-error-codes).
-_CONTACT_OPTED_OUT: frozenset[int] = frozenset({21610})
+_CONTACT_OPTED_OUT: frozenset[int] = frozenset({UNSUBSCRIBED_RECIPIENT})
 
 
 def is_audited(code: int | None) -> bool:

@@ -13,13 +13,19 @@ from typing import Literal, TypeVar
 
 from smsgate.models.entities import Location
 from smsgate.models.phone import region_of
-from smsgate.models.registration import Brand, Campaign, Registration, RegistrationState, StateChange
+from smsgate.models.registration import (
+    Brand,
+    Campaign,
+    Decision,
+    Registration,
+    RegistrationState,
+    StateChange,
+)
 from smsgate.policy.profiles import DEFAULT_PROFILE
 from smsgate.policy.refusal import Refusal
 from smsgate.reasons import ReasonCode
 
 RegistrationKind = Literal["brand", "campaign"]
-Decision = Literal["approved", "failed"]
 
 # States in which the business may still change what it registers.
 EDITABLE_STATES: frozenset[RegistrationState] = frozenset({"draft", "failed"})

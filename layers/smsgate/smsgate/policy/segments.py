@@ -1,8 +1,10 @@
-"""SMS segments and encoding (SPEC section 3): GSM-7 with its extension table, else UCS-2."""
+"""SMS segments and encoding (docs/policy.md#segments): GSM-7 with its extension table, else UCS-2."""
 
-from typing import Literal
+from smsgate.models.vocabulary import Encoding
 
-Encoding = Literal["GSM-7", "UCS-2"]
+# The most segments a body may take before decoration (docs/policy.md#segments): the request
+# model refuses a longer body with VALIDATION_ERROR, and the gate checks the count again.
+MAX_SEGMENTS = 10
 
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"

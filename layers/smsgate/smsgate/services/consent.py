@@ -1,5 +1,5 @@
-"""Consent in bulk: a batch import with an answer per row, and the ledger exported for an audit
-(issue 12; seed 001: consent must be logged and tracked)."""
+"""Consent: an opt-in recorded one at a time, a batch import with an answer per row, and the
+ledger exported for an audit: consent must be logged and tracked."""
 
 import base64
 import binascii
@@ -7,20 +7,23 @@ import csv
 import hashlib
 import io
 import json
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from smsgate.dal import consent as store
 from smsgate.dal import contacts, locations
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import ConsentEntry
-from smsgate.models.requests import ConsentRow
-from smsgate.models.responses import ConsentBatchAnswer
+from smsgate.models.moments import as_utc
+from smsgate.models.requests import ConsentRequest, ConsentRow
+from smsgate.models.responses import ConsentBatchAnswer, ContactView
 from smsgate.policy.consent import future_capture, is_acquired_list
-from smsgate.policy.limits import as_utc
 from smsgate.reasons import ReasonCode
+from smsgate.services.contacts import contact_view
 
 ExportFormat = Literal["csv", "jsonl"]
 EXPORT_FIELDS = (
@@ -37,7 +40,7 @@ EXPORT_FIELDS = (
 
 
 def refuse_acquired_list(source: str) -> None:
-    """Consent from a bought, sold or exchanged list never counts (SPEC section 3 row 6)."""
+    """Consent from a bought, sold or exchanged list never counts (docs/policy.md#consent)."""
     if is_acquired_list(source):
         raise SmsgateError(
             ReasonCode.NO_CONSENT,
@@ -55,6 +58,26 @@ def refuse_future_capture(captured_at: datetime | None, now: datetime) -> None:
             f"captured_at: {problem}",
             details={"fields": [{"field": "captured_at", "problem": problem}]},
         )
+
+
+def record_consent(
+    location_id: str, phone: str, request: ConsentRequest, actor: str, now: datetime
+) -> ContactView:
+    """Record an opt-in in the ledger; bought, sold or exchanged lists never count."""
+    locations.require_location(location_id)
+    refuse_acquired_list(request.source)
+    refuse_future_capture(request.captured_at, now)
+    entry = ConsentEntry(
+        entry_id=str(uuid.uuid4()),
+        action="opt_in",
+        source=request.source,
+        evidence=request.evidence,
+        captured_at=as_utc(request.captured_at or now),
+        recorded_at=now,
+        actor=actor,
+    )
+    store.record_consent(location_id, phone, entry, "opted_in")
+    return contact_view(contacts.get_contact(location_id, phone))
 
 
 def import_entry_id(row: ConsentRow) -> str:
@@ -107,13 +130,13 @@ def import_consents(location_id: str, rows: list[Any], actor: str, now: datetime
         lines.setdefault(entry.entry_id, (index, row.phone, entry))
         results.append({"row": index, "phone": row.phone, "status": status})
     candidates = [(phone, entry) for _, phone, entry in lines.values()]
-    found = contacts.recorded_ledger_lines(location_id, candidates)
+    found = store.recorded_ledger_lines(location_id, candidates)
     for index, _, entry in lines.values():
         if entry.entry_id in found:
             results[index]["status"] = "unchanged"
     new = [(phone, entry) for _, phone, entry in lines.values() if entry.entry_id not in found]
     if new:
-        contacts.import_consents(location_id, new, "opted_in")
+        store.import_consents(location_id, new, "opted_in")
     tally = {status: sum(1 for r in results if r["status"] == status) for status in ("recorded", "unchanged")}
     return ConsentBatchAnswer.model_validate(
         {
@@ -175,6 +198,6 @@ def export_page(
     (None on the last one). One DynamoDB Query per page, never the whole ledger at once."""
     locations.require_location(location_id)
     after = decode_cursor(location_id, phone, cursor) if cursor else None
-    lines, last = contacts.ledger_page(location_id, phone, limit, after)
+    lines, last = store.ledger_page(location_id, phone, limit, after)
     next_cursor = encode_cursor(location_id, last) if last else None
     return render(_export_rows(location_id, lines), export_format), next_cursor

@@ -26,17 +26,16 @@ import uuid
 from datetime import datetime
 from typing import Any, Final
 
-from botocore.exceptions import ClientError
-
-from smsgate.dal import audit, contacts, events, locations, messages, outbound
+from smsgate.dal import audit, consent, contacts, events, locations, messages, outbound
 from smsgate.errors import StorageUnavailable
 from smsgate.models.addresses import is_short_code
 from smsgate.models.entities import Consent, ConsentEntry, Dnd, Location, Message, StatusChange
 from smsgate.models.events import InboundReply
+from smsgate.models.outbound import OutboundRecord
 from smsgate.models.phone import mask_phone
+from smsgate.models.vocabulary import ReplyKind
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.carrier_opt_outs import carrier_keyword
-from smsgate.policy.keywords import ReplyKind
 from smsgate.policy.replies import confirmed_before, reply_text
 from smsgate.policy.revocation import DEFAULT_REVOCATION_MODE, ReplyReading, read_reply
 from smsgate.policy.segments import count_segments
@@ -132,8 +131,8 @@ def _apply_keyword(
         # A keyword the carrier acted on is the carrier's record: it blocked or unblocked the pair.
         actor=reply.carrier if by_carrier else "contact",
     )
-    contacts.append_keyword_ledger(location_id, reply.number, reply.contact, entry)
-    consent = Consent(
+    consent.append_keyword_ledger(location_id, reply.number, reply.contact, entry)
+    keyword_consent = Consent(
         state="opted_out" if opt_out else "opted_in", source=source, captured_at=reply.received_at
     )
     # The contact's own opt-in lifts any DND: a permanent one only ever lifts this way (SPEC
@@ -142,7 +141,9 @@ def _apply_keyword(
         f"opt-out: {reply.carrier} reported the contact's opt-out" if by_carrier else _dnd_reason(reading)
     )
     dnd = Dnd(state="permanent", reason=reason, since=reply.received_at) if opt_out else Dnd()
-    return contacts.apply_keyword(location_id, reply.number, reply.contact, consent, dnd, reply.received_at)
+    return contacts.apply_keyword(
+        location_id, reply.number, reply.contact, keyword_consent, dnd, reply.received_at
+    )
 
 
 def _first_answer(reply: InboundReply, location: Location, reading: ReplyReading) -> bool:
@@ -187,13 +188,8 @@ def _queue_reply(reply: InboundReply, location: Location, kind: ReplyKind, now: 
     )
     if not _record_once(message):
         return
-    record = outbound.OutboundRecord(
-        message_id=message.message_id,
-        location_id=message.location_id,
-        from_number=message.from_number,
-        to=message.to,
-        body=message.body,
-        kind=message.kind,
+    record = OutboundRecord.of(
+        message,
         opt_out_received_at=reply.received_at.isoformat() if kind == "opt_out" else None,
     )
     if outbound.enqueue([record]):
@@ -204,9 +200,7 @@ def _record_once(message: Message) -> bool:
     """Record the reply; False when an earlier attempt recorded it and it has left the queue."""
     try:
         messages.put_message(message)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+    except messages.MessageExists:
         earlier = messages.get_message(message.message_id)
         return earlier is None or earlier.status == "queued"
     return True

@@ -14,7 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from smsgate.dal import pacing as slots
-from smsgate.policy.pacing import DEFAULT_MESSAGE_CLASS, MICROS, Pace, campaign_pace, pace
+from smsgate.policy.pacing import (
+    DEFAULT_MESSAGE_CLASS,
+    MICROS,
+    Pace,
+    book,
+    campaign_pace,
+    is_busy,
+    latest_tat,
+    pace,
+)
 
 # How late after its slot a message may still go: half the slowest key's interval, which keeps
 # the bound exact, but never less than this, or a fast key's slot (13 ms apart for AT&T class
@@ -22,6 +31,9 @@ from smsgate.policy.pacing import DEFAULT_MESSAGE_CLASS, MICROS, Pace, campaign_
 LATE_TOLERANCE_US = 100_000
 # Passes over the keys before giving up on a message that keeps being pushed later.
 _PASSES = 6
+# Each failed condition means another instance moved the key between our read and write; a
+# handful of rounds settles any race (the busy ADD never fails against another ADD).
+_ROUNDS = 8
 
 
 class PacingPostponed(Exception):
@@ -31,6 +43,39 @@ class PacingPostponed(Exception):
     def __init__(self, seconds: float) -> None:
         super().__init__(f"pacing: next slot in {seconds:.1f} s")
         self.seconds = seconds
+
+
+@dataclass(frozen=True)
+class Booking:
+    """`send_at_us` when booked; otherwise None and `free_at_us` says when the key has room."""
+
+    send_at_us: int | None
+    free_at_us: int
+
+
+def reserve_slot(key: str, arrival_us: int, key_pace: Pace, latest_send_us: int) -> Booking:
+    """Book the earliest slot at or after `arrival_us` on `key`, if it comes by `latest_send_us`;
+    a slot further away than that is not booked at all."""
+    tat: int | None = None
+    known = False
+    expires_at = arrival_us // MICROS + slots.SLOT_TTL_SECONDS
+    latest = latest_tat(latest_send_us, key_pace)
+    for _ in range(_ROUNDS):
+        try:
+            if known and is_busy(tat, arrival_us):
+                before = slots.advance_busy(key, key_pace.interval_us, arrival_us, latest, expires_at)
+                return Booking(book(before, arrival_us, key_pace).send_at_us, before)
+            if known:
+                slot = book(None, arrival_us, key_pace)
+                slots.restart_idle(key, slot.next_tat_us, arrival_us, expires_at)
+                return Booking(slot.send_at_us, arrival_us)
+            # The first round guesses busy, the usual case under load; its failure tells the truth.
+            tat, known = arrival_us, True
+        except slots.SlotMoved as moved:
+            tat = moved.tat_us
+            if tat is not None and tat > latest:
+                return Booking(None, tat - key_pace.tolerance_us)
+    raise RuntimeError(f"pacing slot {key.split('#')[1].lower()} stayed contended")
 
 
 def _now_us() -> int:
@@ -79,7 +124,7 @@ class Pacer:
             for key, key_pace in keys:
                 if owned.get(key) == target:
                     continue
-                booking = slots.reserve_slot(key, target, key_pace, latest)
+                booking = reserve_slot(key, target, key_pace, latest)
                 if booking.send_at_us is None:
                     raise PacingPostponed(_spread((booking.free_at_us - latest) / MICROS))
                 owned[key] = booking.send_at_us

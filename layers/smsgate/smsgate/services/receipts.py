@@ -34,9 +34,9 @@ from smsgate.dal import audit, contacts, events, messages
 from smsgate.models.entities import CarrierReceipt, Dnd, Message, StatusChange
 from smsgate.models.events import Receipt
 from smsgate.models.phone import mask_phone
+from smsgate.models.vocabulary import FINAL_STATUSES
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.receipts import (
-    FINAL_STATUSES,
     dnd_to_apply,
     is_audited,
     next_change_time,

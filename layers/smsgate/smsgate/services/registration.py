@@ -1,4 +1,4 @@
-"""10DLC registration (SPEC section 9): submit a brand and a campaign, record the carriers'
+"""10DLC registration (docs/registration.md#states): submit a brand and a campaign, record the carriers'
 decision, assign numbers; and what the send gate asks of it (row 4 and the low-volume cap of
 row 10)."""
 
@@ -50,7 +50,7 @@ def _conflict(location_id: str, kind: policy.RegistrationKind) -> SmsgateError:
 
 
 def registration_view(record: Brand | Campaign | None) -> BrandView | CampaignView | None:
-    """The `brand` / `campaign` of the location answer (SPEC section 10): state, the carriers'
+    """The `brand` / `campaign` of the location answer (docs/api.md#answers): state, the carriers'
     reasons, when it was submitted and decided, its history, and what was registered."""
     return _view(record) if record is not None else None
 
@@ -76,7 +76,7 @@ def submit_brand(location_id: str, request: BrandRequest, now: datetime) -> Bran
     details = BrandDetails.model_validate(request.model_dump(exclude={"submit"}))
     draft = Brand(state="draft", updated_at=now, details=details)
     brand = policy.submitted(current, draft, request.submit, now)
-    if not store.submit_brand(location_id, brand, current):
+    if not store.submit_brand(location_id, brand, current, policy.EDITABLE_STATES):
         raise _conflict(location_id, "brand")
     logger.info("brand saved", extra={"location_id": location_id, "state": brand.state})
     return brand_view(brand)
@@ -94,7 +94,13 @@ def submit_campaign(location_id: str, request: CampaignRequest, now: datetime) -
     details = CampaignDetails.model_validate(request.model_dump(exclude={"submit", "numbers"}))
     draft = Campaign(state="draft", updated_at=now, details=details, numbers=tuple(request.numbers))
     campaign = policy.submitted(current, draft, request.submit, now)
-    if not store.submit_campaign(location_id, campaign, current):
+    if not store.submit_campaign(
+        location_id,
+        campaign,
+        current,
+        policy.EDITABLE_STATES,
+        without_numbers=policy.is_without_numbers(campaign),
+    ):
         raise _conflict(location_id, "campaign")
     logger.info("campaign saved", extra={"location_id": location_id, "state": campaign.state})
     return campaign_view(campaign)
@@ -112,7 +118,9 @@ def assign_numbers(location_id: str, request: CampaignNumbersRequest, now: datet
         )
     _raise(policy.check_numbers_owned(location, request.numbers))
     campaign = policy.with_numbers(current, request.numbers, now)
-    if not store.assign_campaign_numbers(location_id, campaign, current):
+    if not store.assign_campaign_numbers(
+        location_id, campaign, current, without_numbers=policy.is_without_numbers(campaign)
+    ):
         raise _conflict(location_id, "campaign")
     return campaign_view(campaign)
 
@@ -148,18 +156,22 @@ def decide(
         record = record.model_copy(
             update={"message_class": request.message_class, "number_mps": request.number_mps}
         )
-    if not store.record_decision(location_id, record, current):
+    without_numbers = policy.is_without_numbers(record) if isinstance(record, Campaign) else False
+    if not store.record_decision(
+        location_id, record, current, policy.DECIDABLE_STATES, without_numbers=without_numbers
+    ):
         raise _conflict(location_id, kind)
     logger.info(f"{kind} decided", extra={"location_id": location_id, "state": record.state})
     return _view(record)
 
 
 def campaigns_without_numbers() -> list[str]:
-    """Location ids whose approved campaign has no numbers (for the threshold audit, issue 6)."""
+    """Location ids whose approved campaign has no numbers, for the threshold audit
+    (docs/audit.md#non-usage)."""
     return store.campaigns_without_numbers()
 
 
-# --- what the send gate asks (SPEC section 3, rows 4 and 10) -------------------------------
+# --- what the send gate asks (docs/registration.md#in-the-send-gate) -----------------------
 
 
 def gate_refusal(location: Location, from_number: str, to: str) -> Refusal | None:

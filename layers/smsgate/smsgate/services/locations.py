@@ -1,28 +1,22 @@
-"""Locations, contacts, consent and usage (SPEC section 10), and an operator lifting a suspension."""
+"""Locations: saved by their owner or an operator, listed, viewed with their registration and
+usage, and an operator lifting a suspension (docs/tenancy.md)."""
 
 import re
-import uuid
 from datetime import datetime
 
-from smsgate.dal import contacts, counters, locations, messages
+from smsgate.dal import counters, locations
 from smsgate.errors import SmsgateError
-from smsgate.models.entities import ConsentEntry, Contact, Location
-from smsgate.models.requests import LOCATION_ID_PATTERN, ConsentRequest, PutLocationRequest
-from smsgate.models.responses import (
-    ContactView,
-    LocationsPage,
-    LocationView,
-    MessageView,
-    UsageView,
-)
+from smsgate.models.entities import Location
+from smsgate.models.moments import as_utc
+from smsgate.models.requests import LOCATION_ID_PATTERN, PutLocationRequest
+from smsgate.models.responses import LocationsPage, LocationView, UsageView
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.access import created_at_refusal
 from smsgate.policy.audit import location_status
-from smsgate.policy.limits import as_utc, counter_day, daily_limit, next_reset
+from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.profiles import profile_refusal
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
-from smsgate.services.consent import refuse_acquired_list, refuse_future_capture
 from smsgate.services.profiles import profile_of
 
 
@@ -95,7 +89,7 @@ def location_view(location_id: str, now: datetime) -> LocationView:
             "sender_text": location.sender_text,
             "revocation_mode": location.revocation_mode,
             "profile": profile_of(location).name,
-            # A suspension whose end has passed no longer shows (SPEC section 8).
+            # A suspension whose end has passed no longer shows.
             "status": location_status(location, now),
             "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
             "brand": registration.registration_view(location.brand),
@@ -134,65 +128,6 @@ def list_locations(limit: int, cursor: str | None, now: datetime) -> LocationsPa
             "next_cursor": last,
         }
     )
-
-
-def contact_view(contact: Contact) -> ContactView:
-    ledger = contacts.ledger(contact.location_id, contact.phone)
-    return ContactView.model_validate(
-        {
-            "location_id": contact.location_id,
-            "phone": contact.phone,
-            "consent": contact.consent.model_dump(mode="json"),
-            "dnd": contact.dnd.model_dump(mode="json"),
-            "last_inbound_at": contact.last_inbound_at.isoformat() if contact.last_inbound_at else None,
-            "last_outbound_at": contact.last_outbound_at.isoformat() if contact.last_outbound_at else None,
-            "ledger": ledger,
-        }
-    )
-
-
-def get_contact(location_id: str, phone: str) -> ContactView:
-    locations.require_location(location_id)
-    return contact_view(contacts.get_contact(location_id, phone))
-
-
-def record_consent(
-    location_id: str, phone: str, request: ConsentRequest, actor: str, now: datetime
-) -> ContactView:
-    """Record an opt-in in the ledger (SPEC section 10); bought/sold/exchanged lists never count."""
-    locations.require_location(location_id)
-    refuse_acquired_list(request.source)
-    refuse_future_capture(request.captured_at, now)
-    entry = ConsentEntry(
-        entry_id=str(uuid.uuid4()),
-        action="opt_in",
-        source=request.source,
-        evidence=request.evidence,
-        captured_at=as_utc(request.captured_at or now),
-        recorded_at=now,
-        actor=actor,
-    )
-    contacts.record_consent(location_id, phone, entry, "opted_in")
-    return contact_view(contacts.get_contact(location_id, phone))
-
-
-def clear_dnd(location_id: str, phone: str) -> ContactView:
-    """Clear a temporary DND; a permanent one only lifts by the contact's own opt-in (SPEC section 6)."""
-    locations.require_location(location_id)
-    found = contacts.clear_temporary_dnd(location_id, phone)
-    if found == "permanent":
-        raise SmsgateError(
-            ReasonCode.DND_PERMANENT,
-            "A permanent DND can only be lifted by the contact replying START (or YES, UNSTOP).",
-        )
-    return contact_view(contacts.get_contact(location_id, phone))
-
-
-def get_message(message_id: str) -> MessageView:
-    message = messages.get_message(message_id)
-    if message is None:
-        raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
-    return MessageView.model_validate(message.to_api())
 
 
 def lift_suspension(location_id: str, actor: str, now: datetime) -> LocationView:

@@ -1,0 +1,355 @@
+"""Releasing scheduled messages when their minute comes (docs/scheduling.md#release).
+
+A run at `now` (the EventBridge rule, every minute):
+1. reads the cursor: the last minute already released or handed over (the current minute is
+   read again by the next run); after an outage the run starts there, so every minute due and
+   not released is caught up (at most MAX_MINUTES_PER_RUN a run, oldest first: the next runs
+   go on from where it stopped);
+2. releases minute by minute and shard by shard itself, up to `release_inline_messages`
+   messages; every minute-shard past that is one message on the release queue, consumed by the
+   same function, one minute-shard per record (partial batch failures, then the DLQ);
+3. moves the cursor to the last minute it covered.
+
+Releasing a message: claim it (`scheduled` → `released`, conditional, so exactly once however
+many runs or records see it), check again what may have changed since it was accepted
+(suspension, the sender, registration, DND, consent, the daily limit and a low-volume cap), and
+hand what passes to the dispatcher's queue (`hand_to_dispatcher`); what fails ends `failed`
+with the gate's reason code in its history.
+"""
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from smsgate.dal import contacts, counters, locations, messages, outbound, schedule
+from smsgate.models.entities import Location, Message, StatusChange
+from smsgate.models.moments import as_utc
+from smsgate.models.schedule import ScheduledMessage
+from smsgate.observability import MetricUnit, logger, metrics
+from smsgate.policy import gate, quiet_hours
+from smsgate.policy.limits import counter_day, daily_limit, next_reset
+from smsgate.policy.numbering import place_of_number
+from smsgate.policy.quiet_hours import recipient_place
+from smsgate.policy.refusal import Refusal
+from smsgate.policy.validity import validity_seconds
+from smsgate.reasons import ReasonCode
+from smsgate.services import registration
+from smsgate.services.profiles import profile_of
+from smsgate.settings import get_settings
+
+MINUTE = timedelta(minutes=1)
+# A first run (no cursor yet) looks this far back for messages due before it.
+FIRST_RUN_LOOKBACK = timedelta(minutes=5)
+# Minutes one run covers; a longer outage is caught up over the next runs, oldest first.
+MAX_MINUTES_PER_RUN = 180
+# Messages of a minute-shard claimed and gated together: each location among them costs one
+# read of its record, one of its contacts per hundred and one reservation of its daily limit.
+GATED_TOGETHER = 1000
+
+
+@dataclass
+class ReleaseTally:
+    released: int = 0
+    failed: int = 0
+    # Over the daily limit with `when_over_limit: defer`: scheduled again for the next reset.
+    deferred: int = 0
+    # Already released or canceled when this worker came to them.
+    taken: int = 0
+
+    def __iadd__(self, other: "ReleaseTally") -> "ReleaseTally":
+        self.released += other.released
+        self.failed += other.failed
+        self.deferred += other.deferred
+        self.taken += other.taken
+        return self
+
+    @property
+    def handled(self) -> int:
+        return self.released + self.failed + self.deferred + self.taken
+
+
+def schedule_messages(scheduled: list[Message], due: list[ScheduledMessage]) -> None:
+    """Record `scheduled` (status `scheduled`, `scheduled_for` set, the reason in its history)
+    and put them in the schedule. The message first: a schedule entry always has its message."""
+    if len(scheduled) == 1:
+        messages.put_message(scheduled[0])
+    elif scheduled:
+        messages.put_messages(scheduled)
+    schedule.put_scheduled(due)
+
+
+CancelOutcome = Literal["canceled", "not_scheduled", "not_found"]
+
+
+def cancel_scheduled(message_id: str, now: datetime) -> CancelOutcome:
+    """Take back a scheduled message: `canceled`, or `not_scheduled` once its release claimed it
+    (or it was never scheduled), or `not_found`."""
+    message = messages.get_message(message_id)
+    if message is None:
+        return "not_found"
+    if message.status != "scheduled" or message.scheduled_for is None:
+        return "not_scheduled"
+    if not schedule.cancel(message_id, message.scheduled_for, now):
+        return "not_scheduled"
+    messages.advance_status(message_id, StatusChange(status="canceled", at=now), ["scheduled"])
+    return "canceled"
+
+
+def run_release(now: datetime) -> dict[str, Any]:
+    """The scheduled run (steps 1-3 of the module doc); returns its report."""
+    settings = get_settings()
+    current = schedule.minute_of(now)
+    cursor = schedule.release_cursor()
+    first = cursor + MINUTE if cursor is not None else current - FIRST_RUN_LOOKBACK
+    minutes: list[datetime] = []
+    minute = first
+    while minute <= current and len(minutes) < MAX_MINUTES_PER_RUN:
+        minutes.append(minute)
+        minute += MINUTE
+    budget = settings.release_inline_messages
+    tally = ReleaseTally()
+    handed_over: list[dict[str, Any]] = []
+    for minute in minutes:
+        for shard in range(schedule.SHARDS):
+            if budget <= 0 and settings.release_queue_url:
+                handed_over.append(_chunk(minute, shard, None))
+                continue
+            done, start = release_shard(minute, shard, now, budget if settings.release_queue_url else None)
+            tally += done
+            budget -= done.handled
+            if start is not None:
+                handed_over.append(_chunk(minute, shard, start))
+    _fan_out(handed_over)
+    if minutes:
+        # The current minute is read again by the next run: a message scheduled for it while
+        # this run was reading (a quiet-hours opening decided a moment ago) is not left behind.
+        schedule.advance_release_cursor(min(minutes[-1], current - MINUTE))
+    report = {
+        "at": as_utc(now).isoformat(),
+        "minutes": len(minutes),
+        "from": minutes[0].isoformat() if minutes else None,
+        "to": minutes[-1].isoformat() if minutes else None,
+        **asdict(tally),
+        "queued_chunks": len(handed_over),
+    }
+    if tally.handled or handed_over:
+        logger.info("scheduled messages released", extra={"report": report})
+    return report
+
+
+def release_chunk(body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """One minute-shard handed over by a run: released to its end."""
+    minute = datetime.fromisoformat(str(body["minute"]))
+    tally, _ = release_shard(minute, int(body["shard"]), now, None, body.get("start"))
+    return {"minute": minute.isoformat(), "shard": body["shard"], **asdict(tally)}
+
+
+def release_shard(
+    minute: datetime,
+    shard: int,
+    now: datetime,
+    at_most: int | None = None,
+    start: dict[str, Any] | None = None,
+) -> tuple[ReleaseTally, dict[str, Any] | None]:
+    """Release the minute-shard, read page by page and released GATED_TOGETHER messages at a
+    time (a location's messages among them gated with one read of each kind); stops after
+    `at_most` messages (None: all) and answers where the rest starts (None: nothing left)."""
+    tally = ReleaseTally()
+    due: list[ScheduledMessage] = []
+    while True:
+        page, start = schedule.due_page(minute, shard, start)
+        due += page
+        enough = at_most is not None and tally.handled + len(due) >= at_most
+        if start is None or enough or len(due) >= GATED_TOGETHER:
+            tally += release_messages(due, now)
+            due = []
+        if start is None or (at_most is not None and tally.handled >= at_most):
+            return tally, start
+
+
+def release_messages(due: list[ScheduledMessage], now: datetime) -> ReleaseTally:
+    """Claim each message, then gate and queue the claimed ones, a location at a time."""
+    tally = ReleaseTally()
+    claimed = [item for item in due if schedule.claim_release(item.message_id, item.due_at, now)]
+    tally.taken = len(due) - len(claimed)
+    by_location: dict[str, list[ScheduledMessage]] = defaultdict(list)
+    for item in claimed:
+        by_location[item.location_id].append(item)
+    found = locations.get_locations(list(by_location)) if by_location else {}
+    for location_id, group in by_location.items():
+        location = found.get(location_id)
+        if location is None:
+            _fail(group, ReasonCode.LOCATION_NOT_FOUND, now)
+            tally.failed += len(group)
+            continue
+        released, deferred = hand_to_dispatcher(location, group, now)
+        tally.released += released
+        tally.deferred += deferred
+        tally.failed += len(group) - released - deferred
+    return tally
+
+
+def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: datetime) -> tuple[int, int]:
+    """Gate `due` (one location's claimed messages) again and queue what passes for the
+    dispatcher; what the daily limit stops and may wait is scheduled for its reset; the rest
+    end `failed` with their reason code. Returns how many were queued and how many deferred.
+
+    The checks are those of the send gate that can change between the acceptance and the
+    release; content and snowshoeing were decided on the body when it was accepted."""
+    passing: list[ScheduledMessage] = []
+    suspended = gate.check_suspension(location, now)
+    if suspended is not None:
+        _fail(due, suspended.code, now)
+        return 0, 0
+    known = contacts.load_contacts(location.location_id, [(item.from_number, item.to) for item in due])
+    window = timedelta(hours=get_settings().responsive_window_hours)
+    for item in due:
+        contact = known[item.to]
+        refusal = _first(
+            gate.check_sender(location, item.from_number),
+            registration.gate_refusal(location, item.from_number, item.to),
+            gate.check_dnd(contact),
+            gate.check_consent(contact, item.kind, now, window),
+        )
+        if refusal is None:
+            passing.append(item)
+        else:
+            _fail([item], refusal.code, now)
+    return _queue_within_limits(location, passing, now)
+
+
+def _queue_within_limits(
+    location: Location, passing: list[ScheduledMessage], now: datetime
+) -> tuple[int, int]:
+    """The daily limit counts a message on the day it is released (one reservation for the
+    group), then a low-volume brand's segment cap; what the limit stops waits for its reset when
+    its sender said `defer`, the rest fail with the code that stopped it."""
+    if not passing:
+        return 0, 0
+    profile = profile_of(location)
+    day = counter_day(now, profile)
+    key = counters.daily_key(location.location_id, day)
+    granted, _ = counters.reserve(
+        key, daily_limit(location.created_at, now, profile), len(passing), counters.daily_expiry(day)
+    )
+    over = passing[granted:]
+    waiting = [item for item in over if item.when_over_limit == "defer"]
+    _fail([item for item in over if item.when_over_limit != "defer"], ReasonCode.DAILY_LIMIT_REACHED, now)
+    deferred = defer_to_reset(waiting, next_reset(now, profile), now)
+    volume = registration.reserve_volume(location, [item.segments for item in passing[:granted]], now)
+    counters.release(key, granted - volume.accepted)
+    _fail(passing[volume.accepted : granted], ReasonCode.VOLUME_CAP_REACHED, now)
+    accepted = passing[: volume.accepted]
+    try:
+        queued = _queue(location, accepted, now)
+    except Exception:
+        counters.release(key, volume.accepted)
+        volume.release()
+        raise
+    if len(queued) < len(accepted):
+        counters.release(key, len(accepted) - len(queued))
+        volume.release(sum(item.segments for item in accepted if item.message_id not in queued))
+    metrics.add_metric(name="ReleasedScheduled", unit=MetricUnit.Count, value=len(queued))
+    return len(queued), deferred
+
+
+def defer_to_reset(items: list[ScheduledMessage], reset: datetime, now: datetime) -> int:
+    """Schedule `items` again for the limit's `reset`, or the first minute after it that their
+    recipient's quiet hours allow (the number's zones: the release has no contact record at
+    hand). The new schedule entry first: a message that says it is due then always has one (one
+    canceled meanwhile leaves an entry its release will find not scheduled). Returns how many
+    were deferred."""
+    again: list[ScheduledMessage] = []
+    for item in items:
+        number = place_of_number(item.to)
+        place = recipient_place(number.time_zones, number.states)
+        decision = quiet_hours.decide(item.kind, place, reset)
+        due = _minute_from(decision.allowed_from or reset)
+        again.append(item.model_copy(update={"due_at": due, "reason": "daily_limit"}))
+    schedule.put_scheduled(again)
+    change = StatusChange(status="scheduled", at=now, reason="daily_limit")
+    return sum(1 for item in again if messages.reschedule(item.message_id, item.due_at, change))
+
+
+def _queue(location: Location, accepted: list[ScheduledMessage], now: datetime) -> set[str]:
+    """`scheduled` → `queued`, then the outbound queue; a message SQS refused ends `failed`."""
+    moved = [
+        item
+        for item in accepted
+        if messages.advance_status(item.message_id, StatusChange(status="queued", at=now), ["scheduled"])
+    ]
+    records = [
+        outbound.OutboundRecord(
+            message_id=item.message_id,
+            location_id=item.location_id,
+            from_number=item.from_number,
+            to=item.to,
+            body=item.body,
+            kind=item.kind,
+            expires_at=now + timedelta(seconds=validity_seconds(item.kind, item.expires_in)),
+            **pacing_fields(location),
+        )
+        for item in moved
+    ]
+    not_queued = set(outbound.enqueue(records)) if records else set()
+    for message_id in not_queued:
+        messages.advance_status(
+            message_id,
+            StatusChange(status="failed", at=now, reason=str(ReasonCode.SERVICE_UNAVAILABLE)),
+            ["queued"],
+        )
+    sent = [item for item in moved if item.message_id not in not_queued]
+    if sent:
+        contacts.record_outbound(
+            location.location_id, [(item.to, now, now if item.introduces else None) for item in sent]
+        )
+    return {item.message_id for item in sent}
+
+
+def pacing_fields(location: Location) -> dict[str, Any]:
+    """What the dispatcher paces a message by besides its number (docs/pacing.md); the same
+    fields the send gate gives a message it queues at once."""
+    campaign = location.campaign
+    if campaign is None or campaign.state != "approved":
+        return {}
+    return {
+        "campaign_id": location.location_id,
+        "message_class": campaign.message_class,
+        "number_mps": campaign.number_mps,
+    }
+
+
+def _fail(items: list[ScheduledMessage], code: str, now: datetime) -> None:
+    for item in items:
+        messages.advance_status(
+            item.message_id, StatusChange(status="failed", at=now, reason=str(code)), ["scheduled"]
+        )
+    if items:
+        metrics.add_metric(name=f"ReleaseRefused{code}", unit=MetricUnit.Count, value=len(items))
+
+
+def _minute_from(moment: datetime) -> datetime:
+    """The first whole minute at or after `moment`: a reset at 00:00:01 is due at 00:01, when a
+    release counts against the new day."""
+    minute = schedule.minute_of(moment)
+    return minute if minute == moment else minute + MINUTE
+
+
+def _first(*refusals: Refusal | None) -> Refusal | None:
+    return next((refusal for refusal in refusals if refusal is not None), None)
+
+
+def _chunk(minute: datetime, shard: int, start: dict[str, Any] | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"minute": minute.isoformat(), "shard": shard}
+    if start is not None:
+        body["start"] = start
+    return body
+
+
+def _fan_out(bodies: list[dict[str, Any]]) -> None:
+    """One queue message per minute-shard left; a refused one fails the run, which EventBridge
+    retries (the claims make a second release of the same messages impossible)."""
+    refused = schedule.hand_over(bodies)
+    if refused:
+        raise RuntimeError(f"could not queue {refused} release chunks; the run will retry")
