@@ -256,14 +256,12 @@ def _reset_process_state() -> None:
     """What the handlers' modules keep between invocations and a new Lambda instance would not
     have: the webhook secret's cached read (and its remembered failure), unflushed metrics."""
     from smsgate.observability import metrics
+    from smsgate.services import carrier_webhooks
 
     metrics.clear_metrics()
     if "aws_lambda_powertools.utilities.parameters" in sys.modules:
         sys.modules["aws_lambda_powertools.utilities.parameters"].clear_caches()
-    webhooks = sys.modules.get("smsgate.api.webhooks")
-    token_failure = getattr(webhooks, "_token_failure", None)
-    if token_failure is not None:
-        token_failure.until = 0.0
+    carrier_webhooks._token_failure.until = 0.0
 
 
 @pytest.fixture
