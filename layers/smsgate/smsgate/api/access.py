@@ -60,6 +60,7 @@ OPERATOR_ROUTE_KEYS = frozenset(
         "PUT /v1/locations/{location_id}/brand/decision",
         "PUT /v1/locations/{location_id}/campaign/decision",
         "DELETE /v1/locations/{location_id}/suspension",
+        "PUT /v1/locations/{location_id}/short-codes",
         "GET /v1/locations",
     }
 )

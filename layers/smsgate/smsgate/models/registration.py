@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic.networks import validate_email
 
+from smsgate.models.addresses import LongCode
 from smsgate.models.phone import StrictE164
 
 RegistrationState = Literal["draft", "pending", "approved", "failed"]
@@ -172,7 +173,7 @@ def _once_each(numbers: list[str]) -> list[str]:
 
 
 # The numbers assigned to a campaign, each once, in the order given.
-CampaignNumbers = Annotated[list[StrictE164], Field(max_length=1000), AfterValidator(_once_each)]
+CampaignNumbers = Annotated[list[LongCode], Field(max_length=1000), AfterValidator(_once_each)]
 
 
 class CampaignRequest(CampaignDetails):

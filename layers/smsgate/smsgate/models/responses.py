@@ -175,11 +175,20 @@ class CampaignView(RegistrationView):
     )
 
 
+class ShortCodeView(View):
+    code: str
+    country: str = Field(description="ISO region of its program: the only destinations it reaches")
+    keyword: str | None = Field(description="The program's keyword, when recorded")
+
+
 class LocationView(View):
     location_id: str
     name: str
     created_at: Timestamp
     numbers: list[str]
+    short_codes: list[ShortCodeView] = Field(
+        description="Approved short codes an operator recorded (docs/carriers.md#short-codes)"
+    )
     opt_out_text: str
     sender_text: str
     revocation_mode: RevocationMode
