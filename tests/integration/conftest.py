@@ -302,7 +302,7 @@ def send_gate(stack: Any) -> ApiCall:
     return call
 
 
-# --- the consumers' tests (issues 4, 5, 7): one location, its number and a contact -------------
+# --- the consumers' tests (docs/inbound.md, docs/receipts.md): a location, its number, a contact
 
 LOCATION = "loc-dc-bakery"
 LOCATION_NAME = "DC Bakery"
@@ -406,7 +406,7 @@ def drain(queue_url: str, max_messages: int = 10_000) -> list[dict[str, Any]]:
     return found
 
 
-# --- 10DLC registration (SPEC section 9, issue 9) ---------------------------------------------
+# --- 10DLC registration (docs/registration.md) --------------------------------------------------------
 
 
 def register_10dlc(

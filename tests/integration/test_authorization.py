@@ -1,5 +1,5 @@
-"""Who may act on which location (issue 11): HTTP API events signed by an IAM principal, through
-the real send_gate handler under moto."""
+"""Who may act on which location: HTTP API events signed by an IAM principal, through the real
+send_gate handler under moto (docs/guarantees.md#who-may-act-on-which-location)."""
 
 import uuid
 from typing import Any

@@ -3,7 +3,7 @@
 Each send names the configuration set whose event destination is the CarrierEvents SNS
 topic, and puts our `message_id` and `location_id` in `Context`: the service copies Context
 into every delivery event it publishes, which is how the status consumer finds our message
-(SPEC section 7).
+(docs/receipt-mapping.md).
 
 Errors are mapped to Twilio's numeric codes so the rest of the system speaks one vocabulary
 (receipts, `dnd_for_error`, the audit):

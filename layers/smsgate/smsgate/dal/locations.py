@@ -12,7 +12,8 @@ from smsgate.reasons import ReasonCode
 from smsgate.settings import get_settings
 
 # Every location item carries `listing` so that the index LocationsById lists them in order of
-# id, a page at a time, without a scan (`smsgate locations`, issue 12).
+# id, a page at a time, without a scan (`smsgate locations`,
+# docs/operations.md#listing-locations).
 LISTING = "location"
 LOCATIONS_INDEX = "LocationsById"
 
@@ -196,7 +197,7 @@ def location_for_number(number: str) -> str | None:
     return str(item["location_id"]) if item else None
 
 
-# --- the threshold audit's status changes (SPEC section 8, issue 6) ---------------------------
+# --- the threshold audit's status changes (docs/audit.md#status) ------------------------------------------
 
 
 def get_locations(location_ids: list[str]) -> dict[str, Location]:

@@ -1,4 +1,4 @@
-"""The checks of the send gate, in SPEC section 3's order, as pure functions.
+"""The checks of the send gate, in the gate's order (docs/policy.md#the-gate-order), as pure functions.
 
 Each returns a `Refusal` or None. The service runs them in order; the first refusal decides.
 """

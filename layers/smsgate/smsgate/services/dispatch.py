@@ -1,4 +1,4 @@
-"""The dispatcher's use case: hand one queued message to the carrier, once (issue 7).
+"""The dispatcher's use case: hand one queued message to the carrier, once (docs/carriers.md).
 
 One message goes through these steps:
 
@@ -15,7 +15,7 @@ One message goes through these steps:
    killed by its timeout mid-send would keep the claim and strand the message.
 4. Then, by outcome:
    - accepted: count `sent` in the audit counters, then move the message to `sent`;
-   - permanently rejected: count `sent` as well (it was attempted; SPEC section 8 divides the
+   - permanently rejected: count `sent` as well (it was attempted; the audit divides the
      errors by it), then apply a `failed` receipt with the carrier's code. No retry. A 21610 (the
      contact opted out at the carrier) counts nothing: it is a DND, not the location's error;
    - transient to the last attempt, or out of time: release the claim and raise. The record
