@@ -151,7 +151,17 @@ def decide(
     current = location.brand if kind == "brand" else location.campaign
     _raise(policy.check_decidable(kind, current.state if current else None))
     assert current is not None
+    _raise(policy.check_decision_fields(kind, request))
     record = policy.decided(current, request.state, request.reasons, now)
+    if kind == "brand" and request.state == "approved":
+        # The tier comes from the brand's vetting score, which the operator reads from the
+        # registry with the approval (docs/registration.md#t-mobile-brand-cap).
+        record = record.model_copy(
+            update={
+                "tmobile_tier": request.tmobile_tier,
+                "tmobile_daily_segments": request.tmobile_daily_segments,
+            }
+        )
     if kind == "campaign" and request.state == "approved":
         record = record.model_copy(
             update={"message_class": request.message_class, "number_mps": request.number_mps}
