@@ -147,11 +147,11 @@ def decide(
     location_id: str, kind: policy.RegistrationKind, request: DecisionRequest, now: datetime
 ) -> BrandView | CampaignView:
     """Record the carriers' decision on a pending brand or campaign (an operator's action)."""
+    _raise(policy.check_decision_fields(kind, request))
     location = locations.require_location(location_id)
     current = location.brand if kind == "brand" else location.campaign
     _raise(policy.check_decidable(kind, current.state if current else None))
     assert current is not None
-    _raise(policy.check_decision_fields(kind, request))
     record = policy.decided(current, request.state, request.reasons, now)
     if kind == "brand" and request.state == "approved":
         # The tier comes from the brand's vetting score, which the operator reads from the
