@@ -24,7 +24,7 @@ NOW = datetime(2025, 6, 2, 15, 0, tzinfo=UTC)
 
 def brand(**fields: object) -> Brand:
     details = BrandDetails.model_validate(brand_body())
-    return Brand(state="approved", updated_at=NOW, details=details, **fields)  # type: ignore[arg-type]
+    return Brand(state="approved", updated_at=NOW, details=details, **fields)
 
 
 @pytest.mark.parametrize("profile", ["seeds-2022", "platform-2024"])
