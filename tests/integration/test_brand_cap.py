@@ -5,15 +5,19 @@ destinations are not counted; racing senders never pass the cap."""
 
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from local_stack.lambdas import load_handler
-from smsgate.dal import counters
+from smsgate.dal import counters, messages, schedule
+from smsgate.models.entities import Message, StatusChange
+from smsgate.models.schedule import ScheduledMessage
 from smsgate.policy.brand_cap import brand_day, seconds_until_brand_reset
+from smsgate.services.scheduling import schedule_messages
 from smsgate.settings import get_settings
-from tests.integration.conftest import ROOT, ApiCall, call_api, drain
+from tests.integration.conftest import ROOT, ApiCall, Invoke, call_api, drain
 from tests.integration.test_counter_concurrency import moto_server  # noqa: F401 - a fixture
 from tests.registration_bodies import brand_body, campaign_body
 
@@ -131,6 +135,61 @@ def test_a_bulk_shares_the_brands_counter_and_fails_what_does_not_fit(stack: Any
     expected = seconds_until_brand_reset(datetime.now(UTC))
     assert expected - 5 <= int(headers["Retry-After"]) <= expected
     assert brand_used(EIN) == 3
+
+
+def test_a_scheduled_message_released_over_the_brands_cap_fails(
+    stack: Any, send_gate: ApiCall, handler: Callable[[str], Invoke]
+) -> None:
+    """The release gates a scheduled message again (docs/scheduling.md): the brand's cap counts it
+    on the day it goes, as the daily limit does."""
+    number = new_brand_location(send_gate, "loc-a", EIN, {"tmobile_daily_segments": 3}, US[:3])
+    due = schedule.minute_of(datetime.now(UTC)) + timedelta(minutes=2)
+    rows, entries = [], []
+    for index, to in enumerate(US[:3]):
+        message_id = f"msg-brand-{index}"
+        created = due - timedelta(hours=1)
+        rows.append(
+            Message(
+                message_id=message_id,
+                location_id="loc-a",
+                from_number=number,
+                to=to,
+                body=BODY,
+                kind="conversation",
+                segments=1,
+                encoding="GSM-7",
+                status="scheduled",
+                created_at=created,
+                scheduled_for=due,
+                history=(StatusChange(status="scheduled", at=created, reason="send_at"),),
+            )
+        )
+        entries.append(
+            ScheduledMessage(
+                message_id=message_id,
+                location_id="loc-a",
+                from_number=number,
+                to=to,
+                body=BODY,
+                kind="conversation",
+                segments=1,
+                due_at=due,
+                reason="send_at",
+            )
+        )
+    schedule_messages(rows, entries)
+    assert send(send_gate, "loc-a", number, US[0])[0] == 202  # one of the three segments
+    schedule.advance_release_cursor(due - timedelta(minutes=1))
+
+    report = handler("release_scheduled")(
+        {"detail-type": "Scheduled Event", "source": "aws.events", "time": due.isoformat(), "detail": {}}
+    )
+
+    assert (report["released"], report["failed"]) == (2, 1), report
+    last = messages.get_message("msg-brand-2")
+    assert last is not None and (last.status, last.history[-1].reason) == ("failed", "BRAND_CAP_REACHED")
+    assert brand_used(EIN) == 3
+    assert send_gate("GET", "/v1/locations/loc-a/usage")[1]["sent_today"] == 3
 
 
 def test_racing_senders_of_two_locations_never_pass_the_brands_cap(moto_server: str) -> None:  # noqa: F811

@@ -8,7 +8,7 @@ refusal into a schedule at `next_reset` the same way as the daily limit's.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from smsgate.dal import counters
 from smsgate.errors import SmsgateError
@@ -65,8 +65,16 @@ class BrandReservation:
             counters.release(self.key, count)
 
 
-def _counted(location: Location, destinations: Sequence[str], segments: Sequence[int]) -> list[int]:
-    return policy.brand_counted_segments(destinations, segments)
+class _Addressed(Protocol):
+    @property
+    def to(self) -> str: ...
+    @property
+    def segments(self) -> int: ...
+
+
+def counted_segments(messages: Sequence[_Addressed]) -> int:
+    """The segments of `messages` that count against the brand's cap (what a release gives back)."""
+    return sum(policy.brand_counted_segments([m.to for m in messages], [m.segments for m in messages]))
 
 
 def reserve(
@@ -74,7 +82,7 @@ def reserve(
 ) -> BrandReservation:
     """One conditional reservation of the counting messages' segments on the brand's counter,
     like the daily limit's (`dal.counters.reserve`): those that fit whole pass, in order."""
-    counted = _counted(location, destinations, segments)
+    counted = policy.brand_counted_segments(destinations, segments)
     cap = policy.brand_cap(location.brand, profile_of(location))
     key = _key(location, now)
     if cap is None or key is None or not any(counted):
@@ -93,7 +101,7 @@ def preview(
     location: Location, destinations: Sequence[str], segments: Sequence[int], now: datetime
 ) -> list[bool]:
     """Which messages would pass the brand's cap now (a bulk `preview`: writes nothing)."""
-    counted = _counted(location, destinations, segments)
+    counted = policy.brand_counted_segments(destinations, segments)
     cap = policy.brand_cap(location.brand, profile_of(location))
     key = _key(location, now)
     if cap is None or key is None or not any(counted):

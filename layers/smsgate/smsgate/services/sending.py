@@ -271,14 +271,7 @@ def _send_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
     not_queued = [item for item in accepted if item.to not in queued]
     counters.release(plan.daily_key, len(not_queued))
     volume.release(sum(item.segments for item in not_queued))
-    not_queued_to = {item.to for item in not_queued}
-    brand.release(
-        sum(
-            count
-            for item, count in zip(within_volume, brand.counted, strict=True)
-            if item.to in not_queued_to
-        )
-    )
+    brand.release(brand_cap.counted_segments(not_queued))
     metrics.add_metric(name="Accepted", unit=MetricUnit.Count, value=len(outcome.accepted))
     logger.info(
         "bulk gated",
