@@ -185,7 +185,7 @@ def profile_from_data(name: str, data: Mapping[str, Any]) -> PolicyProfile:
             low_volume_daily_segments=int(data["low_volume_daily_segments"]),
             tmobile_tier_caps=tuple(
                 (str(tier), None if cap is None else int(cap))
-                for tier, cap in data.get("tmobile_tier_caps", _TMOBILE_CAPS_2022).items()
+                for tier, cap in data.get("tmobile_tier_caps", _TMOBILE_CAPS).items()
             ),
             tmobile_day_zone=str(data.get("tmobile_day_zone", _TMOBILE_DAY_ZONE)),
             source=str(data.get("source", "")),
@@ -198,8 +198,8 @@ def profile_from_data(name: str, data: Mapping[str, Any]) -> PolicyProfile:
 
 
 # T-Mobile's daily segments per brand, by tier (docs/registration.md#t-mobile-brand-cap): the
-# table T-Mobile has applied since 10DLC's launch, unchanged in both profiles.
-_TMOBILE_CAPS_2022: Final[dict[str, int | None]] = {
+# carrier's table as messaging providers publish it, the same in both profiles.
+_TMOBILE_CAPS: Final[dict[str, int | None]] = {
     "low": 2_000,
     "low_mid": 10_000,
     "mid": 40_000,
@@ -226,7 +226,7 @@ _BUILT_IN: Final[dict[str, dict[str, Any]]] = {
         "snowshoe_max_numbers": 3,
         "snowshoe_window_hours": 24,
         "low_volume_daily_segments": 6000,
-        "tmobile_tier_caps": _TMOBILE_CAPS_2022,
+        "tmobile_tier_caps": _TMOBILE_CAPS,
         "tmobile_day_zone": _TMOBILE_DAY_ZONE,
         "source": "the CRM phone product's messaging policy (ramp-up model of 2022-04-20)",
     },
@@ -243,7 +243,7 @@ _BUILT_IN: Final[dict[str, dict[str, Any]]] = {
         "snowshoe_max_numbers": 3,
         "snowshoe_window_hours": 24,
         "low_volume_daily_segments": 6000,
-        "tmobile_tier_caps": _TMOBILE_CAPS_2022,
+        "tmobile_tier_caps": _TMOBILE_CAPS,
         "tmobile_day_zone": _TMOBILE_DAY_ZONE,
         "source": "the same policy's 8-level ramp-up revision effective 2024-02-01 (docs/policy-profiles.md)",
         "notes": [
