@@ -83,6 +83,10 @@ UseCase = Literal[
 # How contacts opt in to the campaign (TCR's message flow).
 # AT&T's 10DLC message classes; their rates are data in `smsgate.policy.pacing`.
 MessageClass = Literal["A", "B", "C", "D", "E", "F", "T", "W", "G", "K", "N", "P"]
+# T-Mobile's brand tiers, set from the brand's vetting score: each caps the segments a day the
+# brand (its EIN) sends to T-Mobile subscribers; the caps are data in the policy profile
+# (docs/registration.md#t-mobile-brand-cap).
+TMobileTier = Literal["low", "low_mid", "mid", "top", "uncapped"]
 OptInMethod = Literal["web_form", "paper_form", "keyword", "verbal", "point_of_sale", "mobile_app", "other"]
 
 _EIN = re.compile(r"^(\d{2})-?(\d{7})$")
@@ -203,6 +207,18 @@ class DecisionRequest(_Strict):
         default=None, gt=0, le=1000, description="Messages per second per number"
     )
 
+    # What T-Mobile grants an approved brand: its tier, and the daily segments it assigned when
+    # they differ from the tier's figure (a special business review), docs/registration.md#t-mobile-brand-cap.
+    tmobile_tier: TMobileTier | None = Field(
+        default=None, description="T-Mobile brand tier (from the vetting score)"
+    )
+    tmobile_daily_segments: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000_000,
+        description="T-Mobile's daily segment cap when assigned apart from the tier",
+    )
+
     @model_validator(mode="after")
     def reasons_for_a_failure(self) -> "DecisionRequest":
         # A failed registration is corrected from its reasons (seed 002): they are required.
@@ -235,6 +251,9 @@ class Registration(BaseModel):
 
 class Brand(Registration):
     details: BrandDetails
+    # Recorded with the carriers' approval (docs/registration.md#t-mobile-brand-cap).
+    tmobile_tier: TMobileTier | None = None
+    tmobile_daily_segments: int | None = None
 
 
 class Campaign(Registration):

@@ -17,6 +17,7 @@ from smsgate.models.registration import (
     Brand,
     Campaign,
     Decision,
+    DecisionRequest,
     Registration,
     RegistrationState,
     StateChange,
@@ -172,6 +173,21 @@ def check_decidable(kind: RegistrationKind, current: RegistrationState | None) -
         ReasonCode.REGISTRATION_LOCKED,
         f"Only a pending {kind} can be approved or failed; this one is {shown}.",
         {"state": current},
+    )
+
+
+def check_decision_fields(kind: RegistrationKind, request: DecisionRequest) -> Refusal | None:
+    """T-Mobile's tier and cap are the brand's (docs/registration.md#t-mobile-brand-cap): a
+    campaign's decision that names them is a mistake, refused rather than dropped."""
+    named = [
+        name for name in ("tmobile_tier", "tmobile_daily_segments") if getattr(request, name) is not None
+    ]
+    if kind == "brand" or not named:
+        return None
+    return Refusal(
+        ReasonCode.VALIDATION_ERROR,
+        "T-Mobile's tier and daily cap are recorded with the brand's decision, not the campaign's.",
+        {"fields": named},
     )
 
 
