@@ -17,6 +17,8 @@ class ReasonCode(StrEnum):
     SNOWSHOEING = "SNOWSHOEING"
     DAILY_LIMIT_REACHED = "DAILY_LIMIT_REACHED"
     VOLUME_CAP_REACHED = "VOLUME_CAP_REACHED"
+    # The brand's T-Mobile daily cap (docs/registration.md#t-mobile-brand-cap).
+    BRAND_CAP_REACHED = "BRAND_CAP_REACHED"
     # Codes outside the gate's checks table (SPEC section 10 routes).
     MESSAGE_NOT_FOUND = "MESSAGE_NOT_FOUND"
     CONTACT_NOT_FOUND = "CONTACT_NOT_FOUND"
@@ -57,6 +59,7 @@ HTTP_STATUS: dict[ReasonCode, HTTPStatus] = {
     ReasonCode.SNOWSHOEING: HTTPStatus.UNPROCESSABLE_ENTITY,
     ReasonCode.DAILY_LIMIT_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
     ReasonCode.VOLUME_CAP_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
+    ReasonCode.BRAND_CAP_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
     ReasonCode.MESSAGE_NOT_FOUND: HTTPStatus.NOT_FOUND,
     ReasonCode.CONTACT_NOT_FOUND: HTTPStatus.NOT_FOUND,
     ReasonCode.DND_PERMANENT: HTTPStatus.CONFLICT,

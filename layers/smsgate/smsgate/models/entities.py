@@ -19,6 +19,20 @@ DEFAULT_OPT_OUT_TEXT = "Reply STOP to unsubscribe"
 DEFAULT_SENDER_TEXT = "Thanks, {name}"
 
 
+class ShortCode(BaseModel):
+    """A short code an operator recorded for a location: it runs under the carriers' approved
+    short-code program, not 10DLC, and reaches destinations of its own country only
+    (docs/carriers.md#short-codes)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    code: str
+    # ISO region of the program ('US', 'CA', …).
+    country: str
+    # The program's keyword, which AWS End User Messaging asks with each US short-code send.
+    keyword: str | None = None
+
+
 class Location(BaseModel):
     # defer_build: pydantic builds the validator at the first use, not at import (cold start).
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -39,6 +53,8 @@ class Location(BaseModel):
     # 10DLC registration (SPEC section 9), stored on the location's item.
     brand: Brand | None = None
     campaign: Campaign | None = None
+    # Only an operator records them (docs/carriers.md#short-codes).
+    short_codes: tuple[ShortCode, ...] = ()
 
 
 class ConsentEntry(BaseModel):
