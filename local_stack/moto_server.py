@@ -20,6 +20,7 @@ from moto.server import ThreadedMotoServer
 def start_moto_server(host: str, port: int) -> ThreadedMotoServer:
     """moto's server on `host:port`, started, handling one request at a time."""
     back_up_transactions_per_item()
+    parse_conditions_once()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     wsgi = server._server  # werkzeug's server, made by ThreadedMotoServer.start()
@@ -125,3 +126,48 @@ def parse_json_templates_as_json() -> None:
 
     parse_template.json_first = True  # type: ignore[attr-defined]
     Stack.parse_template = staticmethod(parse_template)  # type: ignore[method-assign]
+
+
+# How many parsed condition expressions `parse_conditions_once` keeps.
+PARSED_CONDITIONS = 512
+
+
+def parse_conditions_once() -> None:
+    """moto parses a transaction's every condition expression three times (to validate the
+    request, to check the condition, and again in the update it makes), about a third of its CPU
+    for a conditional update. The parse is a pure function of the expression and its attribute
+    names and values, and its tree is only evaluated afterwards, never changed: the same
+    request parsed once gives the same tree, the same errors (an expression that fails to parse
+    is not kept) and the same names and values found. The last PARSED_CONDITIONS are kept.
+    Idempotent."""
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+
+    parse_each_time = ConditionExpressionParser.parse
+    if getattr(parse_each_time, "kept", False):
+        return
+    parsed: dict[str, tuple[Any, list[str], list[str]]] = {}
+
+    def parse(parser: ConditionExpressionParser) -> Any:
+        try:
+            key = json.dumps(
+                [
+                    parser.condition_expression,
+                    parser.expression_attribute_names,
+                    parser.expression_attribute_values,
+                ],
+                sort_keys=True,
+            )
+        except (TypeError, ValueError):  # not JSON: parsed as moto would, not kept
+            return parse_each_time(parser)
+        if key not in parsed:
+            tree = parse_each_time(parser)
+            if len(parsed) >= PARSED_CONDITIONS:
+                parsed.pop(next(iter(parsed)))
+            parsed[key] = (tree, list(parser.expr_attr_names_found), list(parser.expr_attr_values_found))
+        tree, names, values = parsed[key]
+        parser.expr_attr_names_found = list(names)
+        parser.expr_attr_values_found = list(values)
+        return tree
+
+    parse.kept = True  # type: ignore[attr-defined]
+    ConditionExpressionParser.parse = parse  # type: ignore[method-assign, assignment]

@@ -258,6 +258,21 @@ def test_the_window_slides_over_two_buckets(stack: Any) -> None:
     assert snowshoe.record_sender("loc", keys, NUMBERS[3], start + 2 * WINDOW, WINDOW, 3)
 
 
+def test_the_window_slides_into_the_next_items_period(stack: Any) -> None:
+    """The last bucket of an item's period records its next bucket in the next period's item
+    (docs/content-policy.md#snowshoeing-storage-smsgatedalsnowshoe-counters-table)."""
+    keys = snowshoe_keys("Our spring sale ends soon: everything in store is 30% off this week")
+    last = datetime(2026, 3, 4, 23, 0, tzinfo=UTC)
+    assert snowshoe.period_start(last, WINDOW) != snowshoe.period_start(last + timedelta(hours=2), WINDOW)
+    for number in NUMBERS[:3]:
+        assert snowshoe.record_sender("loc", keys, number, last, WINDOW, 3)
+    later = last + timedelta(hours=2)
+    assert snowshoe.senders("loc", keys, later, WINDOW) == [set(NUMBERS[:3])] * len(set(keys))
+    assert not snowshoe.record_sender("loc", keys, NUMBERS[3], later, WINDOW, 3)
+    assert snowshoe.record_sender("loc", keys, NUMBERS[0], later, WINDOW, 3)
+    assert snowshoe.record_sender("loc", keys, NUMBERS[3], last + 2 * WINDOW, WINDOW, 3)
+
+
 def test_the_service_takes_its_time_from_now(location: ApiCall) -> None:
     body = "Our spring sale ends soon: everything in store is 30% off, come and see us this week"
     now = datetime.now(UTC)

@@ -1,16 +1,19 @@
-"""Which sending numbers sent each body fingerprint (CountersTable), for snowshoeing (SPEC
-section 3, check 9; docs/content-policy.md).
+"""Which sending numbers sent each body fingerprint (CountersTable), for snowshoeing
+(docs/content-policy.md#snowshoeing-storage-smsgatedalsnowshoe-counters-table).
 
-One item per location, window bucket and fingerprint key (`smsgate.policy.fingerprint`):
-`SNOW#<location>#<bucket start>#<key>`, a string set `numbers` and a TTL `expires_at`.
-
-Sliding window from two fixed buckets: a number that sends in bucket *b* is added to the items of
-*b* and *b + 1*, and the check reads only the item of *b*. So the item checked during bucket *b*
+Sliding window from two fixed buckets: a number that sends in bucket *b* is added to the sets of
+*b* and *b + 1*, and the check reads only the set of *b*. So the set checked during bucket *b*
 holds every number of buckets *b − 1* and *b*, and any period of one window length (which lies
 within two adjacent buckets) never sees more than the allowed count of numbers; a number is
-remembered for between one and two window lengths. The check and both additions, for every key
-of the body, are one transaction: a number is recorded exactly when it is allowed, however many
-requests race, and a refused number is never recorded.
+remembered for between one and two window lengths.
+
+One item per location, fingerprint key (`smsgate.policy.fingerprint`) and period of
+`PERIOD_BUCKETS` buckets: `SNOW#<location>#<period start>#<key>`, one string set per bucket of
+the period (`n<bucket start>`) and a TTL `expires_at`. Both sets a send adds to are then in one
+item, one conditional update, except in the period's last bucket, whose next bucket is the next
+period's; an item holds at most `PERIOD_BUCKETS` small sets, so it stays one write unit. The
+check and the additions, for every key of the body, are one transaction: a number is recorded
+exactly when it is allowed, however many requests race, and a refused number is never recorded.
 """
 
 from collections.abc import Sequence
@@ -21,6 +24,10 @@ from smsgate.dal import clients
 from smsgate.dal.codec import epoch
 from smsgate.settings import get_settings
 
+# Buckets per item: a week of the default 24-hour window. A send writes one item per key on
+# all but the period's last bucket, two on that one (docs/send-path.md#what-it-costs).
+PERIOD_BUCKETS = 7
+
 
 def bucket_start(now: datetime, window: timedelta) -> datetime:
     """The start of the fixed bucket (UTC, aligned to the epoch) that holds `now`."""
@@ -28,17 +35,44 @@ def bucket_start(now: datetime, window: timedelta) -> datetime:
     return datetime.fromtimestamp(epoch(now) // width * width, UTC)
 
 
-def item_key(location_id: str, bucket: datetime, key: str) -> str:
-    return f"SNOW#{location_id}#{bucket.strftime('%Y%m%dT%H%M')}#{key}"
+def period_start(bucket: datetime, window: timedelta) -> datetime:
+    """The start of the period (PERIOD_BUCKETS buckets, aligned to the epoch) that holds `bucket`."""
+    width = int(window.total_seconds()) * PERIOD_BUCKETS
+    return datetime.fromtimestamp(epoch(bucket) // width * width, UTC)
 
 
-def _update(location_id: str, bucket: datetime, key: str, number: str, window: timedelta) -> dict[str, Any]:
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M")
+
+
+def item_key(location_id: str, period: datetime, key: str) -> str:
+    return f"SNOW#{location_id}#{_stamp(period)}#{key}"
+
+
+def bucket_attribute(bucket: datetime) -> str:
+    """The name of the set of numbers recorded for `bucket` in its period's item."""
+    return f"n{_stamp(bucket)}"
+
+
+def _update(
+    location_id: str, key: str, number: str, window: timedelta, buckets: list[datetime]
+) -> dict[str, Any]:
+    """Add `number` to the sets of `buckets`, which share one period."""
+    period = period_start(buckets[0], window)
+    names = {f"#b{index}": bucket_attribute(bucket) for index, bucket in enumerate(buckets)}
     return {
         "TableName": get_settings().counters_table,
-        "Key": {"pk": item_key(location_id, bucket, key)},
-        "UpdateExpression": "ADD numbers :number SET expires_at = if_not_exists(expires_at, :ttl)",
-        # The item of bucket b is read until b ends and written from b - 1 on.
-        "ExpressionAttributeValues": {":number": {number}, ":ttl": epoch(bucket + 2 * window)},
+        "Key": {"pk": item_key(location_id, period, key)},
+        "UpdateExpression": "ADD "
+        + ", ".join(f"{name} :number" for name in names)
+        + " SET expires_at = :ttl",
+        "ExpressionAttributeNames": names,
+        # The period's last set is read until the next period begins; one window more is margin
+        # for a late clock. Every writer of the item computes the same value.
+        "ExpressionAttributeValues": {
+            ":number": {number},
+            ":ttl": epoch(period + (PERIOD_BUCKETS + 1) * window),
+        },
     }
 
 
@@ -56,28 +90,35 @@ def sender_updates(
     """The TransactWriteItems actions of `record_sender`, for a caller that writes them in a
     transaction of its own (the single send): any of them failing its condition is the refusal."""
     current = bucket_start(now, window)
+    following = current + window
+    same_period = period_start(following, window) == period_start(current, window)
     items: list[dict[str, Any]] = []
     for key in dict.fromkeys(keys):
-        checked = _update(location_id, current, key, number, window)
+        checked = _update(
+            location_id, key, number, window, [current, following] if same_period else [current]
+        )
         checked["ConditionExpression"] = (
-            "attribute_not_exists(numbers) OR contains(numbers, :sender) OR size(numbers) < :max"
+            "attribute_not_exists(#b0) OR contains(#b0, :sender) OR size(#b0) < :max"
         )
         checked["ExpressionAttributeValues"] |= {":sender": number, ":max": max_numbers}
-        items += [
-            {"Update": checked},
-            {"Update": _update(location_id, current + window, key, number, window)},
-        ]
+        items.append({"Update": checked})
+        if not same_period:
+            items.append({"Update": _update(location_id, key, number, window, [following])})
     return items
 
 
 def senders(location_id: str, keys: Sequence[str], now: datetime, window: timedelta) -> list[set[str]]:
     """The numbers recorded for each key in the current window, read only (for a bulk preview)."""
     current = bucket_start(now, window)
+    period = period_start(current, window)
     table = clients.table(get_settings().counters_table)
     found: list[set[str]] = []
     for key in dict.fromkeys(keys):
-        item = table.get_item(Key={"pk": item_key(location_id, current, key)}, ConsistentRead=True).get(
-            "Item"
-        )
-        found.append(set(item.get("numbers", set())) if item else set())
+        item = table.get_item(
+            Key={"pk": item_key(location_id, period, key)},
+            ConsistentRead=True,
+            ProjectionExpression="#b",
+            ExpressionAttributeNames={"#b": bucket_attribute(current)},
+        ).get("Item")
+        found.append(set(item.get(bucket_attribute(current), set())) if item else set())
     return found
