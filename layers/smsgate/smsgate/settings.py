@@ -12,10 +12,11 @@ this module (docs/performance.md#cold-imports).
 import os
 import re
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from smsgate.models.vocabulary import CarrierName
 from smsgate.policy.carrier_opt_outs import CONFIRMS_BY_DEFAULT
 from smsgate.policy.profiles import DEFAULT_PROFILE_NAME, profile_named
 
@@ -41,7 +42,7 @@ class Settings(BaseModel):
 
     # The carrier adapter of this deployment (docs/carriers.md#choosing-the-adapter-of-a-deployment);
     # the simulator is the local default.
-    carrier: Literal["simulator", "twilio", "aws"] = "simulator"
+    carrier: CarrierName = "simulator"
     # The public base URL of the HTTP API as Twilio calls it (it signs webhook URLs with it, and
     # the dispatcher gives it as the status callback). Empty in the webhook function: the URL is
     # then the request's own API Gateway domain (docs/deploying.md#custom-domains).

@@ -60,7 +60,7 @@ from smsgate.carriers.base import (
     SendResult,
     TransientCarrierError,
 )
-from smsgate.policy.receipt_mapping import UNSUBSCRIBED_RECIPIENT
+from smsgate.policy.receipt_mapping import UNKNOWN_ERROR, UNSUBSCRIBED_RECIPIENT
 
 if TYPE_CHECKING:
     from mypy_boto3_pinpoint_sms_voice_v2 import PinpointSMSVoiceV2Client
@@ -75,7 +75,6 @@ ORIGINATION_NOT_FOUND: Final = 21606
 _HELD_QUOTAS = frozenset({"MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"})
 # Errors about our account, role or configuration rather than the message.
 _INFRASTRUCTURE_ERRORS = frozenset({"AccessDeniedException", "ResourceNotFoundException"})
-UNKNOWN_ERROR_CODE = 30008
 
 _TRANSIENT_CODES: dict[str, int] = {
     "ThrottlingException": 20429,
@@ -108,8 +107,8 @@ _CODE_BY_INVALID_FIELD: dict[str, int] = {"DestinationPhoneNumber": 21211, "Orig
 _ORIGINATION_TYPES = frozenset({"phone-number", "sender-id", "pool"})
 # What an error of these types means when neither its reason nor its fields say more.
 _CODE_BY_ERROR: dict[str, int] = {
-    "ValidationException": UNKNOWN_ERROR_CODE,
-    "ConflictException": UNKNOWN_ERROR_CODE,
+    "ValidationException": UNKNOWN_ERROR,
+    "ConflictException": UNKNOWN_ERROR,
     "AccessDeniedException": 20003,
     "ResourceNotFoundException": 20404,
 }
@@ -148,7 +147,7 @@ class AwsEumCarrier:
         except ParamValidationError:
             # botocore's message quotes the offending value, which may be the number or body.
             raise PermanentCarrierError(
-                "AWS End User Messaging request failed client-side validation", code=UNKNOWN_ERROR_CODE
+                "AWS End User Messaging request failed client-side validation", code=UNKNOWN_ERROR
             ) from None
         return SendResult(carrier_message_id=response["MessageId"])
 
@@ -180,7 +179,7 @@ def carrier_error_for(error_response: Any) -> CarrierError:
         return InfrastructureCarrierError(f"AWS End User Messaging refused our set-up: {label}", code=code)
     if code is None and (http_status == 429 or http_status >= 500):
         return TransientCarrierError(f"AWS End User Messaging: {label} (HTTP {http_status})")
-    code = code if code is not None else UNKNOWN_ERROR_CODE
+    code = code if code is not None else UNKNOWN_ERROR
     return PermanentCarrierError(f"AWS End User Messaging rejected the message: {label}", code=code)
 
 

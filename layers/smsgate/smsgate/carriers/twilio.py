@@ -50,6 +50,7 @@ from smsgate.carriers.base import (
     SendResult,
     TransientCarrierError,
 )
+from smsgate.policy.receipt_mapping import UNKNOWN_ERROR
 
 TWILIO_API_BASE_URL = "https://api.twilio.com"
 STATUS_CALLBACK_PATH = "/v1/webhooks/twilio/status"
@@ -68,8 +69,7 @@ SENDER_QUEUE_FULL_RETRY_SECONDS = 3600.0
 # Our own credentials, account or account SID refused: no message can go until someone fixes
 # them, and none of it is the location's (docs/carriers.md#our-own-faults).
 INFRASTRUCTURE_TWILIO_CODES: frozenset[int] = frozenset({20003, 20005, 20404})
-# Twilio's generic codes, used when a 4xx carries none of its own.
-UNKNOWN_ERROR_CODE = 30008
+# Twilio's codes for the statuses that carry none of their own.
 _CODE_BY_HTTP_STATUS: dict[int, int] = {401: 20003, 403: 20003, 404: 20404}
 
 
@@ -146,7 +146,7 @@ class TwilioCarrier:
         sid = _json_object(payload).get("sid")
         if not isinstance(sid, str) or not sid:
             raise PermanentCarrierError(
-                f"Twilio answered HTTP {status} without a message sid", code=UNKNOWN_ERROR_CODE
+                f"Twilio answered HTTP {status} without a message sid", code=UNKNOWN_ERROR
             )
         return SendResult(carrier_message_id=sid)
 
@@ -168,7 +168,7 @@ class TwilioCarrier:
             return InfrastructureCarrierError(
                 f"Twilio refused our credentials or account: HTTP {status}, code {code}", code=code
             )
-        code = code if code is not None else UNKNOWN_ERROR_CODE
+        code = code if code is not None else UNKNOWN_ERROR
         return PermanentCarrierError(f"Twilio rejected the message: HTTP {status}, code {code}", code=code)
 
 

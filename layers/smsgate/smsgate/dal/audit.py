@@ -9,8 +9,6 @@ hour's writes over 16 items.
 """
 
 import hashlib
-import random
-import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -112,36 +110,12 @@ def count(location_id: str, at: datetime, increments: dict[str, int], error_code
 
 # --- reads of the threshold audit (docs/audit.md#scale-100000-active-locations) ---------------
 
-# BatchGetItem takes at most 100 keys per call.
-BATCH_KEYS = 100
-_UNPROCESSED_ATTEMPTS = 8
-_UNPROCESSED_BACKOFF_SECONDS = 0.05
-
-
-def batch_get(table_name: str, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every item found under `keys`, 100 keys per BatchGetItem, unprocessed keys retried."""
-    client = clients.dynamodb().meta.client
-    found: list[dict[str, Any]] = []
-    for first in range(0, len(keys), BATCH_KEYS):
-        pending: dict[str, Any] = {table_name: {"Keys": keys[first : first + BATCH_KEYS]}}
-        attempt = 0
-        while pending:
-            answer = client.batch_get_item(RequestItems=pending)
-            found += answer.get("Responses", {}).get(table_name, [])
-            pending = answer.get("UnprocessedKeys") or {}
-            if pending:
-                attempt += 1
-                if attempt == _UNPROCESSED_ATTEMPTS:
-                    raise RuntimeError("DynamoDB kept keys unprocessed; the audit will run again")
-                time.sleep(random.uniform(0, _UNPROCESSED_BACKOFF_SECONDS * 2**attempt))
-    return found
-
 
 def active_locations(hours: Iterable[datetime]) -> set[str]:
     """The locations with audited events in any of `hours`: the union of the hours' shards."""
     keys = [{"pk": active_key(hour_bucket(hour), shard)} for hour in hours for shard in range(ACTIVE_SHARDS)]
     locations: set[str] = set()
-    for item in batch_get(get_settings().counters_table, keys):
+    for item in _counters(keys):
         locations |= {str(location) for location in item.get("locations", ())}
     return locations
 
@@ -166,7 +140,7 @@ def window_counts(location_ids: Iterable[str], hours: Iterable[datetime]) -> dic
     buckets = [hour_bucket(hour) for hour in hours]
     keys = [{"pk": audit_key(location_id, bucket)} for location_id in location_ids for bucket in buckets]
     totals: dict[str, WindowCounts] = {}
-    for item in batch_get(get_settings().counters_table, keys):
+    for item in _counters(keys):
         location_id = str(item["pk"]).removeprefix("AUDIT#").rsplit("#", 1)[0]
         totals[location_id] = totals.get(location_id, WindowCounts()) + _counts_of(item)
     return totals
@@ -214,3 +188,9 @@ def release_notice(location_id: str, now: datetime) -> None:
         ConditionExpression="noticed_at = :at",
         ExpressionAttributeValues={":at": epoch(now)},
     )
+
+
+def _counters(keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Counter items, read eventually consistent: the audit runs hours after they were written."""
+    table = get_settings().counters_table
+    return clients.batch_get({table: keys}, consistent=False)[table]

@@ -140,10 +140,18 @@ def transaction_refusals(items: list[dict[str, Any]]) -> list[int]:
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-def batch_get(keys: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
-    """The items of `keys` (table name -> keys), strongly consistent, in one BatchGetItem when
-    they number 100 at most (DynamoDB's limit per request); unprocessed keys are asked again.
-    A missing item is simply absent from its table's list."""
+# A key DynamoDB leaves unprocessed (throttling) is asked again after a jittered backoff.
+_UNPROCESSED_ATTEMPTS = 8
+_UNPROCESSED_BACKOFF_SECONDS = 0.05
+
+
+def batch_get(
+    keys: dict[str, list[dict[str, Any]]], consistent: bool = True
+) -> dict[str, list[dict[str, Any]]]:
+    """The items of `keys` (table name -> keys), in one BatchGetItem when they number 100 at
+    most (DynamoDB's limit per request); unprocessed keys are asked again with backoff. A missing
+    item is simply absent from its table's list. `consistent=False` halves the read cost where a
+    second-old item is good enough (the audit's counters, its listing of locations)."""
     unique = [
         (name, key)
         for name, each in keys.items()
@@ -153,10 +161,16 @@ def batch_get(keys: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str,
     for start in range(0, len(unique), 100):
         request: dict[str, Any] = {}
         for name, key in unique[start : start + 100]:
-            request.setdefault(name, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
+            request.setdefault(name, {"Keys": [], "ConsistentRead": consistent})["Keys"].append(key)
+        attempt = 0
         while request:
             response = dynamodb().batch_get_item(RequestItems=request)
             for name, items in response["Responses"].items():
                 found[name].extend(items)
             request = response.get("UnprocessedKeys") or {}
+            if request:
+                attempt += 1
+                if attempt == _UNPROCESSED_ATTEMPTS:
+                    raise RuntimeError("DynamoDB kept keys unprocessed after every retry")
+                time.sleep(random.uniform(0, _UNPROCESSED_BACKOFF_SECONDS * 2**attempt))
     return found

@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Any
 
 from smsgate.dal import clients
-from smsgate.dal.audit import batch_get
 from smsgate.dal.codec import iso, plain
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location, ShortCode
@@ -197,13 +196,14 @@ def location_for_number(number: str) -> str | None:
     return str(item["location_id"]) if item else None
 
 
-# --- the threshold audit's status changes (docs/audit.md#status) ------------------------------------------
+# --- the threshold audit's status changes (docs/audit.md#status) -----------------------------
 
 
 def get_locations(location_ids: list[str]) -> dict[str, Location]:
     """The locations among `location_ids` that exist, read 100 at a time."""
     keys = [_location_key(location_id) for location_id in location_ids]
-    found = [_from_item(item) for item in batch_get(get_settings().locations_table, keys)]
+    table = get_settings().locations_table
+    found = [_from_item(item) for item in clients.batch_get({table: keys}, consistent=False)[table]]
     return {location.location_id: location for location in found}
 
 
