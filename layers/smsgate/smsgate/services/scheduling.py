@@ -27,11 +27,12 @@ from smsgate.models.entities import Location, Message, StatusChange
 from smsgate.models.moments import as_utc
 from smsgate.models.schedule import ScheduledMessage
 from smsgate.observability import MetricUnit, logger, metrics
-from smsgate.policy import gate, quiet_hours
+from smsgate.policy import gate
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.numbering import place_of_number
 from smsgate.policy.quiet_hours import recipient_place
 from smsgate.policy.refusal import Refusal
+from smsgate.policy.send_time import after_reset
 from smsgate.policy.validity import validity_seconds
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
@@ -263,9 +264,7 @@ def defer_to_reset(items: list[ScheduledMessage], reset: datetime, now: datetime
     again: list[ScheduledMessage] = []
     for item in items:
         number = place_of_number(item.to)
-        place = recipient_place(number.time_zones, number.states)
-        decision = quiet_hours.decide(item.kind, place, reset)
-        due = _minute_from(decision.allowed_from or reset)
+        due = after_reset(item.kind, recipient_place(number.time_zones, number.states), reset)
         again.append(item.model_copy(update={"due_at": due, "reason": "daily_limit"}))
     schedule.put_scheduled(again)
     change = StatusChange(status="scheduled", at=now, reason="daily_limit")
@@ -327,13 +326,6 @@ def _fail(items: list[ScheduledMessage], code: str, now: datetime) -> None:
         )
     if items:
         metrics.add_metric(name=f"ReleaseRefused{code}", unit=MetricUnit.Count, value=len(items))
-
-
-def _minute_from(moment: datetime) -> datetime:
-    """The first whole minute at or after `moment`: a reset at 00:00:01 is due at 00:01, when a
-    release counts against the new day."""
-    minute = schedule.minute_of(moment)
-    return minute if minute == moment else minute + MINUTE
 
 
 def _first(*refusals: Refusal | None) -> Refusal | None:

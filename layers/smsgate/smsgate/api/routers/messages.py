@@ -28,6 +28,7 @@ def router() -> APIGatewayHttpRouter:
     _send_one(routes)
     _send_many(routes)
     _read_one(routes)
+    _cancel_one(routes)
     return routes
 
 
@@ -115,3 +116,18 @@ def _read_one(routes: APIGatewayHttpRouter) -> None:
         if not may_access(routes.current_event, message.location_id):
             raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
         return message
+
+
+def _cancel_one(routes: APIGatewayHttpRouter) -> None:
+    @routes.delete(
+        "/v1/messages/<message_id>",
+        operation_id="cancel_message",
+        summary="Cancel a scheduled message",
+        responses=contract.answers({200: contract.success(MessageView, "The message, canceled")}, 404, 409),
+    )
+    def delete_message(message_id: Annotated[str, Path(max_length=128)]) -> MessageView:
+        message = messages_service.get_message(message_id)
+        # Another tenant's message is answered as an unknown id, as when it is read.
+        if not may_access(routes.current_event, message.location_id):
+            raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
+        return messages_service.cancel_message(message_id, request_now(routes))
