@@ -293,3 +293,17 @@ def test_a_single_message_over_the_limit_waits_for_the_reset_when_its_sender_say
         "2026-12-02T00:01:00+00:00",
     )
     assert message(gate, answer["message_id"])["history"][0]["reason"] == "daily_limit"
+
+
+def test_a_released_message_keeps_the_contacts_introduction(
+    gate: Gate, release: Callable[[datetime], dict[str, Any]]
+) -> None:
+    opt_in(gate, DC)
+    assert send(gate)[1]["body"].endswith("Reply STOP to unsubscribe")  # the first introduces
+    _, later = send(gate, send_at=(NOON + timedelta(minutes=2)).isoformat())
+    assert later["body"] == "Your visit is on Friday."
+
+    assert release(NOON + timedelta(minutes=2, seconds=1))["released"] == 1
+    gate.at = NOON + timedelta(minutes=3)
+
+    assert send(gate)[1]["body"] == "Your visit is on Friday."  # not introduced a second time

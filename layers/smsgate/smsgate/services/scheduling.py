@@ -217,11 +217,16 @@ def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: dat
             passing.append(item)
         else:
             _fail([item], refusal.code, now)
-    return _queue_within_limits(location, passing, now)
+    # When each contact was introduced, kept as it is by a release that does not introduce it.
+    introduced = {item.to: known[item.to].introduced_at for item in passing}
+    return _queue_within_limits(location, passing, now, introduced)
 
 
 def _queue_within_limits(
-    location: Location, passing: list[ScheduledMessage], now: datetime
+    location: Location,
+    passing: list[ScheduledMessage],
+    now: datetime,
+    introduced: dict[str, datetime | None],
 ) -> tuple[int, int]:
     """The daily limit counts a message on the day it is released (one reservation for the
     group), then a low-volume brand's segment cap; what the limit stops waits for its reset when
@@ -243,7 +248,7 @@ def _queue_within_limits(
     _fail(passing[volume.accepted : granted], ReasonCode.VOLUME_CAP_REACHED, now)
     accepted = passing[: volume.accepted]
     try:
-        queued = _queue(location, accepted, now)
+        queued = _queue(location, accepted, now, introduced)
     except Exception:
         counters.release(key, volume.accepted)
         volume.release()
@@ -271,8 +276,15 @@ def defer_to_reset(items: list[ScheduledMessage], reset: datetime, now: datetime
     return sum(1 for item in again if messages.reschedule(item.message_id, item.due_at, change))
 
 
-def _queue(location: Location, accepted: list[ScheduledMessage], now: datetime) -> set[str]:
-    """`scheduled` → `queued`, then the outbound queue; a message SQS refused ends `failed`."""
+def _queue(
+    location: Location,
+    accepted: list[ScheduledMessage],
+    now: datetime,
+    introduced: dict[str, datetime | None],
+) -> set[str]:
+    """`scheduled` → `queued`, then the outbound queue; a message SQS refused ends `failed`.
+    The contact's record keeps when it was introduced: now for a message that introduces the
+    location, else as it was (docs/policy.md#sender-id)."""
     moved = [
         item
         for item in accepted
@@ -301,7 +313,8 @@ def _queue(location: Location, accepted: list[ScheduledMessage], now: datetime) 
     sent = [item for item in moved if item.message_id not in not_queued]
     if sent:
         contacts.record_outbound(
-            location.location_id, [(item.to, now, now if item.introduces else None) for item in sent]
+            location.location_id,
+            [(item.to, now, now if item.introduces else introduced.get(item.to)) for item in sent],
         )
     return {item.message_id for item in sent}
 
