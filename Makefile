@@ -60,8 +60,8 @@ e2e: venv
 infra: venv
 	$(BIN)/python -m pytest -q tests/infra
 
-## permissions: the grants of each function's role that no recorded AWS call used (README,
-## "Permissions"); records the integration and e2e suites first, or reads RECORDING=<file>
+## permissions: the grants of each function's role that no recorded AWS call used
+## (docs/guarantees.md#permissions); records the integration and e2e suites first, or reads RECORDING=<file>
 RECORDING ?=
 permissions: venv
 	@recording="$(RECORDING)"; \

@@ -10,6 +10,7 @@ Sizes are environment variables, so a quick look takes seconds:
     SMSGATE_BENCH_PACING_SECONDS  seconds each pacing run sends for (10)
     SMSGATE_BENCH_RELEASE      scheduled messages due in one minute, released (5000; the
                                release time is extrapolated to 100,000: bench/release.py)
+    SMSGATE_BENCH_LATENCY_SENDS  accepted and refused single sends over HTTP on the local stack (50)
 """
 
 import json
@@ -19,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import decisions, gate, imports, pacing, release, replies
+from bench import decisions, gate, http_latency, imports, pacing, release, replies
 from bench.content_quality import evaluate
 from bench.content_quality import main as print_content_quality
 
@@ -61,6 +62,7 @@ def run() -> dict[str, Any]:
         "prices": {**PRICES, "region": "us-east-1", "on_demand": True, "assumed_on": PRICES_ASSUMED_ON},
         "gate": compared,
         "decisions": decisions.measure(_size("SMSGATE_BENCH_DECISIONS", 100)),
+        "http_latency": http_latency.measure(_size("SMSGATE_BENCH_LATENCY_SENDS", http_latency.SENDS)),
         "imports": imports.measure(
             _size("SMSGATE_BENCH_IMPORT_RUNS", imports.RUNS),
             _size("SMSGATE_BENCH_IMPORT_RUNS_WITHOUT_BYTECODE", imports.RUNS_WITHOUT_BYTECODE),
@@ -74,6 +76,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     bulk, naive, ratios = results["gate"]["bulk"], results["gate"]["naive"], results["gate"]["ratios"]
     bulk_cost, naive_cost = bulk["cost_per_million_messages"], naive["cost_per_million_messages"]
     decided = results["decisions"]
+    latency = results["http_latency"]
     cold = results["imports"]
     table = [
         (
@@ -99,7 +102,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "counter writes (daily limit)",
             str(bulk["counter_writes"]),
             str(naive["counter_writes"]),
-            "UpdateItem on the counters table",
+            "requests writing the daily counter (UpdateItem or a send's transaction)",
         ),
         (
             "wall time (in-process moto)",
@@ -130,6 +133,14 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{bulk_cost['total']:.2f}",
             f"{naive_cost['total']:.2f}",
             f"naive/bulk ×{ratios['cost_naive_over_bulk']:.1f}; DynamoDB + SQS, on-demand us-east-1",
+        ),
+        (
+            "single send over HTTP, accepted / refused",
+            f"{latency['accepted_median_ms']:.1f} ms",
+            f"{latency['refused_median_ms']:.1f} ms",
+            f"median of {latency['sends_each']} each on the local stack; accepted/refused "
+            f"×{latency['accepted_over_refused']:.2f}, goal ≤ {latency['goal']:.0f}: "
+            f"{'met' if latency['meets_goal'] else 'NOT met'}",
         ),
         (
             "decisions / s / core, policy alone",

@@ -43,6 +43,7 @@ class Call:
     write_units: float = 0.0
     read_units: float = 0.0
     billed_requests: int = 1  # SQS: 64 KB chunks of the payload
+    written_keys: tuple[str, ...] = ()  # DynamoDB: the partition keys the call writes
 
 
 @dataclass
@@ -56,6 +57,10 @@ class Recorder:
 
     def by_operation(self) -> dict[str, int]:
         return dict(Counter(f"{call.service}.{call.operation}" for call in self.calls).most_common())
+
+    def writing(self, key_prefix: str) -> list[Call]:
+        """The calls that write an item whose partition key starts with `key_prefix`."""
+        return [call for call in self.calls if any(key.startswith(key_prefix) for key in call.written_keys)]
 
     def to(self, service: str, resource_contains: str = "", operation: str = "") -> list[Call]:
         return [
@@ -284,7 +289,34 @@ def _dynamodb_call(operation: str, request: dict[str, Any], response: dict[str, 
     if units is None:
         return Call("dynamodb", operation, str(request.get("TableName", "")))
     tables, writes, reads = units(request, response)
-    return Call("dynamodb", operation, tables, write_units=writes, read_units=reads)
+    return Call(
+        "dynamodb",
+        operation,
+        tables,
+        write_units=writes,
+        read_units=reads,
+        written_keys=_written_keys(operation, request),
+    )
+
+
+_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+
+
+def _written_keys(operation: str, request: dict[str, Any]) -> tuple[str, ...]:
+    """The string partition keys (`pk`) a write request names, transactions and batches included."""
+    if operation not in _WRITES:
+        return ()
+    writes: list[dict[str, Any]] = [request]
+    writes += [detail for action in request.get("TransactItems", []) for detail in action.values()]
+    writes += [
+        detail
+        for each in request.get("RequestItems", {}).values()
+        if isinstance(each, list)
+        for write in each
+        for detail in write.values()
+    ]
+    keys = [(write.get("Key") or write.get("Item") or {}).get("pk", {}).get("S") for write in writes]
+    return tuple(key for key in keys if isinstance(key, str))
 
 
 def _sqs_call(operation: str, request: dict[str, Any]) -> Call:

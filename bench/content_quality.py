@@ -1,4 +1,4 @@
-"""Quality and cost of the content policy (SPEC section 3, checks 7 and 8) on the labelled set.
+"""Quality and cost of the content policy (docs/content-policy.md) on the labelled set.
 
     python -m bench.content_quality
 

@@ -3,7 +3,7 @@
 The corpus is the labelled content set (tests/unit/content_eval/messages.jsonl: ordinary
 messages and prohibited or evasive ones), so a decision is an acceptance or a refusal.
 
-- policy alone: the pure functions of `smsgate.policy` in the gate's order (SPEC section 3:
+- policy alone: the pure functions of `smsgate.policy` in the gate's order (docs/policy.md#the-gate-order:
   sender, suspension, registration, DND, consent, content, snowshoe fingerprint, decoration,
   segments, daily limit), on in-memory entities;
 - with storage: `POST /v1/messages` through the send_gate handler under in-process moto.

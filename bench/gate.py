@@ -239,7 +239,8 @@ def _per_message(recorder: aws_calls.Recorder, accepted: int, seconds: float, cp
         "aws_requests": recorder.requests,
         "aws_requests_per_message": recorder.requests / per,
         "requests_by_operation": recorder.by_operation(),
-        "counter_writes": len(recorder.to("dynamodb", "Counters", "UpdateItem")),
+        # Requests writing the daily-limit counter, alone (UpdateItem) or in a send's transaction.
+        "counter_writes": len(recorder.writing("DAILY#")),
         "wall_seconds": seconds,
         "cpu_seconds": cpu,
         "write_units": recorder.write_units,

@@ -51,7 +51,7 @@ FRAME_OF = {
     "threshold_audit": "sqs_consumer",
 }
 # The goal: what a handler's own code adds to its trigger's frame, both measured in the same
-# rounds (README, Performance). The frame is what the libraries cost; this is what we cost.
+# rounds (docs/performance.md#cold-imports). The frame is what the libraries cost; this is what we cost.
 OWN_COST_BUDGET_MS = 60.0
 TOP_MODULES = 8
 
@@ -83,7 +83,7 @@ def _template_environment() -> dict[str, str]:
 def import_times(module: str, cwd: Path, *, bytecode: bool = True) -> dict[str, tuple[int, int]]:
     """{module: (self µs, cumulative µs)} of one cold `import module`; without `bytecode`, every
     module is compiled from its source (an empty cache directory, nothing written to it)."""
-    # A test session's call recording (README, "Permissions") is no part of a cold start.
+    # A test session's call recording (docs/guarantees.md#permissions) is no part of a cold start.
     environment = {
         key: value
         for key, value in os.environ.items()

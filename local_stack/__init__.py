@@ -1,1 +1,1 @@
-"""The local stack: the whole system on this machine, with moto emulating AWS (SPEC section 12)."""
+"""The local stack: the whole system on this machine, with moto emulating AWS (docs/local-stack.md)."""

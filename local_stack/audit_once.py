@@ -1,4 +1,4 @@
-"""`make audit`: run the threshold audit once against the running local stack (SPEC section 12)."""
+"""`make audit`: run the threshold audit once against the running local stack (docs/local-stack.md)."""
 
 import json
 import os

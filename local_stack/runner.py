@@ -1,4 +1,4 @@
-"""`make run`: the whole system on this machine with no AWS account and no Docker (SPEC section 12).
+"""`make run`: the whole system on this machine with no AWS account and no Docker (docs/local-stack.md).
 
 moto's server emulates AWS on SMSGATE_AWS_PORT (5000); the stack `smsgate` is created there from
 template.yaml; the HTTP API listens on SMSGATE_API_PORT (3000); the queues are consumed and the

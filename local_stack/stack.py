@@ -202,7 +202,8 @@ def create_stack(endpoint: str | None, parameters: dict[str, str]) -> LocalStack
         variables = configuration.get("Environment", {}).get("Variables", {})
         environment.update({key: str(value) for key, value in variables.items()})
     # The local stack's requests carry no IAM principal (no SigV4 here): the anonymous local
-    # caller may act on every location. Only here; the template sets it false (issue 11).
+    # caller may act on every location. Only here; the template sets it false
+    # (docs/guarantees.md#who-may-act-on-which-location).
     environment["ALLOW_ANONYMOUS_CALLER"] = "true"
 
     by_physical = {value: key for key, value in physical.items()}

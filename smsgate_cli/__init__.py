@@ -1,1 +1,4 @@
-"""`smsgate`: the operators' command-line tool (issue 12). It talks to the HTTP API only."""
+"""`smsgate`: the operators' command-line tool (docs/operations.md#the-smsgate-command).
+
+It talks to the HTTP API only.
+"""

@@ -1,4 +1,4 @@
-"""`smsgate …`: what operators do every week, over the HTTP API (README "Operating smsgate")."""
+"""`smsgate …`: what operators do every week, over the HTTP API (docs/operations.md#the-smsgate-command)."""
 
 import json
 import sys

@@ -1,4 +1,4 @@
-"""inbound_keyword: applies contacts' replies from the Inbound topic (SPEC section 6)."""
+"""inbound_keyword: applies contacts' replies from the Inbound topic (docs/policy.md#replies)."""
 
 from datetime import UTC, datetime
 from typing import Any

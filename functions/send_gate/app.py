@@ -1,4 +1,4 @@
-"""send_gate: the HTTP API (SPEC sections 3-5, 9, 10)."""
+"""send_gate: the HTTP API (docs/api.md#routes)."""
 
 from datetime import UTC, datetime
 from typing import Any

@@ -1,4 +1,4 @@
-"""status_callback: applies delivery receipts from the CarrierEvents topic (SPEC section 7)."""
+"""status_callback: applies delivery receipts from the CarrierEvents topic (docs/receipts.md)."""
 
 from datetime import UTC, datetime
 from typing import Any

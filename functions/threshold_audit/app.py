@@ -1,4 +1,4 @@
-"""threshold_audit: the scheduled audit of error and opt-out rates (SPEC section 8).
+"""threshold_audit: the scheduled audit of error and opt-out rates (docs/audit.md).
 
 Two triggers: the EventBridge schedule (a run, audited at the event's `time`, so a retried
 event audits the same window) and the audit queue (one chunk of a run that fanned out).

@@ -1,7 +1,8 @@
-"""The threshold audit on the local stack (issue 6's 'done when').
+"""The threshold audit on the local stack (docs/audit.md).
 
 A location sends 20 messages through the HTTP API; the simulated carrier answers the three to
-numbers ending in 3004 and 3005 `undelivered` (15 % errors, over SPEC section 8's 12.5 %).
+numbers ending in 3004 and 3005 `undelivered` (15 % errors, over the 12.5 % suspension threshold of
+docs/policy.md#audit-thresholds).
 `make audit` (`python -m local_stack.audit_once`) runs the audit once against this stack, found
 through its state file; the stack was started with a minimum sample of 20 (conftest).
 """
@@ -18,7 +19,7 @@ from tests.e2e.conftest import LocalStack, poll
 
 ROOT = Path(__file__).resolve().parents[2]
 # Three numbers, so that 20 sends at about one message per second per number go out quickly
-# (and no more than SPEC section 3's three numbers send the same body).
+# (and no more than three numbers send the same body: docs/policy.md#snowshoeing).
 NUMBERS = ["+12025557301", "+12025557302", "+12025557303"]
 UNDELIVERED = ["+447911113004", "+447911123005", "+447911133004"]
 DELIVERED = [f"+4479111{index:03d}43" for index in range(17)]

@@ -1,4 +1,4 @@
-"""Rows 7-9 of the send gate over HTTP on the local stack (issue 8's 'done when'): every reason
+"""Rows 7-9 of the send gate over HTTP on the local stack (docs/content-policy.md): every reason
 appears, and a message with a public shortener link is accepted with a warning and delivered.
 
 Destinations are UK numbers, which need no 10DLC registration (row 4)."""

@@ -1,8 +1,10 @@
-"""Every endpoint of the send gate, locations and contacts over HTTP on the local stack (issue 3;
-SPEC sections 3-5 and 10). The README's curl examples show the same requests and answers.
+"""Every endpoint of the send gate, locations and contacts over HTTP on the local stack
+(docs/api.md#routes). docs/api.md#examples-locations-contacts-and-sending shows the same requests
+and answers.
 
 Each test makes its own location with its own sending number, so the tests share nothing. No
-destination ends in 3003-3008: the simulated carrier answers those undelivered (SPEC section 12).
+destination ends in 3003-3008: the simulated carrier answers those undelivered
+(docs/local-stack.md#the-simulated-carrier).
 """
 
 import itertools
@@ -130,7 +132,7 @@ def test_a_location_is_created_updated_and_read(local_stack: LocalStack) -> None
     assert location["created_at"].startswith("2021-06-01T12:00:00")
     assert location["opt_out_text"] == "Reply STOP to unsubscribe"
     assert location["sender_text"] == "Thanks, {name}"
-    # Created before 2022-04-20: no ramp-up (SPEC section 4).
+    # Created before 2022-04-20: no ramp-up (docs/policy.md#daily-limit).
     assert location["usage"]["limit"] == 5000 and set(location["usage"]) == USAGE_FIELDS
 
     updated = local_stack.call(

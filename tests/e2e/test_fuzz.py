@@ -117,7 +117,7 @@ def existing(local_stack: LocalStack) -> Existing:
 
 
 def problem_of(status: int, text: str) -> str | None:
-    """What is wrong with an answer (SPEC section 10), None when nothing is."""
+    """What is wrong with an answer (docs/api.md#answers), None when nothing is."""
     if status >= 500:
         return f"{status}: {text[:300]}"
     if 400 <= status < 500:

@@ -1,4 +1,5 @@
-"""The whole system over HTTP on the local stack (issue 2's 'done when')."""
+"""The whole system over HTTP on the local stack
+(docs/local-stack.md#how-the-stack-is-built-from-the-template)."""
 
 import sys
 from concurrent.futures import ThreadPoolExecutor

@@ -1,5 +1,6 @@
-"""The operators' CLI against the local stack (issue 12): 10,000 opt-ins imported from a CSV with
-bad rows, interrupted and resumed, imported again (nothing changes), exported back and compared."""
+"""The operators' CLI against the local stack (docs/operations.md#importing-consent-from-a-csv): 10,000
+opt-ins imported from a CSV with bad rows, interrupted and resumed, imported again (nothing changes),
+exported back and compared."""
 
 import csv
 import io

@@ -1,4 +1,4 @@
-"""10DLC registration over HTTP on the local stack (SPEC sections 9, 10; issue 9): register,
+"""10DLC registration over HTTP on the local stack (docs/registration.md): register,
 fail and correct, approve, assign numbers, and read it all back from GET location."""
 
 import sys

@@ -1,11 +1,11 @@
-"""Contacts' replies and delivery receipts over HTTP on the local stack (issues 4 and 5's 'done when').
+"""Contacts' replies and delivery receipts over HTTP on the local stack (docs/inbound.md, docs/receipts.md).
 
 A STOP arrives either through the signed Twilio inbound webhook of the local API or as an AWS End
 User Messaging SMS two-way message published to the Inbound topic of the moto server. The
 simulated carrier answers a destination ending in 3004 with `undelivered`/30004 and one ending in
-3003 with `undelivered`/30003 (SPEC section 12).
+3003 with `undelivered`/30003 (docs/local-stack.md#the-simulated-carrier).
 
-Twilio signs the URL it calls with the public base URL. SPEC section 12 names
+Twilio signs the URL it calls with the public base URL. docs/local-stack.md#twilio-webhooks-locally names
 `http://127.0.0.1:3000/<path>`, the default; the tests run the stack on a free port, and the runner
 passes that port's base URL as `PublicBaseUrl`, so the signature is computed over
 `local_stack.url(path)`.
@@ -161,7 +161,8 @@ def twilio_reply(location: Location, phone: str, body: str) -> dict[str, str]:
 
 
 def post_signed(stack: LocalStack, params: dict[str, str]) -> None:
-    token = os.environ.get("TWILIO_AUTH_TOKEN") or "local-dev-token"  # SPEC section 12
+    # The local token of docs/local-stack.md#twilio-webhooks-locally.
+    token = os.environ.get("TWILIO_AUTH_TOKEN") or "local-dev-token"
     url = stack.url(INBOUND_PATH)
     answer = requests.post(
         url, data=params, headers={SIGNATURE_HEADER: compute_signature(token, url, params)}, timeout=30

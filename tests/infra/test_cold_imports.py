@@ -1,8 +1,9 @@
-"""What each handler imports at cold start (issue 10), as its module names, not as timings.
+"""What each handler imports at cold start, as its module names, not as timings
+(docs/performance.md#cold-imports).
 
 The time is measured by `make bench` (bench/imports.py), never asserted here. These tests keep
 out of each handler's import path what it does not use, each a regression that once cost tens
-of milliseconds of cold start (README, Performance).
+of milliseconds of cold start (docs/performance.md#cold-imports).
 """
 
 from pathlib import Path

@@ -1,5 +1,5 @@
-"""The operations dashboard (issue 12): valid JSON once CloudFormation has substituted it, naming
-only metrics the code emits and every dead-letter queue of the template."""
+"""The operations dashboard (docs/operations.md#the-cloudwatch-dashboard): valid JSON once CloudFormation
+has substituted it, naming only metrics the code emits and every dead-letter queue of the template."""
 
 import json
 import re

@@ -179,8 +179,8 @@ def test_pyproject_declares_the_layers_requirements() -> None:
 def test_boto3_and_botocore_ship_as_one_pair() -> None:
     locked = locked_versions()
 
-    # A botocore without its boto3 would sit in the layer beside the runtime's boto3 (README "The
-    # layer's dependencies"); boto3 X.Y.Z requires a botocore of X.Y, at least Z.
+    # A botocore without its boto3 would sit in the layer beside the runtime's boto3
+    # (docs/dependencies.md); boto3 X.Y.Z requires a botocore of X.Y, at least Z.
     assert {"boto3", "botocore", "s3transfer"} <= locked.keys()
     boto3, botocore = locked["boto3"], locked["botocore"]
     assert botocore.release[:2] == boto3.release[:2]

@@ -1,4 +1,5 @@
-"""template.yaml is valid, and the local stack is built from it (STYLE rule 8, issue 2)."""
+"""template.yaml is valid, and the local stack is built from it (STYLE rule 8,
+docs/local-stack.md#how-the-stack-is-built-from-the-template)."""
 
 import json
 import os
@@ -153,7 +154,8 @@ def test_the_created_stack_holds_what_the_code_expects(stack: Any) -> None:
     )
 
 
-# --- the End User Messaging SMS topics: customer managed key and topic policy (issue 7) -----------
+# --- the End User Messaging SMS topics: customer managed key and topic policy
+# (docs/deploying.md#nothing-undeliverable-is-dropped)
 
 EUM_TOPICS = ("CarrierEventsTopic", "InboundTopic")
 ACCOUNT_CONDITION = {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
@@ -289,7 +291,7 @@ def test_the_created_topics_are_encrypted_with_the_key_and_still_reach_their_que
         assert json.loads(json.loads(received["Body"])["Message"]) == {"probe": topic}
 
 
-# --- hardening (issue 11) ---------------------------------------------------------------------------
+# --- hardening (docs/guarantees.md#the-template) --------------------------------------------------
 
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 # AWS managed policies SAM attaches. Their statements are AWS's, not ours:

@@ -13,6 +13,12 @@ def test_a_small_bulk_costs_fewer_aws_requests_per_message_than_one_request_per_
     assert bulk["aws_requests_per_message"] < naive["aws_requests_per_message"]
     assert bulk["counter_writes"] == 1 and naive["counter_writes"] == 5
     assert bulk["requests_by_operation"]["sqs.SendMessageBatch"] == 2
+    # One accepted single send: one batched read, one transaction, one queue send (docs/send-path.md).
+    assert naive["requests_by_operation"] == {
+        "dynamodb.BatchGetItem": 5,
+        "dynamodb.TransactWriteItems": 5,
+        "sqs.SendMessageBatch": 5,
+    }
     assert bulk["write_units"] > 0 and bulk["read_units"] > 0
     cost = gate.cost_per_million(bulk, PRICES)
     assert cost["total"] == cost["dynamodb_writes"] + cost["dynamodb_reads"] + cost["sqs"] > 0

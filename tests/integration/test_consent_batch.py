@@ -1,4 +1,5 @@
-"""Consent import in batches and the ledger's export (issue 12), through the send_gate handler."""
+"""Consent import in batches and the ledger's export (docs/operations.md#importing-consent-from-a-csv),
+through the send_gate handler."""
 
 import csv
 import io

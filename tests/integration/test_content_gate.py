@@ -1,5 +1,5 @@
-"""Rows 7-9 of the send gate under moto (SPEC section 3): prohibited content, filter evasion,
-snowshoeing, and the warning for public URL shorteners (docs/content-policy.md).
+"""Rows 7-9 of the send gate under moto (docs/policy.md#prohibited-content): prohibited content, filter
+evasion, snowshoeing, and the warning for public URL shorteners (docs/content-policy.md).
 
 Destinations are UK numbers: outside the US, row 4 (10DLC registration) does not apply, so these
 tests keep testing rows 7-9 once it is added."""

@@ -1,4 +1,4 @@
-"""The daily counter under real concurrency: many threads against moto's server (SPEC sections 1, 4).
+"""The daily counter under real concurrency: many threads against moto's server (docs/policy.md#daily-limit).
 
 Each thread has its own boto3 client (smsgate.dal.clients) and its own HTTP connection, so the
 conditional ADDs really race in the server, as Lambda instances race in DynamoDB.

@@ -1,5 +1,5 @@
 """The dispatcher handler under moto, with real adapters: the simulator end to end, and the
-Twilio adapter against a local stand-in of Twilio's Messages API on 127.0.0.1 (issue 7)."""
+Twilio adapter against a local stand-in of Twilio's Messages API on 127.0.0.1 (docs/carriers.md)."""
 
 import json
 import sys
@@ -401,7 +401,7 @@ def test_21610_an_unsubscribed_recipient_is_a_permanent_dnd(
 ) -> None:
     """Twilio's 21610 ("Attempt to send to unsubscribed recipient"), or AWS's opted-out
     destination: the contact replied STOP to the number at the carrier. The `failed` receipt
-    puts a permanent DND, so the next send is refused and the API cannot lift it (SPEC 6, 7)."""
+    puts a permanent DND, so the next send is refused and the API cannot lift it (docs/policy.md#dnd)."""
     contact = "+447911120143"  # outside the US: no 10DLC registration before the DND check
     location(numbers=(FROM,), location_id=LOCATION)
     consent_service.record_consent(

@@ -55,12 +55,15 @@ THROTTLES = ("ProvisionedThroughputExceededException", "ThrottlingException", "R
 @pytest.fixture
 def throttled() -> Iterator[Any]:
     """`throttled(operation, code)`: every call of a DynamoDB operation (from this thread's client,
-    the one the handler uses) fails with AWS's throttling error `code` until the block ends."""
+    the one the handler uses) fails with AWS's throttling error `code` until the block ends
+    (only the first `times` calls, when given)."""
     hooks: list[tuple[str, Any]] = []
     fired: list[str] = []
 
-    def throttle(operation: str, code: str) -> list[str]:
+    def throttle(operation: str, code: str, times: int | None = None) -> list[str]:
         def fail(**_: Any) -> None:
+            if times is not None and len(fired) >= times:
+                return
             fired.append(operation)
             raise ClientError({"Error": {"Code": code, "Message": "Rate exceeded (injected)"}}, operation)
 
@@ -79,7 +82,8 @@ def test_a_send_whose_counter_reservation_is_throttled_is_503_and_neither_accept
     stack: Any, send_gate: ApiCall, throttled: Any, code: str
 ) -> None:
     new_location(send_gate, "loc-throttled")
-    throttled("UpdateItem", code)  # the daily counter's conditional ADD (smsgate.dal.counters.reserve)
+    # The daily counter's conditional ADD, in the send's one transaction (smsgate.dal.sends).
+    throttled("TransactWriteItems", code)
 
     status, answer, headers = send_gate("POST", "/v1/messages", message("loc-throttled"))
 
@@ -87,7 +91,8 @@ def test_a_send_whose_counter_reservation_is_throttled_is_503_and_neither_accept
     assert drain(stack.outputs["OutboundQueueUrl"]) == []
 
 
-@pytest.mark.parametrize("operation", ["GetItem", "TransactWriteItems", "PutItem"])
+# Every DynamoDB call of an accepted send: the batched read and the transaction (docs/send-path.md).
+@pytest.mark.parametrize("operation", ["BatchGetItem", "TransactWriteItems"])
 def test_any_throttled_storage_call_of_a_send_is_503_and_the_retry_goes_through(
     stack: Any, send_gate: ApiCall, throttled: Any, operation: str
 ) -> None:
@@ -104,6 +109,25 @@ def test_any_throttled_storage_call_of_a_send_is_503_and_the_retry_goes_through(
     assert status == 202, answer
     assert len(drain(stack.outputs["OutboundQueueUrl"])) == 1
     assert send_gate("GET", "/v1/locations/loc-throttled/usage")[1]["sent_today"] == 1
+
+
+def test_a_bulk_whose_counter_meets_a_send_transaction_tries_again(
+    stack: Any, send_gate: ApiCall, throttled: Any
+) -> None:
+    """DynamoDB refuses a plain write to an item a transaction holds (TransactionConflictException,
+    which the SDK does not retry); the single send's transaction holds the daily counter
+    (docs/send-path.md), so the bulk's reservation and releases wait and try again."""
+    new_location(send_gate, "loc-conflict")
+    fired = throttled("UpdateItem", "TransactionConflictException", times=2)
+    bulk = {**message("loc-conflict"), "recipients": [TO]}
+    bulk.pop("to")
+
+    status, answer, _ = send_gate("POST", "/v1/messages/bulk", bulk)
+
+    assert fired == ["UpdateItem", "UpdateItem"]
+    assert (status, answer["accepted"]) == (202, 1), answer
+    assert len(drain(stack.outputs["OutboundQueueUrl"])) == 1
+    assert send_gate("GET", "/v1/locations/loc-conflict/usage")[1]["sent_today"] == 1
 
 
 # --- 50 concurrent senders and the daily limit -------------------------------------------------

@@ -1,5 +1,6 @@
-"""What tests/e2e/test_fuzz.py found, each kept fixed (issue 11): every answer to a malformed request
-is a 4xx with a reason code (SPEC section 10), never a crash of the handler."""
+"""What tests/e2e/test_fuzz.py found, each kept fixed (docs/api.md#every-request-gets-an-answer): every
+answer to a malformed request is a 4xx with a reason code (docs/api.md#reason-codes), never a crash of the
+handler."""
 
 import base64
 import json

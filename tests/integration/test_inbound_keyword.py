@@ -1,4 +1,5 @@
-"""The inbound_keyword handler under moto: contacts' replies applied once and never lost (issue 4)."""
+"""The inbound_keyword handler under moto: contacts' replies applied once and never lost
+(docs/inbound.md#exactly-once-and-never-lost)."""
 
 import io
 import json
@@ -333,7 +334,7 @@ def test_any_other_reply_records_the_last_inbound_time_and_makes_replies_respons
 
     assert queued_replies(stack) == []
     assert contacts.get_contact(LOCATION, CONTACT).last_inbound_at is not None
-    send(kind="conversation")  # a reply within 24 hours is responsive (SPEC section 3, check 6)
+    send(kind="conversation")  # a reply within 24 hours is responsive (docs/policy.md#consent)
     assert refusal_of(lambda: send(kind="bulk")) == ReasonCode.NO_CONSENT
 
 

@@ -1,5 +1,6 @@
-"""Logs and metrics never carry a phone number or a message body in clear (issue 11): a full flow
-through the real handlers under moto, with every log level and the events themselves logged."""
+"""Logs and metrics never carry a phone number or a message body in clear
+(docs/guarantees.md#logs-and-metrics): a full flow through the real handlers under moto, with every log
+level and the events themselves logged."""
 
 import io
 import json

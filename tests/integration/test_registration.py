@@ -1,7 +1,6 @@
-"""10DLC registration through the send_gate handler under moto (SPEC sections 3 row 4, 9, 10;
-issue 9): brand and campaign states, the one-submission rule, resubmission after failure,
-validation, the location answer, campaigns without numbers, the gate row and the low-volume
-segment cap (service level until the gate calls it)."""
+"""10DLC registration through the send_gate handler under moto (docs/registration.md): brand and campaign
+states, the one-submission rule, resubmission after failure, validation, the location answer, campaigns
+without numbers, the gate row and the low-volume segment cap (service level until the gate calls it)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -272,7 +271,7 @@ def test_numbers_cannot_be_assigned_before_there_is_a_campaign(api: ApiCall) -> 
     assert (status, error_code(answer)) == (422, "NOT_REGISTERED")
 
 
-# --- the gate row (SPEC section 3, row 4) ------------------------------------------------------
+# --- the gate row (docs/policy.md#10dlc-registration) -------------------------------------------
 
 US = "+12025550143"
 PUERTO_RICO = "+17875550143"
@@ -319,7 +318,7 @@ def test_the_gate_says_what_is_missing_at_each_step(api: ApiCall) -> None:
     assert missing() == ([], "")
 
 
-# --- the low-volume cap (SPEC section 3 row 10, section 9) -------------------------------------
+# --- the low-volume cap (docs/policy.md#low-volume-cap) ------------------------------------------
 
 
 def _segments(characters: int) -> int:

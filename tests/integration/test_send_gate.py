@@ -8,6 +8,10 @@ from typing import Any
 import pytest
 
 from local_stack.lambdas import LocalContext, load_handler
+from smsgate.dal import contacts, counters, snowshoe
+from smsgate.policy.fingerprint import snowshoe_keys
+from smsgate.policy.limits import counter_day
+from smsgate.policy.profiles import profile_named
 from tests.integration.conftest import ApiCall, drain, register_10dlc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,6 +231,28 @@ def test_the_251st_message_of_day_one_is_refused_with_retry_after(stack: Any, se
     assert 1 <= int(headers["Retry-After"]) <= 86401
     _, usage, _ = send_gate("GET", "/v1/locations/loc-1/usage")
     assert usage["sent_today"] == 250 and usage["remaining"] == 0 and usage["limit"] == 250
+
+
+def test_a_send_refused_by_the_daily_limit_writes_nothing(stack: Any, send_gate: ApiCall) -> None:
+    """The counter, the fingerprint and the records are one transaction (docs/send-path.md): a
+    refusal by its daily-limit condition leaves no trace of the message."""
+    now = datetime.now(UTC)
+    new_location(send_gate, created_at=now)
+    opt_in(send_gate)
+    day = counter_day(now)
+    counters.reserve(counters.daily_key("loc-1", day), 250, 250, counters.daily_expiry(day))
+    body = "Our spring cleaning offer: a free whitening with every check-up booked this month."
+
+    status, answer, _ = send(send_gate, kind="bulk", body=body)
+
+    assert (status, answer["error"]["code"]) == (429, "DAILY_LIMIT_REACHED")
+    assert counters.used(counters.daily_key("loc-1", day)) == 250
+    window = timedelta(hours=profile_named(None).snowshoe_window_hours)
+    assert snowshoe.senders("loc-1", snowshoe_keys(body), now, window) == [set()] * len(
+        set(snowshoe_keys(body))
+    )
+    assert contacts.get_contact("loc-1", TO).last_outbound_at is None
+    assert drain(stack.outputs["OutboundQueueUrl"]) == []
 
 
 def test_an_old_account_has_5000(send_gate: ApiCall) -> None:

@@ -1,4 +1,4 @@
-"""The status_callback handler under moto: delivery receipts applied once, forward only (issue 5)."""
+"""The status_callback handler under moto: delivery receipts applied once, forward only (docs/receipts.md)."""
 
 import json
 import uuid
@@ -29,8 +29,9 @@ SAMPLE_MESSAGE_ID = "0b6f1c2e-8d4a-4f7e-9a51-3c2d7e9f4a10"
 CREATED = datetime(2024, 6, 1, 11, 59, 58, tzinfo=UTC)
 AT = datetime(2024, 6, 1, 12, 0, 7, tzinfo=UTC)
 
-# SPEC section 7's error table: code → the DND it puts on the contact.
-SPEC_ERRORS = {30003: "temporary", 30004: "permanent", 30005: "temporary", 30006: "temporary", 30008: "none"}
+# The error table of docs/receipt-mapping.md#error-codes-and-the-dnd-they-imply: code → the DND it
+# puts on the contact.
+ERROR_TABLE = {30003: "temporary", 30004: "permanent", 30005: "temporary", 30006: "temporary", 30008: "none"}
 # AWS End User Messaging SMS event types carrying each code (docs/receipt-mapping.md). AWS has no
 # event of its own for a landline (30006); it reports such numbers as TEXT_INVALID (30005).
 AWS_EVENT_FOR = {
@@ -220,7 +221,8 @@ def test_the_sample_events_are_applied(
     message = message_of(SAMPLE_MESSAGE_ID)
     assert (message.status, message.error_code) == (status, code)
     assert contacts.get_contact(LOCATION, to).dnd.state == dnd
-    # `sent` is the dispatcher's count; an UNKNOWN after 72 hours is no error (SPEC section 7).
+    # `sent` is the dispatcher's count; an UNKNOWN after 72 hours is no error
+    # (docs/receipts.md#final-and-non-final-receipts).
     expected = {} if status == "sent" else {status: 1, **({f"err_{code}": 1} if code else {})}
     assert audit_counts(stack) == expected
 
@@ -341,16 +343,16 @@ def test_an_aws_opted_out_event_is_a_permanent_dnd_and_no_error_of_the_location(
     assert audit_counts(stack) == {}
 
 
-# --- SPEC section 7's error table, in every format -------------------------------------------
+# --- the error table (docs/receipt-mapping.md#error-codes-and-the-dnd-they-imply), in every format
 
 
 def error_rows() -> list[tuple[str, int]]:
-    rows = [(fmt, code) for fmt in ("twilio", "simulator") for code in SPEC_ERRORS]
+    rows = [(fmt, code) for fmt in ("twilio", "simulator") for code in ERROR_TABLE]
     return rows + [("aws", code) for code in AWS_EVENT_FOR]
 
 
 @pytest.mark.parametrize(("fmt", "code"), error_rows())
-def test_every_error_of_the_spec_table_in_every_format(
+def test_every_error_of_the_error_table_in_every_format(
     status_callback: Any, stack: Any, fmt: str, code: int, location: Any
 ) -> None:
     location()
@@ -369,12 +371,12 @@ def test_every_error_of_the_spec_table_in_every_format(
     ]
     assert audit_counts(stack) == {"undelivered": 1, f"err_{code}": 1}
     view = contacts_service.get_contact(LOCATION, CONTACT)
-    dnd = SPEC_ERRORS[code]
+    dnd = ERROR_TABLE[code]
     assert view.dnd.state == dnd
     if dnd == "none":
         assert refusal_of(send) is None
         return
-    # Visible in GET …/contacts/{phone} with its reason and code (issue 5).
+    # Visible in GET …/contacts/{phone} with its reason and code (docs/receipts.md#dnd-from-error-codes).
     assert view.dnd.error_code == code
     assert view.dnd.reason == f"carrier error {code}: message undelivered"
     assert view.dnd.since is not None
@@ -569,7 +571,7 @@ def test_a_receipt_whose_transaction_fails_is_applied_whole_by_the_redelivery_an
     assert audit_counts(stack) == {"delivered": 1, "undelivered": 1, "err_30003": 1}
 
 
-# --- with the dispatcher and the simulated carrier (SPEC section 12) ------------------------------
+# --- with the dispatcher and the simulated carrier (docs/local-stack.md#the-simulated-carrier) ---
 
 
 def dispatch_and_apply(stack: Any, dispatcher: Handler, status_callback: Any) -> None:

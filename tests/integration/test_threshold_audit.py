@@ -1,4 +1,5 @@
-"""The threshold_audit handler under moto: SPEC section 8's notices and suspensions (issue 6).
+"""The threshold_audit handler under moto: the audit's notices and suspensions
+(docs/audit.md#once-per-window, docs/policy.md#suspension).
 
 Counters are written by the DAL the consumers use (`dal.audit.count`) or by the real send,
 dispatch, receipt and reply handlers; notices are read from an SQS queue subscribed to the
@@ -106,7 +107,8 @@ def location(send_gate: ApiCall, location_id: str) -> dict[str, Any]:
     return body
 
 
-# SPEC section 8's boundaries, each at and just under its threshold, over 10,000 messages.
+# The thresholds of docs/policy.md#audit-thresholds, each at and just under its threshold, over
+# 10,000 messages.
 BOUNDARIES = {
     "err-7-99": ({"failed": 799}, None),
     "err-8-00": ({"failed": 400, "undelivered": 400}, "violation"),

@@ -26,7 +26,7 @@ from smsgate.settings import get_settings
 from tests.integration.conftest import CONTACT, LOCATION, NUMBER, Invoke
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCAL_TOKEN = "local-dev-token"  # SPEC section 12
+LOCAL_TOKEN = "local-dev-token"  # docs/local-stack.md#twilio-webhooks-locally
 BASE_URL = "http://127.0.0.1:3000"
 
 STATUS_PARAMS = {

@@ -1,4 +1,4 @@
-"""The functions' IAM roles proven from the calls they make (README, "Permissions").
+"""The functions' IAM roles proven from the calls they make (docs/guarantees.md#permissions).
 
 `recorder` notes every AWS call a function's handler makes during the integration and e2e
 tests; `calls` names the IAM action and resource each call is authorised against; `roles`

@@ -1,4 +1,4 @@
-"""The permission check and the unused-grant listing over a recording (README, "Permissions").
+"""The permission check and the unused-grant listing over a recording (docs/guarantees.md#permissions).
 
 `denied(...)`: every recorded call its function's role would not allow; the test session fails
 on any (tests/conftest.py). `unused(...)`: every Allow a role grants that no recorded call of

@@ -1,4 +1,5 @@
-"""Who may act on which location: the pure decision (smsgate.policy.access, issue 11)."""
+"""Who may act on which location: the pure decision (smsgate.policy.access,
+docs/guarantees.md#who-may-act-on-which-location)."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,5 @@
-"""The threshold audit's decisions (SPEC section 8): exact, inclusive boundaries and their laws."""
+"""The threshold audit's decisions (docs/policy.md#audit-thresholds): exact, inclusive boundaries and
+their laws."""
 
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -58,7 +59,7 @@ def opt_outs(sent: int, count: int) -> WindowCounts:
         (opt_outs(200, 5), AuditAction.SUSPENSION, ("opt_out_rate",)),
     ],
 )
-def test_spec_boundaries_are_inclusive_and_exact(
+def test_threshold_boundaries_are_inclusive_and_exact(
     counts: WindowCounts, action: AuditAction, breached: tuple[str, ...]
 ) -> None:
     verdict = audit_verdict(counts, DEFAULTS)
@@ -121,7 +122,7 @@ def test_more_errors_or_opt_outs_never_lessen_the_action(
 
 
 @given(counts_strategy)
-def test_the_verdict_is_the_integer_cross_multiplication_of_the_spec_table(counts: WindowCounts) -> None:
+def test_the_verdict_is_the_integer_cross_multiplication_of_the_threshold_table(counts: WindowCounts) -> None:
     """(failed + undelivered) / sent ≥ 8 / 100 ⇔ 100 × errors ≥ 8 × sent, with no rounding."""
     verdict = audit_verdict(counts, DEFAULTS)
     sampled = counts.sent >= DEFAULTS.min_sample
@@ -196,7 +197,7 @@ def test_status_goes_back_to_active_when_the_warning_or_suspension_is_over() -> 
     assert not status_to_restore(clean, LOCATION, NOW)
 
 
-def test_thresholds_in_the_api_are_spec_section_8() -> None:
+def test_thresholds_in_the_api_are_the_documented_defaults() -> None:
     assert DEFAULTS.to_api() == {
         "violation": {"error_rate": 0.08, "opt_out_rate": 0.01},
         "suspension": {"error_rate": 0.125, "opt_out_rate": 0.025},

@@ -1,4 +1,4 @@
-"""A bulk's share of today's limit and its notice (SPEC section 5)."""
+"""A bulk's share of today's limit and its notice (docs/policy.md#bulk)."""
 
 import re
 
@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from smsgate.policy.bulk import bulk_granted, bulk_notice, remaining_today
 from smsgate.policy.profiles import PROFILES
 
-# SPEC section 5, word for word.
-SPEC_EXAMPLE = (
+# The notice of docs/policy.md#bulk, word for word: a limit of 5,000, all of it used, one recipient.
+POLICY_EXAMPLE = (
     "You are allowed to send 5000 message(s) in a day. You have already sent 5000 message(s). "
     "If you wish to proceed, 1 Message(s) will be failed."
 )
@@ -25,14 +25,14 @@ limits = st.sampled_from(
 counts = st.integers(min_value=0, max_value=6000)
 
 
-def test_the_spec_example_word_for_word() -> None:
-    assert bulk_notice(5000, 5000, 1) == SPEC_EXAMPLE
+def test_the_policy_example_word_for_word() -> None:
+    assert bulk_notice(5000, 5000, 1) == POLICY_EXAMPLE
 
 
 @pytest.mark.parametrize(
     ("eligible", "limit", "used", "granted"),
     [
-        (1, 5000, 5000, 0),  # the SPEC example: one recipient, nothing left
+        (1, 5000, 5000, 0),  # POLICY_EXAMPLE: one recipient, nothing left
         (300, 250, 0, 250),  # day one of a new location
         (100, 250, 200, 50),
         (50, 250, 200, 50),  # fits exactly

@@ -1,4 +1,5 @@
-"""Every carrier format parsed into `Receipt` / `InboundReply` (SPEC sections 6, 7 and 12)."""
+"""Every carrier format parsed into `Receipt` / `InboundReply` (docs/receipt-mapping.md,
+docs/inbound.md#how-a-reply-is-read)."""
 
 import json
 from datetime import UTC, datetime
@@ -357,10 +358,11 @@ def test_simulator_timestamp_without_offset_is_utc():
     assert receipt.occurred_at == datetime(2024, 6, 1, 12, tzinfo=UTC)
 
 
-# --- each SPEC error code through every format that can express it -----------------------
+# --- each code of the error table through every format that can express it --------------
 
 
-SPEC_CODES = [
+# docs/receipt-mapping.md#error-codes-and-the-dnd-they-imply
+TABLE_CODES = [
     (30003, "temporary"),
     (30004, "permanent"),
     (30005, "temporary"),
@@ -376,24 +378,24 @@ AWS_EVENT_FOR_CODE = {
 }
 
 
-@pytest.mark.parametrize(("code", "dnd"), SPEC_CODES)
-def test_spec_error_code_from_twilio(code, dnd):
+@pytest.mark.parametrize(("code", "dnd"), TABLE_CODES)
+def test_table_error_code_from_twilio(code, dnd):
     receipt = parse_receipt(twilio_status("undelivered", str(code)))
 
     assert (receipt.status, receipt.error_code) == ("undelivered", code)
     assert dnd_for_error(receipt.error_code) == dnd
 
 
-@pytest.mark.parametrize(("code", "dnd"), SPEC_CODES)
-def test_spec_error_code_from_the_simulator(code, dnd):
+@pytest.mark.parametrize(("code", "dnd"), TABLE_CODES)
+def test_table_error_code_from_the_simulator(code, dnd):
     receipt = parse_receipt(simulator_receipt("undelivered", code))
 
     assert (receipt.status, receipt.error_code) == ("undelivered", code)
     assert dnd_for_error(receipt.error_code) == dnd
 
 
-@pytest.mark.parametrize(("code", "dnd"), [row for row in SPEC_CODES if row[0] in AWS_EVENT_FOR_CODE])
-def test_spec_error_code_from_aws(code, dnd):
+@pytest.mark.parametrize(("code", "dnd"), [row for row in TABLE_CODES if row[0] in AWS_EVENT_FOR_CODE])
+def test_table_error_code_from_aws(code, dnd):
     receipt = parse_receipt(aws_event(AWS_EVENT_FOR_CODE[code]))
 
     assert (receipt.status, receipt.error_code) == ("undelivered", code)
@@ -522,7 +524,8 @@ def test_unknown_event_format_is_a_value_error():
 
 
 def test_errors_never_repeat_numbers_or_bodies():
-    # The consumer logs the error; SPEC/STYLE: numbers and bodies never appear in clear.
+    # The consumer logs the error; numbers and bodies never appear in clear
+    # (docs/guarantees.md#logs-and-metrics).
     secret_body = "my secret reply"
     with pytest.raises(UnknownEventFormat) as caught:
         parse_inbound(aws_inbound(originationNumber="+1202555", messageBody=secret_body))

@@ -1,4 +1,4 @@
-"""Content policy (SPEC section 3, checks 7 and 8): prohibited topics, filter evasion, non-standard
+"""Content policy (docs/content-policy.md): prohibited topics, filter evasion, non-standard
 opt-out wording, relaxation by campaign use case, public link shorteners."""
 
 import pytest

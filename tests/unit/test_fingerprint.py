@@ -1,4 +1,4 @@
-"""Snowshoeing fingerprint (SPEC section 3, check 9): near-identical bodies share a key, unrelated
+"""Snowshoeing fingerprint (docs/policy.md#snowshoeing): near-identical bodies share a key, unrelated
 bodies do not. The rates are measured on generated pairs; docs/content-policy.md quotes them."""
 
 import random

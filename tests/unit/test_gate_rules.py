@@ -1,4 +1,4 @@
-"""Consent, decoration and the gate's pure checks (SPEC section 3)."""
+"""Consent, decoration and the gate's pure checks (docs/policy.md#the-gate-order)."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -115,7 +115,7 @@ def test_opt_out_keywords_are_words_not_fragments() -> None:
     assert not mentions_opt_out("We will remember you")
 
 
-# --- Every row of SPEC section 3's table: the pure check refuses with its code and status ----
+# --- Every row of docs/policy.md#the-gate-order: the pure check refuses with its code and status
 UNREGISTERED_US = "+12025550143"
 ROWS: list[tuple[int, Callable[[], Refusal | None], ReasonCode, int]] = [
     (1, lambda: gate.check_segments(11), ReasonCode.VALIDATION_ERROR, 400),

@@ -1,4 +1,4 @@
-"""Inbound keywords (SPEC section 6)."""
+"""Inbound keywords (docs/policy.md#opt-out-keywords)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Daily limit and counter day (SPEC section 4)."""
+"""Daily limit and counter day (docs/policy.md#daily-limit)."""
 
 from datetime import UTC, date, datetime, timedelta
 

@@ -1,4 +1,5 @@
-"""The receipt mapping tables (SPEC section 7) and their documentation in docs/receipt-mapping.md."""
+"""The receipt mapping tables (docs/policy.md#delivery-receipts) and their documentation in
+docs/receipt-mapping.md."""
 
 import ast
 import re

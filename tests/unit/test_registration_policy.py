@@ -1,4 +1,4 @@
-"""10DLC registration as pure policy (SPEC sections 3 row 4, 9; issue 9): the state machine, the
+"""10DLC registration as pure policy (docs/registration.md): the state machine, the
 one-submission rule, which destinations need registration, what the gate says is missing, the
 low-volume cap and the request models' validation."""
 

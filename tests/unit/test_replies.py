@@ -1,4 +1,4 @@
-"""The mandatory replies to STOP, START and HELP (SPEC section 6)."""
+"""The mandatory replies to STOP, START and HELP (docs/policy.md#replies)."""
 
 from datetime import UTC, datetime
 
@@ -52,7 +52,7 @@ def test_no_reply_reads_as_a_keyword_or_a_revocation_itself(kind: ReplyKind) -> 
 
 @pytest.mark.parametrize("kind", ["opt_in", "help"])
 def test_decorating_a_reply_would_change_nothing(kind: ReplyKind) -> None:
-    # The replies bypass decoration (SPEC section 3); they already carry what it would add.
+    # The replies bypass decoration (docs/policy.md#sender-id); they already carry what it would add.
     text = reply_text(kind, NAME)
     location = Location(location_id="loc", name=NAME, created_at=datetime(2024, 1, 1, tzinfo=UTC))
 

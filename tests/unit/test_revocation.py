@@ -1,4 +1,5 @@
-"""Free-text revocation of consent, the FCC's "any reasonable means" (issue 4, docs/inbound.md)."""
+"""Free-text revocation of consent, the FCC's "any reasonable means"
+(docs/inbound.md#free-text-revocation-the-fccs-any-reasonable-means-decision)."""
 
 import pytest
 from hypothesis import given

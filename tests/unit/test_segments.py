@@ -1,4 +1,4 @@
-"""Segments and encoding (SPEC section 3)."""
+"""Segments and encoding (docs/policy.md#segments)."""
 
 import pytest
 from hypothesis import given

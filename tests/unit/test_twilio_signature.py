@@ -1,4 +1,4 @@
-"""Twilio's X-Twilio-Signature (SPEC sections 7, 10 and 12)."""
+"""Twilio's X-Twilio-Signature (docs/receipts.md#the-twilio-webhook)."""
 
 import pytest
 from hypothesis import given
@@ -91,7 +91,8 @@ def test_url_variants_rewrite_only_the_authority():
 
 
 def test_local_stack_signature_round_trip():
-    # SPEC section 12: signatures over http://127.0.0.1:3000/<path> with the local token.
+    # Signatures over http://127.0.0.1:3000/<path> with the local token
+    # (docs/local-stack.md#twilio-webhooks-locally).
     signature = compute_signature(LOCAL_TOKEN, LOCAL_URL, STATUS_PARAMS)
 
     assert is_valid_signature(LOCAL_TOKEN, LOCAL_URL, STATUS_PARAMS, signature)

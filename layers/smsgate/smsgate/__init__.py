@@ -1,3 +1,3 @@
-"""smsgate: the shared layer of the A2P SMS compliance gateway (SPEC section 1)."""
+"""smsgate: the shared layer of the A2P SMS compliance gateway (docs/architecture.md)."""
 
 __version__ = "0.1.0"

@@ -7,7 +7,7 @@ from smsgate.reasons import HTTP_STATUS, ReasonCode
 
 
 class SmsgateError(Exception):
-    """A refusal or failure with a stable reason code (SPEC sections 3 and 10)."""
+    """A refusal or failure with a stable reason code (docs/api.md#reason-codes)."""
 
     def __init__(
         self,

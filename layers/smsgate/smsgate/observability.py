@@ -1,9 +1,10 @@
 """Logger, Tracer and Metrics from one place (STYLE rule 7).
 
 Phone numbers and bodies never go to a log in clear: log `mask_phone(...)` and lengths. The
-logger's formatter is the safety net behind that rule (issue 11): every line is masked before it
-is written — any E.164-looking number (with `+`, URL-encoded `%2B`, or 10 to 15 bare digits) and
-the value of any field named like a number or a body — whatever a caller passed by mistake.
+logger's formatter is the safety net behind that rule (docs/guarantees.md#logs-and-metrics): every
+line is masked before it is written — any E.164-looking number (with `+`, URL-encoded `%2B`, or 10
+to 15 bare digits) and the value of any field named like a number or a body —
+whatever a caller passed by mistake.
 """
 
 import functools

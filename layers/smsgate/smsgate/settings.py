@@ -6,7 +6,7 @@ not the first request.
 Each field is read from the environment variable of the same name in any case
 (`LOCATIONS_TABLE` for `locations_table`), as pydantic-settings' `BaseSettings` reads them;
 that package is not used because importing it costs more cold start than every other line of
-this module (README, Performance).
+this module (docs/performance.md#cold-imports).
 """
 
 import os
@@ -39,7 +39,8 @@ class Settings(BaseModel):
     schedule_table: str = ""
     release_queue_url: str = ""
 
-    # The carrier adapter of this deployment (issue 7); the simulator is the local default.
+    # The carrier adapter of this deployment (docs/carriers.md#choosing-the-adapter-of-a-deployment);
+    # the simulator is the local default.
     carrier: Literal["simulator", "twilio", "aws"] = "simulator"
     # The public base URL of the HTTP API as Twilio calls it (it signs webhook URLs with it, and
     # the dispatcher gives it as the status callback). Empty in the webhook function: the URL is
@@ -85,9 +86,9 @@ class Settings(BaseModel):
     # through RELEASE_QUEUE_URL, one queue message per minute and shard (docs/scheduling.md#release).
     release_inline_messages: int = Field(default=200, ge=0)
 
-    # Who may act on which location (issue 11): a request without an IAM principal is refused
-    # unless this is true. Only the local stack sets it (its requests are not signed); the
-    # template sets it false, so a deployment fails closed.
+    # Who may act on which location (docs/guarantees.md#who-may-act-on-which-location): a request
+    # without an IAM principal is refused unless this is true. Only the local stack sets it (its
+    # requests are not signed); the template sets it false, so a deployment fails closed.
     allow_anonymous_caller: bool = False
 
     @field_validator("policy_profile")

@@ -1,4 +1,5 @@
-"""Twilio's request validation (`X-Twilio-Signature`) for the webhooks of SPEC sections 7 and 10.
+"""Twilio's request validation (`X-Twilio-Signature`) for the webhooks
+(docs/receipts.md#the-twilio-webhook, docs/inbound.md#twilio-webhooks).
 
 The signature is base64(HMAC(secret, URL + name₁value₁ + name₂value₂ …)) over the full URL
 Twilio requested (query string included) followed by every POST parameter sorted by name; a

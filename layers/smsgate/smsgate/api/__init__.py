@@ -1,1 +1,1 @@
-"""The HTTP API of the send_gate function (SPEC section 10)."""
+"""The HTTP API of the send_gate function (docs/api.md#routes)."""

@@ -81,7 +81,8 @@ def validation_response(exc: RequestValidationError) -> Response[str]:
 
 
 def undecodable_body_response(exc: UnicodeDecodeError) -> Response[str]:
-    """A body that is not UTF-8 cannot be JSON: a 400 like any invalid body (SPEC section 10),
+    """A body that is not UTF-8 cannot be JSON: a 400 like any invalid body
+    (docs/api.md#every-request-gets-an-answer),
     not a crash of the handler (powertools decodes the body before validating it; found by
     tests/e2e/test_fuzz.py)."""
     return json_response(
@@ -103,7 +104,8 @@ def internal_error_response(exc: Exception) -> Response[str]:
 
 
 def aws_error_response(exc: AwsError) -> Response[str]:
-    """AWS throttling or failure: answer 503 with Retry-After and decide nothing (issue 11)."""
+    """AWS throttling or failure: answer 503 with Retry-After and decide nothing
+    (docs/guarantees.md#nothing-lost-nothing-twice)."""
     code = (
         exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
     )

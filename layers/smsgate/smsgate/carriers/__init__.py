@@ -1,1 +1,1 @@
-"""Carrier adapters: the dispatcher's only way to a carrier (SPEC section 1)."""
+"""Carrier adapters: the dispatcher's only way to a carrier (docs/architecture.md#functions)."""

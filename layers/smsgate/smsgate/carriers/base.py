@@ -1,25 +1,21 @@
 """The carrier interface every adapter implements."""
 
-from typing import Literal, Protocol
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+# The message the adapters are handed is one of the outbound message's forms (models/outbound.py).
+from smsgate.models.outbound import OutboundSms
 
-class OutboundSms(BaseModel):
-    """What the dispatcher hands an adapter: the final, already decorated message."""
-
-    # defer_build: pydantic builds the validator at the first use, not at import (cold start).
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    message_id: str
-    location_id: str
-    from_number: str
-    to: str
-    body: str
-    # How the carrier should route and price it (AWS `MessageType`; docs/carriers.md).
-    message_type: Literal["TRANSACTIONAL", "PROMOTIONAL"] = "TRANSACTIONAL"
-    # Seconds the carrier may still try to deliver it (Twilio `ValidityPeriod`, AWS `TimeToLive`).
-    validity_seconds: int | None = None
+__all__ = [
+    "Carrier",
+    "CarrierError",
+    "InfrastructureCarrierError",
+    "OutboundSms",
+    "PermanentCarrierError",
+    "SendResult",
+    "TransientCarrierError",
+]
 
 
 class SendResult(BaseModel):

@@ -67,7 +67,7 @@ class TwilioFromSecret:
 
 class AwsEumOnFirstSend:
     """The AWS End User Messaging SMS adapter, its boto3 client created by the first send rather
-    than at cold start (issue 10: no work at import beyond the settings). A missing
+    than at cold start (docs/performance.md#cold-imports: no work at import beyond the settings). A missing
     configuration set still fails at cold start."""
 
     name = "aws"

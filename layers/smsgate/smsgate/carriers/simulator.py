@@ -1,4 +1,4 @@
-"""The simulated carrier of the local stack and the tests (SPEC section 12).
+"""The simulated carrier of the local stack and the tests (docs/local-stack.md#the-simulated-carrier).
 
 It accepts every send and answers with a receipt on the CarrierEvents topic, the way AWS End
 User Messaging SMS answers through its event destination: a destination whose last four

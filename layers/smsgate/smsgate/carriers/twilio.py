@@ -5,7 +5,7 @@ Request (Twilio REST API 2010-04-01, "Create a Message resource"):
 account SID and auth token, `application/x-www-form-urlencoded` fields `To`, `From`, `Body`
 and `StatusCallback`. The callback URL carries our `message_id` as a query parameter because
 Twilio's status webhook echoes only its own `MessageSid`, and the consumer must find our
-message without a lookup by carrier id (SPEC section 7).
+message without a lookup by carrier id (docs/receipts.md#the-twilio-webhook).
 
 Response mapping:
 

@@ -1,9 +1,11 @@
-"""Audit counters per location and hour (CountersTable), read by the threshold audit (SPEC section 8).
+"""Audit counters per location and hour (CountersTable), read by the threshold audit
+(docs/data-model.md#counterstable; the rule: docs/policy.md#audit-thresholds).
 
 Keys: `AUDIT#<location>#<YYYY-MM-DDTHH>` holds ADD-only counters (sent, delivered, failed,
 undelivered, opt_outs, and `err_<code>` per error code); `ACTIVE#<YYYY-MM-DDTHH>#<shard>` holds
 the string set of locations that sent in that hour, so the audit reads only active locations
-and never scans (issue 6). Sharding the active set spreads one hour's writes over 16 items.
+and never scans (docs/audit.md#scale-100000-active-locations). Sharding the active set spreads one
+hour's writes over 16 items.
 """
 
 import hashlib
@@ -108,7 +110,7 @@ def count(location_id: str, at: datetime, increments: dict[str, int], error_code
         client.update_item(**update)
 
 
-# --- reads of the threshold audit (issue 6) ---------------------------------------------------
+# --- reads of the threshold audit (docs/audit.md#scale-100000-active-locations) ---------------
 
 # BatchGetItem takes at most 100 keys per call.
 BATCH_KEYS = 100
@@ -170,7 +172,7 @@ def window_counts(location_ids: Iterable[str], hours: Iterable[datetime]) -> dic
     return totals
 
 
-# --- notices: once per location per window (issue 6) -----------------------------------------
+# --- notices: once per location per window (docs/audit.md#once-per-window) -------------------
 
 
 def notice_key(location_id: str) -> str:

@@ -99,9 +99,30 @@ TRANSACTION_ATTEMPTS = 6
 TRANSACTION_BACKOFF_SECONDS = 0.025
 
 
+def wait_after_conflict(attempt: int) -> None:
+    """The jittered backoff before the `attempt`-th retry of a write that met a transaction."""
+    time.sleep(random.uniform(0, TRANSACTION_BACKOFF_SECONDS * 2**attempt))
+
+
+def met_transaction(exc: ClientError, attempt: int) -> bool:
+    """Whether a single-item write failed only because a transaction held its item (DynamoDB
+    answers TransactionConflictException, which the SDK does not retry) and may try again:
+    waits the backoff and answers True for the first TRANSACTION_ATTEMPTS - 1 attempts."""
+    if exc.response["Error"]["Code"] != "TransactionConflictException" or attempt >= TRANSACTION_ATTEMPTS:
+        return False
+    wait_after_conflict(attempt)
+    return True
+
+
 def write_transaction(items: list[dict[str, Any]]) -> bool:
     """TransactWriteItems of `items`: True when written, False (nothing written) when one of
-    their conditions failed. The one place a transaction is retried on conflict."""
+    their conditions failed."""
+    return not transaction_refusals(items)
+
+
+def transaction_refusals(items: list[dict[str, Any]]) -> list[int]:
+    """TransactWriteItems of `items`: [] when written, else (nothing written) the positions of
+    the items whose condition failed. The one place a transaction is retried on conflict."""
     for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
         try:
             dynamodb().meta.client.transact_write_items(TransactItems=items)
@@ -110,10 +131,32 @@ def write_transaction(items: list[dict[str, Any]]) -> bool:
                 raise
             reasons = [str(reason.get("Code")) for reason in exc.response.get("CancellationReasons", [])]
             if "ConditionalCheckFailed" in reasons:
-                return False
+                return [index for index, code in enumerate(reasons) if code == "ConditionalCheckFailed"]
             if "TransactionConflict" not in reasons or attempt == TRANSACTION_ATTEMPTS:
                 raise
-            time.sleep(random.uniform(0, TRANSACTION_BACKOFF_SECONDS * 2**attempt))
+            wait_after_conflict(attempt)
         else:
-            return True
-    return False
+            return []
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def batch_get(keys: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The items of `keys` (table name -> keys), strongly consistent, in one BatchGetItem when
+    they number 100 at most (DynamoDB's limit per request); unprocessed keys are asked again.
+    A missing item is simply absent from its table's list."""
+    unique = [
+        (name, key)
+        for name, each in keys.items()
+        for key in {tuple(sorted(k.items())): k for k in each}.values()
+    ]
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in keys}
+    for start in range(0, len(unique), 100):
+        request: dict[str, Any] = {}
+        for name, key in unique[start : start + 100]:
+            request.setdefault(name, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
+        while request:
+            response = dynamodb().batch_get_item(RequestItems=request)
+            for name, items in response["Responses"].items():
+                found[name].extend(items)
+            request = response.get("UnprocessedKeys") or {}
+    return found

@@ -60,13 +60,27 @@ def load_contacts(location_id: str, senders_and_phones: list[tuple[str | None, s
     With a sending number, an opt-out recorded against that number alone (a STOP that reached
     it before any location owned it) counts as the contact's DND.
     """
+    return contacts_from_items(
+        location_id, senders_and_phones, batch_get(contact_keys(location_id, senders_and_phones))
+    )
+
+
+def contact_keys(location_id: str, senders_and_phones: list[tuple[str | None, str]]) -> list[dict[str, str]]:
+    """The keys `load_contacts` reads, for a caller that batches them with other tables' keys."""
     keys: list[dict[str, str]] = []
     for sender, phone in senders_and_phones:
         keys += [contact_key(location_id, phone), _outbound_key(location_id, phone)]
         if sender is not None:
             keys.append(_number_contact_key(sender, phone))
+    return keys
+
+
+def contacts_from_items(
+    location_id: str, senders_and_phones: list[tuple[str | None, str]], found: list[dict[str, Any]]
+) -> dict[str, Contact]:
+    """The contacts the items read at `contact_keys` describe, keyed by phone."""
     items: dict[tuple[str, str], dict[str, Any]] = {}
-    for item in batch_get(keys):
+    for item in found:
         items[(item["pk"], item["sk"])] = item
     contacts: dict[str, Contact] = {}
     loc = f"LOC#{location_id}"
@@ -84,16 +98,9 @@ def load_contacts(location_id: str, senders_and_phones: list[tuple[str | None, s
 
 
 def batch_get(keys: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """Items of the Contacts table at `keys` (the consent ledger reads through this too)."""
     name = get_settings().contacts_table
-    found: list[dict[str, Any]] = []
-    unique = list({(key["pk"], key["sk"]): key for key in keys}.values())
-    for start in range(0, len(unique), 100):
-        request: dict[str, Any] = {name: {"Keys": unique[start : start + 100], "ConsistentRead": True}}
-        while request:
-            response = clients.dynamodb().batch_get_item(RequestItems=request)
-            found.extend(response["Responses"].get(name, []))
-            request = response.get("UnprocessedKeys") or {}
-    return found
+    return clients.batch_get({name: keys})[name]
 
 
 def dnd_update(
@@ -200,10 +207,24 @@ def record_outbound(location_id: str, sent: list[tuple[str, datetime, datetime |
     """
     with contacts_table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
         for phone, at, introduced_at in sent:
-            batch.put_item(
-                Item={
-                    **_outbound_key(location_id, phone),
-                    "last_outbound_at": iso(at),
-                    "introduced_at": iso(introduced_at),
-                }
-            )
+            batch.put_item(Item=_outbound_item(location_id, phone, at, introduced_at))
+
+
+def outbound_put(
+    location_id: str, phone: str, at: datetime, introduced_at: datetime | None
+) -> dict[str, Any]:
+    """`record_outbound` for one contact as a TransactWriteItems `Put` (the single send)."""
+    return {
+        "TableName": get_settings().contacts_table,
+        "Item": _outbound_item(location_id, phone, at, introduced_at),
+    }
+
+
+def _outbound_item(
+    location_id: str, phone: str, at: datetime, introduced_at: datetime | None
+) -> dict[str, Any]:
+    return {
+        **_outbound_key(location_id, phone),
+        "last_outbound_at": iso(at),
+        "introduced_at": iso(introduced_at),
+    }

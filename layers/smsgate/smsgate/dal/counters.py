@@ -42,18 +42,20 @@ def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[in
     """
     wanted = min(wanted, limit)
     used_now = 0
+    conflicts = 0
     while wanted > 0:
         try:
             response = _table().update_item(
-                Key={"pk": key},
-                UpdateExpression="ADD used :n SET expires_at = if_not_exists(expires_at, :ttl)",
-                ConditionExpression="attribute_not_exists(used) OR used <= :cap",
-                ExpressionAttributeValues={":n": wanted, ":cap": limit - wanted, ":ttl": epoch(expires_at)},
+                **_reservation(key, limit, wanted, expires_at),
                 ReturnValues="UPDATED_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
             return wanted, int(response["Attributes"]["used"]) - wanted
         except ClientError as exc:
+            # A single send's transaction holding the counter (docs/send-path.md): try again.
+            if clients.met_transaction(exc, conflicts + 1):
+                conflicts += 1
+                continue
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             item: Any = exc.response.get("Item") or {}
@@ -62,15 +64,40 @@ def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[in
     return 0, used_now
 
 
+def reservation(key: str, limit: int, wanted: int, expires_at: datetime) -> dict[str, Any]:
+    """`reserve` of all `wanted` units or none, as a TransactWriteItems `Update`: its condition
+    failing means they do not fit under `limit` (the single send, docs/send-path.md)."""
+    return {"TableName": get_settings().counters_table, **_reservation(key, limit, wanted, expires_at)}
+
+
+def _reservation(key: str, limit: int, wanted: int, expires_at: datetime) -> dict[str, Any]:
+    # An absent counter is 0 used, so it takes `wanted` only when `wanted` fits under `limit`;
+    # a comparison with an absent `used` is false, which refuses what never fits.
+    fits_when_new = "attribute_not_exists(used) OR " if wanted <= limit else ""
+    return {
+        "Key": {"pk": key},
+        "UpdateExpression": "ADD used :n SET expires_at = if_not_exists(expires_at, :ttl)",
+        "ConditionExpression": f"{fits_when_new}used <= :cap",
+        "ExpressionAttributeValues": {":n": wanted, ":cap": limit - wanted, ":ttl": epoch(expires_at)},
+    }
+
+
 def release(key: str, count: int) -> None:
     """Give back units reserved for messages that were not queued after all."""
-    if count > 0:
-        _table().update_item(
-            Key={"pk": key},
-            UpdateExpression="ADD used :n",
-            ConditionExpression="attribute_exists(used)",
-            ExpressionAttributeValues={":n": -count},
-        )
+    attempt = 0
+    while count > 0:
+        try:
+            _table().update_item(
+                Key={"pk": key},
+                UpdateExpression="ADD used :n",
+                ConditionExpression="attribute_exists(used)",
+                ExpressionAttributeValues={":n": -count},
+            )
+            return
+        except ClientError as exc:
+            attempt += 1
+            if not clients.met_transaction(exc, attempt):
+                raise
 
 
 def used(key: str) -> int:

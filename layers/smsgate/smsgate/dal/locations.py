@@ -35,6 +35,16 @@ def _from_item(item: dict[str, Any]) -> Location:
     return Location.model_validate(data)
 
 
+def location_key(location_id: str) -> dict[str, str]:
+    """The key `get_location` reads, for a caller that batches it with other tables' keys."""
+    return _location_key(location_id)
+
+
+def location_from_item(item: dict[str, Any] | None) -> Location | None:
+    """The location an item read at `location_key` holds (None: no such location)."""
+    return _from_item(item) if item else None
+
+
 def get_location(location_id: str) -> Location | None:
     item = _table().get_item(Key=_location_key(location_id), ConsistentRead=True).get("Item")
     return _from_item(item) if item else None
@@ -42,7 +52,11 @@ def get_location(location_id: str) -> Location | None:
 
 def require_location(location_id: str) -> Location:
     """The location, or LOCATION_NOT_FOUND (404) for a request that names one that does not exist."""
-    location = get_location(location_id)
+    return found_location(location_id, get_location(location_id))
+
+
+def found_location(location_id: str, location: Location | None) -> Location:
+    """`location` as read, or LOCATION_NOT_FOUND (404) when it does not exist."""
     if location is None:
         raise SmsgateError(ReasonCode.LOCATION_NOT_FOUND, f"Location '{location_id}' does not exist.")
     return location

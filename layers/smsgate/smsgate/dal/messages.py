@@ -50,6 +50,15 @@ def put_message(message: Message) -> None:
         raise MessageExists(message.message_id)
 
 
+def new_message_put(message: Message) -> dict[str, Any]:
+    """`put_message` as a TransactWriteItems `Put` (the single send's transaction)."""
+    return {
+        "TableName": get_settings().messages_table,
+        "Item": _item(message),
+        "ConditionExpression": "attribute_not_exists(pk)",
+    }
+
+
 def put_messages(messages: list[Message]) -> None:
     """Many new messages with batched writes (a bulk send)."""
     with _table().batch_writer() as batch:

@@ -1,38 +1,16 @@
 """The outbound queue between the send gate / keyword replies and the dispatcher."""
 
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from smsgate.dal import clients
+
+# The queue carries the outbound message's record form (models/outbound.py).
+from smsgate.models.outbound import OutboundRecord
 from smsgate.settings import get_settings
 
+__all__ = ["MAX_DELAY_SECONDS", "OutboundRecord", "enqueue", "postpone", "requeue"]
+
 _SQS_BATCH = 10
-
-
-class OutboundRecord(BaseModel):
-    """What the dispatcher needs to hand a message to the carrier, without another read."""
-
-    # defer_build: pydantic builds the validator at the first use, not at import (cold start).
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    message_id: str
-    location_id: str
-    from_number: str
-    to: str
-    body: str
-    kind: str
-    # ISO time of the contact's opt-out this message confirms: the dispatcher measures the
-    # confirmation's delay from it (docs/inbound.md#one-confirmation).
-    opt_out_received_at: str | None = None
-    # None: the kind's default validity from the moment the dispatcher sends it.
-    expires_at: datetime | None = None
-    # The campaign whose AT&T rate the message shares, its message class and the number rate
-    # the carriers granted it, when recorded (docs/pacing.md#what-paces-a-message).
-    campaign_id: str | None = None
-    message_class: str | None = None
-    number_mps: float | None = None
 
 
 def enqueue(records: list[OutboundRecord]) -> list[str]:

@@ -2,13 +2,13 @@
 (LocationsTable, `pk = LOC#<id>`): the gate reads them with the location, in the one read it
 already makes.
 
-Every write is conditional twice over: on the registration's state (the one-submission rule,
-SPEC section 9, held by DynamoDB and not only by the code that read the item) and on the
+Every write is conditional twice over: on the registration's state (the one-submission rule of
+docs/registration.md#states, held by DynamoDB and not only by the code that read the item) and on the
 record's `revision` (no lost update between the read and the write).
 
 An approved campaign with no numbers carries the attribute `campaign_without_numbers`, the key
 of the sparse index `CampaignsWithoutNumbers`: the threshold audit lists those campaigns
-with one query, never a scan (SPEC section 8, issue 6).
+with one query, never a scan (docs/audit.md#non-usage).
 """
 
 import json
@@ -130,8 +130,8 @@ def assign_campaign_numbers(
 
 
 def campaigns_without_numbers() -> list[str]:
-    """Location ids whose approved campaign has no numbers (SPEC section 8: carriers fine
-    non-usage). One query of a sparse index; never a scan."""
+    """Location ids whose approved campaign has no numbers (carriers fine non-usage:
+    docs/audit.md#non-usage). One query of a sparse index; never a scan."""
     found: list[str] = []
     arguments: dict[str, Any] = {
         "IndexName": CAMPAIGNS_WITHOUT_NUMBERS_INDEX,

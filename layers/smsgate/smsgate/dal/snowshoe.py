@@ -47,6 +47,14 @@ def record_sender(
 ) -> bool:
     """Record `number` as a sender of the body fingerprinted by `keys`; False, recording nothing,
     when for any key `max_numbers` other numbers already sent it within the window."""
+    return clients.write_transaction(sender_updates(location_id, keys, number, now, window, max_numbers))
+
+
+def sender_updates(
+    location_id: str, keys: Sequence[str], number: str, now: datetime, window: timedelta, max_numbers: int
+) -> list[dict[str, Any]]:
+    """The TransactWriteItems actions of `record_sender`, for a caller that writes them in a
+    transaction of its own (the single send): any of them failing its condition is the refusal."""
     current = bucket_start(now, window)
     items: list[dict[str, Any]] = []
     for key in dict.fromkeys(keys):
@@ -59,7 +67,7 @@ def record_sender(
             {"Update": checked},
             {"Update": _update(location_id, current + window, key, number, window)},
         ]
-    return clients.write_transaction(items)
+    return items
 
 
 def senders(location_id: str, keys: Sequence[str], now: datetime, window: timedelta) -> list[set[str]]:

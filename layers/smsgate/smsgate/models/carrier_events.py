@@ -1,6 +1,6 @@
 """Every carrier's raw receipt and inbound formats, and their translation to our events.
 
-Receipts (SPEC section 7) reach the `status_callback` consumer as the `Message` of an SNS
+Receipts (docs/receipts.md) reach the `status_callback` consumer as the `Message` of an SNS
 notification on CarrierEvents, in one of three formats:
 
 - AWS End User Messaging SMS event-destination events (`eventType`, `eventTimestamp`, …);
@@ -8,8 +8,8 @@ notification on CarrierEvents, in one of three formats:
   "params", "query", "receivedAt"}`;
 - the local simulator's `{"source": "smsgate.simulator", "eventId", …}`.
 
-Inbound replies (SPEC section 6) reach `inbound_keyword` on the Inbound topic as AWS two-way
-SMS payloads (`originationNumber`, `messageBody`, …), wrapped Twilio inbound webhooks
+Inbound replies (docs/inbound.md#how-a-reply-is-read) reach `inbound_keyword` on the Inbound topic
+as AWS two-way SMS payloads (`originationNumber`, `messageBody`, …), wrapped Twilio inbound webhooks
 (`"source": "twilio.inbound"`) or simulator injections.
 
 Carrier payloads allow extra fields (carriers add fields without notice); our own envelopes
@@ -223,7 +223,7 @@ class TwilioInboundEnvelope(_OwnEnvelope):
         )
 
 
-# --- the simulator (SPEC section 12) ----------------------------------------------------
+# --- the simulator (docs/local-stack.md#the-simulated-carrier) ---------------------------
 
 
 class SimulatorReceipt(_OwnEnvelope):
@@ -319,7 +319,7 @@ def _validate(model: type[ModelT], text: str) -> ModelT:
 
 
 def parse_receipt(message: str | Mapping[str, Any]) -> Receipt:
-    """The internal receipt for the SNS `Message` of any CarrierEvents format (SPEC section 7).
+    """The internal receipt for the SNS `Message` of any CarrierEvents format (docs/receipts.md).
 
     Raises UnknownEventFormat when no format accepts it, or when the carrier status is not a
     receipt of a message we sent (a Twilio `received`, an AWS voice or MMS event).
@@ -336,7 +336,7 @@ def parse_receipt(message: str | Mapping[str, Any]) -> Receipt:
 
 
 def parse_inbound(message: str | Mapping[str, Any], *, received_at: datetime | None = None) -> InboundReply:
-    """The internal reply for the SNS `Message` of any Inbound format (SPEC section 6).
+    """The internal reply for the SNS `Message` of any Inbound format (docs/inbound.md#how-a-reply-is-read).
 
     AWS two-way SMS payloads carry no time: `received_at` dates them, which the consumer gives
     (the SNS notification's `Timestamp`, or its own `now`); without it such a payload is refused.

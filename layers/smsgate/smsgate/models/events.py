@@ -8,7 +8,7 @@ from smsgate.models.vocabulary import CarrierName, ReceiptStatus, ReplyKind
 
 
 class Receipt(BaseModel):
-    """A delivery receipt in the internal model (SPEC section 7)."""
+    """A delivery receipt in the internal model (docs/policy.md#delivery-receipts)."""
 
     # defer_build: pydantic builds the validator at the first use, not at import (cold start).
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -27,7 +27,7 @@ class Receipt(BaseModel):
 
 
 class InboundReply(BaseModel):
-    """A contact's message to one of the locations' numbers (SPEC section 6)."""
+    """A contact's message to one of the locations' numbers (docs/policy.md#replies)."""
 
     model_config = ConfigDict(frozen=True, defer_build=True)
 

@@ -1,4 +1,7 @@
-"""Pure decisions (SPEC section 11): data and `now` in, decisions out — no boto3, no I/O, no clock."""
+"""Pure decisions (docs/policy.md#public-policy-functions): data and `now` in, decisions out.
+
+No boto3, no I/O, no clock.
+"""
 
 from smsgate.policy.keywords import classify_reply
 from smsgate.policy.limits import counter_day, daily_limit

@@ -1,6 +1,6 @@
-"""The threshold audit's decisions (SPEC section 8), as pure functions.
+"""The threshold audit's decisions (docs/policy.md#audit-thresholds), as pure functions.
 
-Rates are exact fractions: 8 failures in 100 sends is exactly 8 %, and SPEC section 8's
+Rates are exact fractions: 8 failures in 100 sends is exactly 8 %, and the audit's
 boundaries are inclusive ("≥ 8 %"), so a float that makes 8/100 a hair under 0.08 would
 let a location at the boundary escape.
 """
@@ -96,7 +96,7 @@ def audit_window(now: datetime, hours: int) -> AuditWindow:
 def notice_until(now: datetime, hours: int) -> datetime:
     """Until when a notice given at `now` blocks the next one of the same level for the location.
 
-    Once per window (SPEC section 8): the first run whose window shares no hour with the
+    Once per window (docs/audit.md#once-per-window): the first run whose window shares no hour with the
     window of `now` is the first one at or after the start of `now`'s hour plus `hours`; the
     hourly runs before it, whose sliding windows still hold those hours, stay silent, and a
     later notice is always about hours the first did not cover.
@@ -115,8 +115,9 @@ def rate(part: int, sent: int) -> Fraction:
 
 
 def audit_verdict(counts: WindowCounts, thresholds: Thresholds) -> Verdict:
-    """SPEC section 8: error rate = (failed + undelivered) / sent, opt-out rate = opt-outs / sent;
-    violation at ≥ 8 % or ≥ 1 %, suspension at ≥ 12.5 % or ≥ 2.5 %; nothing below the minimum sample."""
+    """Error rate = (failed + undelivered) / sent, opt-out rate = opt-outs / sent;
+    violation at ≥ 8 % or ≥ 1 %, suspension at ≥ 12.5 % or ≥ 2.5 %; nothing below the minimum sample
+    (docs/policy.md#audit-thresholds)."""
     error_rate = rate(counts.errors, counts.sent)
     opt_out_rate = rate(counts.opt_outs, counts.sent)
     if counts.sent < thresholds.min_sample:

@@ -1,4 +1,4 @@
-"""Consent rules (SPEC section 3 row 6, seed 001 and 003: consent cannot be bought, sold or exchanged)."""
+"""Consent rules (docs/policy.md#consent): consent cannot be bought, sold or exchanged."""
 
 import re
 from datetime import datetime, timedelta
@@ -36,7 +36,7 @@ def future_capture(captured_at: datetime, now: datetime) -> str | None:
 
 
 def is_responsive(contact: Contact, now: datetime, window: timedelta) -> bool:
-    """A reply to a contact who wrote first within `window` is responsive (seed 001)."""
+    """A reply to a contact who wrote first within `window` is responsive (docs/policy.md#consent)."""
     if contact.last_inbound_at is None:
         return False
     return timedelta(0) <= as_utc(now) - as_utc(contact.last_inbound_at) <= window

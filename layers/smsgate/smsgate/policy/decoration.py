@@ -50,7 +50,7 @@ def needs_introduction(contact: Contact, kind: str) -> bool:
     """The first bulk, workflow or campaign message to a contact introduces the sender.
 
     Conversation messages are never decorated; a contact who has already been introduced
-    is not introduced again (README, "Decisions").
+    is not introduced again (docs/policy.md#sender-id).
     """
     return kind in DECORATED_KINDS and contact.introduced_at is None
 

@@ -1,4 +1,4 @@
-"""Fingerprints of message bodies for the snowshoeing check (SPEC section 3, check 9).
+"""Fingerprints of message bodies for the snowshoeing check (docs/policy.md#snowshoeing).
 
 Snowshoeing spreads the same message over many numbers to stay under per-number filters. The
 gate records, per location and window, which numbers sent each fingerprint key (one
@@ -35,8 +35,9 @@ _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # the cleaned text reads them as the reply normaliser does ("opt-out" is "opt out").
 _FOOTER_KEYWORD: Final = keyword_alternation(OPT_OUT_KEYWORDS | HELP_KEYWORDS)
 _FOOTER_PURPOSE: Final = keyword_alternation({*OPT_OUT_KEYWORDS, *HELP_KEYWORDS, "more info"})
-# Sender identification and opt-out language are added by the gate itself (SPEC section 3,
-# decoration): every message of a location carries them, so they say nothing about the body.
+# Sender identification and opt-out language are added by the gate itself
+# (docs/policy.md#sender-id, docs/policy.md#opt-out-language): every message of a location
+# carries them, so they say nothing about the body.
 # Matched on the cleaned words (no punctuation left).
 _BOILERPLATE: Final = re.compile(
     rf"\b(?:(?:reply|text|txt|send) )?{_FOOTER_KEYWORD} "

@@ -1,4 +1,5 @@
-"""Each carrier's delivery vocabulary mapped onto our receipt statuses and error codes (SPEC section 7).
+"""Each carrier's delivery vocabulary mapped onto our receipt statuses and error codes
+(docs/policy.md#delivery-receipts).
 
 Pure tables: no I/O, no clock. `docs/receipt-mapping.md` is the same table for humans, with the
 reason for every row and the DND each code implies through `dnd_for_error`.
@@ -8,8 +9,9 @@ from typing import Final, NamedTuple
 
 from smsgate.models.vocabulary import FINAL_STATUSES, ReceiptStatus
 
-# The Twilio-style codes of SPEC section 7, plus the carrier-filtering code the carriers
-# themselves use. AWS events carry no number, so they are translated onto these.
+# The Twilio-style codes of docs/receipt-mapping.md#error-codes-and-the-dnd-they-imply, plus the
+# carrier-filtering code the carriers themselves use. AWS events carry no number, so they are
+# translated onto these.
 UNREACHABLE: Final = 30003  # temporary DND
 BLOCKED_BY_CONTACT: Final = 30004  # permanent DND
 UNKNOWN_DESTINATION: Final = 30005  # temporary DND
@@ -18,8 +20,8 @@ CARRIER_FILTERED: Final = 30007  # nothing: the content, not the contact, was re
 UNKNOWN_ERROR: Final = 30008  # nothing
 REGION_NOT_ENABLED: Final = 21408  # nothing: our own sending configuration refused it
 # Twilio's "Attempt to send to unsubscribed recipient": the contact replied STOP to this number
-# at the carrier, which now refuses every send to them. It is an opt-out we did not see (SPEC
-# section 6), so the `failed` receipt it becomes puts a permanent DND (`dnd_for_error`).
+# at the carrier, which now refuses every send to them. It is an opt-out we did not see
+# (docs/policy.md#dnd), so the `failed` receipt it becomes puts a permanent DND (`dnd_for_error`).
 UNSUBSCRIBED_RECIPIENT: Final = 21610  # permanent DND
 
 # Only a message that did not arrive carries an error: a success reported with a code
@@ -36,8 +38,8 @@ class ReceiptOutcome(NamedTuple):
 
 NOT_A_RECEIPT: Final = ReceiptOutcome(None, None)
 
-# AWS End User Messaging SMS `eventType` (the documented TEXT_* list). SPEC section 7: `sent`
-# is "no carrier answer yet"; `failed` is "never handed to the carrier"; `undelivered` is a
+# AWS End User Messaging SMS `eventType` (the documented TEXT_* list). docs/policy.md#delivery-receipts:
+# `sent` is "no carrier answer yet"; `failed` is "never handed to the carrier"; `undelivered` is a
 # carrier's refusal.
 AWS_EVENT_OUTCOMES: Final[dict[str, ReceiptOutcome]] = {
     # Accepted by AWS or on its way to the carrier: no carrier answer yet.
@@ -47,14 +49,16 @@ AWS_EVENT_OUTCOMES: Final[dict[str, ReceiptOutcome]] = {
     # AWS uses SUCCESSFUL and DELIVERED interchangeably depending on the destination country.
     "TEXT_SUCCESSFUL": ReceiptOutcome("delivered"),
     "TEXT_DELIVERED": ReceiptOutcome("delivered"),
-    # AWS reports UNKNOWN when no final answer came within 72 hours; SPEC section 7 says such
-    # a message is not counted as an error, so it stays `sent` and carries no code.
+    # AWS reports UNKNOWN when no final answer came within 72 hours;
+    # docs/receipts.md#final-and-non-final-receipts says such a message is not counted as an error,
+    # so it stays `sent` and carries no code.
     "TEXT_UNKNOWN": ReceiptOutcome("sent"),
     # The handset is off or out of coverage / the recipient's network is failing for now:
-    # SPEC's "unreachable, out of service".
+    # 30003, "unreachable handset, out of service"
+    # (docs/receipt-mapping.md#error-codes-and-the-dnd-they-imply).
     "TEXT_UNREACHABLE": ReceiptOutcome("undelivered", UNREACHABLE),
     "TEXT_CARRIER_UNREACHABLE": ReceiptOutcome("undelivered", UNREACHABLE),
-    # The destination number is invalid: SPEC's "number does not exist".
+    # The destination number is invalid: "number does not exist" (30005).
     "TEXT_INVALID": ReceiptOutcome("undelivered", UNKNOWN_DESTINATION),
     # AWS separates a block on the recipient (device or carrier refuses messages *to that
     # recipient*) from a block on the content (TEXT_CARRIER_BLOCKED, TEXT_SPAM). The first is
@@ -73,7 +77,7 @@ AWS_EVENT_OUTCOMES: Final[dict[str, ReceiptOutcome]] = {
 }
 
 # Twilio `MessageStatus`. Twilio's own `ErrorCode` is taken as given (it already speaks the
-# codes of SPEC section 7).
+# codes of docs/receipt-mapping.md#error-codes-and-the-dnd-they-imply).
 TWILIO_STATUS_OUTCOMES: Final[dict[str, ReceiptStatus | None]] = {
     # Still with Twilio or on its way to the carrier: no carrier answer yet.
     "accepted": "sent",

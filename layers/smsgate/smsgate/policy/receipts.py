@@ -1,4 +1,4 @@
-"""Delivery receipts: status order and the DND a carrier error implies (SPEC section 7)."""
+"""Delivery receipts: status order and the DND a carrier error implies (docs/policy.md#delivery-receipts)."""
 
 from datetime import datetime
 from typing import Literal
@@ -17,8 +17,8 @@ from smsgate.policy.receipt_mapping import (
 # A status only moves forward; the first final status is the last word.
 _STATUS_RANK: dict[str, int] = {"queued": 0, "sent": 1, "delivered": 2, "undelivered": 2, "failed": 2}
 
-# Error code → DND on the contact. SPEC's codes exactly; the others are documented in
-# the README ("Delivery receipts").
+# Error code → DND on the contact: the table of
+# docs/receipt-mapping.md#error-codes-and-the-dnd-they-imply, each code with its reason.
 _DND_BY_ERROR: dict[int, Literal["temporary", "permanent"]] = {
     UNREACHABLE: "temporary",  # handset off or out of service
     BLOCKED_BY_CONTACT: "permanent",  # the contact blocks SMS / DND enabled

@@ -1,7 +1,7 @@
 """A check's refusal: the reason code, the message the caller reads and its details.
 
 Its own module, so that the registration policy (which the audit imports) does not import the
-whole gate with its content policy (cold start, README Performance).
+whole gate with its content policy (docs/performance.md#cold-imports).
 """
 
 from dataclasses import dataclass, field

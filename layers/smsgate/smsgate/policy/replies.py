@@ -1,10 +1,10 @@
-"""The mandatory replies to STOP, START and HELP (SPEC section 6), naming the location.
+"""The mandatory replies to STOP, START and HELP (docs/policy.md#replies), naming the location.
 
 CTIA's Messaging Principles ask that an opt-out confirmation names the program, confirms that
 no further messages will be sent and says nothing else (a way back in is allowed); an opt-in
 confirmation and the HELP answer name the program and say how to opt out. Each text fits one
-GSM-7 segment for a location name of up to 60 characters. The replies are never decorated (SPEC
-section 3): they already name the sender and the opt-out.
+GSM-7 segment for a location name of up to 60 characters. The replies are never decorated
+(docs/policy.md#sender-id): they already name the sender and the opt-out.
 """
 
 from datetime import datetime, timedelta

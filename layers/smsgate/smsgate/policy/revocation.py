@@ -168,7 +168,7 @@ def _turned_around(text: str, start: int) -> bool:
 def asks_to_stop(body: str) -> bool:
     """True when a free-text reply clearly asks to receive no more messages (FCC 2025).
 
-    The exact keywords of SPEC section 6 are `classify_reply`'s; this reads the longer
+    The exact keywords of docs/policy.md#opt-out-keywords are `classify_reply`'s; this reads the longer
     replies a `reasonable_means` location honours as opt-outs as well.
     """
     text = _plain(body)
@@ -185,7 +185,7 @@ def asks_to_stop(body: str) -> bool:
 
 class ReplyReading(NamedTuple):
     """What a contact's reply asks (`kind`, None for a conversation message) and how: the exact
-    `keyword` of SPEC section 6, or None for a free-text revocation or a conversation."""
+    `keyword` of docs/policy.md#opt-out-keywords, or None for a free-text revocation or a conversation."""
 
     kind: ReplyKind | None
     keyword: str | None

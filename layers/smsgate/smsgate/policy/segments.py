@@ -1,4 +1,4 @@
-"""SMS segments and encoding (SPEC section 3): GSM-7 with its extension table, else UCS-2."""
+"""SMS segments and encoding (docs/policy.md#segments): GSM-7 with its extension table, else UCS-2."""
 
 from smsgate.models.vocabulary import Encoding
 

@@ -1,4 +1,4 @@
-"""The threshold audit (SPEC section 8, issue 6) and the location's health (SPEC section 10).
+"""The threshold audit (docs/audit.md) and the location's health (docs/api.md#answers).
 
 A run at `now`:
 1. reads the locations active in the window: the union of the window's hourly active-location
@@ -8,9 +8,10 @@ A run at `now`:
 3. per chunk: sums each location's hourly counters (BatchGetItem), reads the locations,
    decides (`policy.audit`) and acts: a violation notice, or a suspension with its notice,
    each claimed with a conditional write so that it is given once per location per window;
-4. reports the approved campaigns that have no numbers (non-usage, issue 9's data).
+4. reports the approved campaigns that have no numbers (docs/audit.md#non-usage).
 
-README "Threshold audit" holds the window semantics and the arithmetic for 100,000 locations.
+docs/audit.md#window holds the window semantics, docs/audit.md#scale-100000-active-locations the
+arithmetic for 100,000 locations.
 """
 
 import json
@@ -271,13 +272,13 @@ def _log_action(
 
 
 def campaigns_without_numbers() -> list[str]:
-    """Locations whose approved campaign has no numbers (SPEC section 8: carriers fine non-usage),
-    from issue 9's sparse index: one query, never a scan."""
+    """Locations whose approved campaign has no numbers (carriers fine non-usage:
+    docs/audit.md#non-usage), from the registration's sparse index: one query, never a scan."""
     return sorted(registration.campaigns_without_numbers())
 
 
 def location_health(location_id: str, now: datetime) -> HealthView:
-    """`GET /v1/locations/{id}/health` (SPEC section 10): what the audit sees for the location now."""
+    """`GET /v1/locations/{id}/health` (docs/api.md#answers): what the audit sees for the location now."""
     location = locations.require_location(location_id)
     window = window_at(now)
     counts = audit.window_counts([location_id], window.hours).get(location_id, WindowCounts())

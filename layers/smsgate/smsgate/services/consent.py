@@ -40,7 +40,7 @@ EXPORT_FIELDS = (
 
 
 def refuse_acquired_list(source: str) -> None:
-    """Consent from a bought, sold or exchanged list never counts (SPEC section 3 row 6)."""
+    """Consent from a bought, sold or exchanged list never counts (docs/policy.md#consent)."""
     if is_acquired_list(source):
         raise SmsgateError(
             ReasonCode.NO_CONSENT,

@@ -53,9 +53,9 @@ from smsgate.carriers.base import (
 from smsgate.carriers.factory import carrier_for
 from smsgate.carriers.retry import send_with_retry
 from smsgate.dal import audit, clients, events, messages
-from smsgate.dal.outbound import OutboundRecord
 from smsgate.models.entities import StatusChange
 from smsgate.models.events import Receipt
+from smsgate.models.outbound import OutboundRecord
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.receipts import is_audited
 from smsgate.policy.validity import (
@@ -272,11 +272,7 @@ def outbound_sms(record: OutboundRecord, validity: int | None = None) -> Outboun
     """What the adapter sends: the kind's message type, and what remains of the validity (the
     kind's default when the record names no end)."""
     return OutboundSms(
-        message_id=record.message_id,
-        location_id=record.location_id,
-        from_number=record.from_number,
-        to=record.to,
-        body=record.body,
+        **record.addressing(),
         message_type=message_type(record.kind),
         validity_seconds=validity if validity is not None else validity_seconds(record.kind, None),
     )

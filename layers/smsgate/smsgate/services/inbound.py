@@ -31,6 +31,7 @@ from smsgate.errors import StorageUnavailable
 from smsgate.models.addresses import is_short_code
 from smsgate.models.entities import Consent, ConsentEntry, Dnd, Location, Message, StatusChange
 from smsgate.models.events import InboundReply
+from smsgate.models.outbound import OutboundRecord
 from smsgate.models.phone import mask_phone
 from smsgate.models.vocabulary import ReplyKind
 from smsgate.observability import MetricUnit, logger, metrics
@@ -187,13 +188,8 @@ def _queue_reply(reply: InboundReply, location: Location, kind: ReplyKind, now: 
     )
     if not _record_once(message):
         return
-    record = outbound.OutboundRecord(
-        message_id=message.message_id,
-        location_id=message.location_id,
-        from_number=message.from_number,
-        to=message.to,
-        body=message.body,
-        kind=message.kind,
+    record = OutboundRecord.of(
+        message,
         opt_out_received_at=reply.received_at.isoformat() if kind == "opt_out" else None,
     )
     if outbound.enqueue([record]):

@@ -1,4 +1,4 @@
-"""10DLC registration (SPEC section 9): submit a brand and a campaign, record the carriers'
+"""10DLC registration (docs/registration.md#states): submit a brand and a campaign, record the carriers'
 decision, assign numbers; and what the send gate asks of it (row 4 and the low-volume cap of
 row 10)."""
 
@@ -50,7 +50,7 @@ def _conflict(location_id: str, kind: policy.RegistrationKind) -> SmsgateError:
 
 
 def registration_view(record: Brand | Campaign | None) -> BrandView | CampaignView | None:
-    """The `brand` / `campaign` of the location answer (SPEC section 10): state, the carriers'
+    """The `brand` / `campaign` of the location answer (docs/api.md#answers): state, the carriers'
     reasons, when it was submitted and decided, its history, and what was registered."""
     return _view(record) if record is not None else None
 
@@ -166,11 +166,12 @@ def decide(
 
 
 def campaigns_without_numbers() -> list[str]:
-    """Location ids whose approved campaign has no numbers (for the threshold audit, issue 6)."""
+    """Location ids whose approved campaign has no numbers, for the threshold audit
+    (docs/audit.md#non-usage)."""
     return store.campaigns_without_numbers()
 
 
-# --- what the send gate asks (SPEC section 3, rows 4 and 10) -------------------------------
+# --- what the send gate asks (docs/registration.md#in-the-send-gate) -----------------------
 
 
 def gate_refusal(location: Location, from_number: str, to: str) -> Refusal | None:

@@ -1,41 +1,40 @@
-"""The send gate (SPEC sections 3-5): one message or a bulk, checked, decorated, counted, queued."""
+"""The send gate (SPEC sections 3-5): one message or a bulk, checked, decorated, counted, queued.
 
-import uuid
+The checks and records both share live in `smsgate.services.outgoing`."""
+
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from smsgate.dal import contacts, counters, locations, messages, outbound, snowshoe
+from smsgate.dal import contacts, counters, locations, messages, sends, snowshoe
 from smsgate.errors import SmsgateError, StorageUnavailable
-from smsgate.models.entities import Contact, Location, Message, StatusChange
+from smsgate.models.entities import Location, Message, StatusChange
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.models.responses import BulkAnswer
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.bulk import bulk_granted, bulk_notice
-from smsgate.policy.decoration import decorate, needs_introduction
 from smsgate.policy.fingerprint import is_snowshoe_candidate, snowshoe_keys
-from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_until_reset
-from smsgate.policy.refusal import Refusal
-from smsgate.policy.registration import content_use_case
-from smsgate.policy.segments import count_segments
-from smsgate.policy.validity import validity_seconds
-from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
+from smsgate.policy.limits import counter_day, daily_limit, seconds_until_reset
+from smsgate.policy.registration import volume_cap
+from smsgate.reasons import ReasonCode
 from smsgate.services import registration
+from smsgate.services.outgoing import (
+    Outgoing,
+    check_location,
+    check_recipient,
+    content_refusal,
+    enqueue_messages,
+    limit_refusal,
+    new_message,
+    queued_message,
+    record_and_queue,
+    refuse,
+    snowshoe_preview,
+    snowshoe_refusal,
+    snowshoe_refused,
+)
 from smsgate.services.profiles import profile_of
-from smsgate.settings import get_settings
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A message that passed every per-recipient check and waits for its share of the limit."""
-
-    to: str
-    from_number: str
-    body: str
-    encoding: str
-    segments: int
-    introduced_at: datetime | None
 
 
 @dataclass
@@ -47,222 +46,142 @@ class BulkOutcome:
     warnings: list[dict[str, str]] = field(default_factory=list)
 
 
-def refuse(refusal: Refusal | None) -> None:
-    if refusal is not None:
-        metrics.add_metric(name=f"Refused{refusal.code}", unit=MetricUnit.Count, value=1)
-        raise SmsgateError.from_refusal(refusal)
-
-
-def _check_location(location: Location, senders: list[str], now: datetime) -> None:
-    """Rows 2-4: checks that hold for every recipient alike."""
-    for sender in senders:
-        refuse(gate.check_sender(location, sender))
-    refuse(gate.check_suspension(location, now))
-    # Row 4 (10DLC registration) depends on the destination: `_check_recipient` decides it.
-
-
-def _check_recipient(
-    location: Location,
-    contact: Contact,
-    request_body: str,
-    kind: str,
-    sender: str,
-    now: datetime,
-    content: Refusal | None,
-) -> Outgoing:
-    """Rows 4-8 for one recipient; raises SmsgateError with the first refusal. `content` is the
-    verdict of rows 7-8 on the request body, decided once for all recipients."""
-    settings = get_settings()
-    refuse(registration.gate_refusal(location, sender, contact.phone))
-    refuse(gate.check_dnd(contact))
-    refuse(gate.check_consent(contact, kind, now, timedelta(hours=settings.responsive_window_hours)))
-    refuse(content)
-    introduce = needs_introduction(contact, kind)
-    body = decorate(request_body, location) if introduce else request_body
-    encoding, segments = count_segments(body)
-    refuse(gate.check_segments(segments))
-    return Outgoing(
-        to=contact.phone,
-        from_number=sender,
-        body=body,
-        encoding=encoding,
-        segments=segments,
-        introduced_at=now if introduce else contact.introduced_at,
-    )
-
-
-def _content_refusal(location: Location, body: str) -> Refusal | None:
-    """Rows 7-8; an approved age-gated campaign relaxes alcohol (docs/content-policy.md)."""
-    return gate.check_content_policy(body, content_use_case(location.campaign))
-
-
-def _snowshoe_refused(location: Location, body: str, senders: list[str], now: datetime) -> set[str]:
-    """Row 9: the senders that may not send this body, each other one recorded (one DynamoDB
-    transaction per distinct sender, whatever the number of recipients). A preview records
-    nothing. Registered before row 10 on purpose: docs/content-policy.md."""
-    profile = profile_of(location)
-    window = timedelta(hours=profile.snowshoe_window_hours)
-    keys = snowshoe_keys(body)
-    refused: set[str] = set()
-    for sender in dict.fromkeys(senders):
-        if not snowshoe.record_sender(
-            location.location_id, keys, sender, now, window, profile.snowshoe_max_numbers
-        ):
-            refused.add(sender)
-    return refused
-
-
-def _snowshoe_preview(location: Location, body: str, senders: list[str], now: datetime) -> set[str]:
-    """What `_snowshoe_refused` would answer, read only."""
-    profile = profile_of(location)
-    window = timedelta(hours=profile.snowshoe_window_hours)
-    recorded = snowshoe.senders(location.location_id, snowshoe_keys(body), now, window)
-    refused: set[str] = set()
-    for sender in dict.fromkeys(senders):
-        if any(
-            sender not in numbers and len(numbers) >= profile.snowshoe_max_numbers for numbers in recorded
-        ):
-            refused.add(sender)
-        else:
-            recorded = [numbers | {sender} for numbers in recorded]
-    return refused
-
-
-def _snowshoe_refusal(location: Location, sender: str, refused: set[str]) -> Refusal | None:
-    profile = profile_of(location)
-    window = timedelta(hours=profile.snowshoe_window_hours)
-    return gate.check_snowshoeing(sender not in refused, profile.snowshoe_max_numbers, window)
-
-
 def warnings_field(body: str) -> dict[str, Any]:
     """`{"warnings": [...]}` for an accepted answer when the body has any, else nothing."""
     warnings = gate.content_warnings(body)
     return {"warnings": warnings} if warnings else {}
 
 
-def _limit_refusal(location: Location, now: datetime) -> SmsgateError:
-    return SmsgateError(
-        ReasonCode.DAILY_LIMIT_REACHED,
-        LIMIT_MESSAGE,
-        details={
-            "limit": daily_limit(location.created_at, now, profile_of(location)),
-            "resets_at": _resets_at(location, now),
-        },
-        retry_after=seconds_until_reset(now, profile_of(location)),
-    )
-
-
-def _resets_at(location: Location, now: datetime) -> str:
-    return next_reset(now, profile_of(location)).isoformat()
-
-
-def _pacing_fields(location: Location) -> dict[str, Any]:
-    """What the dispatcher paces a message by besides its number: an approved campaign's
-    share of AT&T's rate and the rates the carriers granted it (docs/pacing.md)."""
-    campaign = location.campaign
-    if campaign is None or campaign.state != "approved":
-        return {}
-    return {
-        "campaign_id": location.location_id,
-        "message_class": campaign.message_class,
-        "number_mps": campaign.number_mps,
-    }
-
-
-def _queue(
-    location: Location, outgoing: list[Outgoing], kind: str, now: datetime, expires_in: int | None
-) -> list[Message]:
-    """Record and queue accepted messages; a message SQS refused is marked failed at once."""
-    queued = (StatusChange(status="queued", at=now),)
-    expires_at = now + timedelta(seconds=validity_seconds(kind, expires_in))
-    created = [
-        _message(location, item, kind, now, str(uuid.uuid4()), queued).model_copy(
-            update={"expires_at": expires_at}
-        )
-        for item in outgoing
-    ]
-    if len(created) == 1:
-        messages.put_message(created[0])
-    else:
-        messages.put_messages(created)
-    records = [
-        outbound.OutboundRecord(
-            message_id=message.message_id,
-            location_id=message.location_id,
-            from_number=message.from_number,
-            to=message.to,
-            body=message.body,
-            kind=message.kind,
-            expires_at=message.expires_at,
-            **_pacing_fields(location),
-        )
-        for message in created
-    ]
-    not_queued = set(outbound.enqueue(records))
-    for message_id in not_queued:
-        messages.advance_status(message_id, StatusChange(status="failed", at=now), ["queued"])
-    contacts.record_outbound(location.location_id, [(item.to, now, item.introduced_at) for item in outgoing])
-    return [message for message in created if message.message_id not in not_queued]
+# ------------------------------------------------------------------ one message
 
 
 def send_message(request: SendMessageRequest, now: datetime) -> Message:
-    """Gate one message (SPEC section 3); returns the queued message or raises the refusal."""
-    location = locations.require_location(request.location_id)
-    _check_location(location, [request.from_number], now)
-    contact = contacts.load_contacts(location.location_id, [(request.from_number, request.to)])[request.to]
-    content = _content_refusal(location, request.body)
-    item = _check_recipient(location, contact, request.body, request.kind, request.from_number, now, content)
-    if is_snowshoe_candidate(request.body, request.kind):
-        refused = _snowshoe_refused(location, request.body, [request.from_number], now)
-        refuse(_snowshoe_refusal(location, request.from_number, refused))
-    profile = profile_of(location)
-    day = counter_day(now, profile)
-    key = counters.daily_key(location.location_id, day)
-    granted, _ = counters.reserve(
-        key, daily_limit(location.created_at, now, profile), 1, counters.daily_expiry(day)
+    """Gate one message (SPEC section 3); returns the queued message or raises the refusal.
+
+    Three AWS requests when accepted: one batched read, one transaction for the counters and
+    the message, one queue send (docs/send-path.md)."""
+    reads = sends.read_for_send(request.location_id, request.from_number, request.to)
+    location = locations.found_location(request.location_id, reads.location)
+    check_location(location, [request.from_number], now)
+    content = content_refusal(location, request.body)
+    item = check_recipient(
+        location, reads.contact, request.body, request.kind, request.from_number, now, content
     )
-    if granted == 0:
+    writes = _single_send_writes(location, request, item, now)
+    refused = sends.record_send(writes)
+    if refused == "snowshoeing":
+        refuse(snowshoe_refusal(location, request.from_number, {request.from_number}))
+    if refused == "daily_limit":
         metrics.add_metric(name=f"Refused{ReasonCode.DAILY_LIMIT_REACHED}", unit=MetricUnit.Count, value=1)
-        raise _limit_refusal(location, now)
-    volume = registration.reserve_volume(location, [item.segments], now)
-    if volume.accepted == 0:
-        counters.release(key, 1)
+        raise limit_refusal(location, now)
+    if refused == "volume_cap":
         metrics.add_metric(name=f"Refused{ReasonCode.VOLUME_CAP_REACHED}", unit=MetricUnit.Count, value=1)
         raise registration.volume_refusal(location, now)
     try:
-        queued = _queue(location, [item], request.kind, now, request.expires_in)
+        queued = enqueue_messages(location, [writes.message], now)
     except Exception:
-        counters.release(key, 1)
-        volume.release()
+        _give_back(writes, item)
+        messages.advance_status(writes.message.message_id, StatusChange(status="failed", at=now), ["queued"])
         raise
     if not queued:
-        counters.release(key, 1)
-        volume.release()
+        _give_back(writes, item)
         raise StorageUnavailable("The outbound queue did not take the message; nothing was sent.")
     metrics.add_metric(name="Accepted", unit=MetricUnit.Count, value=1)
     logger.info("message accepted", extra={"message_id": queued[0].message_id, "segments": item.segments})
     return queued[0]
 
 
+def _single_send_writes(
+    location: Location, request: SendMessageRequest, item: Outgoing, now: datetime
+) -> sends.SendWrites:
+    """Rows 9-10 for one message as the transaction's conditions: the body's fingerprint on the
+    sending number, one unit of the daily limit, its segments of a low-volume brand's cap."""
+    profile = profile_of(location)
+    day = counter_day(now, profile)
+    expiry = counters.daily_expiry(day)
+    snowshoe_actions: list[dict[str, Any]] = []
+    if is_snowshoe_candidate(request.body, request.kind):
+        snowshoe_actions = snowshoe.sender_updates(
+            location.location_id,
+            snowshoe_keys(request.body),
+            request.from_number,
+            now,
+            timedelta(hours=profile.snowshoe_window_hours),
+            profile.snowshoe_max_numbers,
+        )
+    daily_key = counters.daily_key(location.location_id, day)
+    limit = daily_limit(location.created_at, now, profile)
+    cap = volume_cap(location, profile.low_volume_daily_segments)
+    volume_key = counters.volume_key(location.location_id, day)
+    return sends.SendWrites(
+        snowshoe=snowshoe_actions,
+        daily=counters.reservation(daily_key, limit, 1, expiry),
+        volume=None if cap is None else counters.reservation(volume_key, cap, item.segments, expiry),
+        message=queued_message(location, item, request.kind, now, request.expires_in),
+        introduced_at=item.introduced_at,
+    )
+
+
+def _give_back(writes: sends.SendWrites, item: Outgoing) -> None:
+    """Release what the transaction reserved for a message the queue did not take."""
+    counters.release(writes.daily["Key"]["pk"], 1)
+    if writes.volume is not None:
+        counters.release(writes.volume["Key"]["pk"], item.segments)
+
+
+# ------------------------------------------------------------------ a bulk
+
+
+@dataclass
+class BulkPlan:
+    """What a bulk's preview and its send share: rows 1-8 decided for every recipient, the
+    location's numbers for row 10, and the outcome so far (skipped and failed recipients)."""
+
+    location: Location
+    request: BulkSendRequest
+    senders: list[str]
+    checked: list[Outgoing]
+    outcome: BulkOutcome
+    limit: int
+    daily_key: str
+    expiry: datetime
+
+    @property
+    def snowshoe_senders(self) -> list[str]:
+        """Row 9's senders: those with recipients left, in the order the request gave them;
+        none when the body is not fingerprinted."""
+        if not is_snowshoe_candidate(self.request.body, self.request.kind):
+            return []
+        with_recipients = {item.from_number for item in self.checked}
+        return [sender for sender in self.senders if sender in with_recipients]
+
+
 def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
-    """Gate many recipients with one limit reservation (SPEC section 5)."""
+    """Gate many recipients with one limit reservation (SPEC section 5); a preview answers the
+    same decisions and writes nothing (docs/send-path.md#bulk-preview-and-send)."""
+    plan = _plan_bulk(request, now)
+    return _preview_bulk(plan, now) if request.preview else _send_bulk(plan, now)
+
+
+def _plan_bulk(request: BulkSendRequest, now: datetime) -> BulkPlan:
+    """Rows 1-8 for every recipient: reads only, the same for a preview and a send."""
     senders = request.numbers or ([request.from_number] if request.from_number else [])
     if not senders:
         raise SmsgateError(
             ReasonCode.VALIDATION_ERROR, "Give 'from' or 'numbers': the number(s) to send from."
         )
     location = locations.require_location(request.location_id)
-    _check_location(location, senders, now)
+    check_location(location, senders, now)
     outcome = BulkOutcome()
     recipients = list(dict.fromkeys(request.recipients))
     sender_of = {phone: senders[index % len(senders)] for index, phone in enumerate(recipients)}
     known = contacts.load_contacts(location.location_id, [(sender_of[phone], phone) for phone in recipients])
-    content = _content_refusal(location, request.body)
+    content = content_refusal(location, request.body)
     checked: list[Outgoing] = []
     for phone in recipients:
         try:
             checked.append(
-                _check_recipient(
+                check_recipient(
                     location, known[phone], request.body, request.kind, sender_of[phone], now, content
                 )
             )
@@ -270,90 +189,57 @@ def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
             # DND-marked contacts are skipped, not failed (SPEC section 5).
             target = outcome.skipped if refusal.code == ReasonCode.DND_ACTIVE else outcome.failed
             target.append({"to": phone, "code": str(refusal.code)})
-    eligible = _bulk_snowshoeing(location, request, senders, checked, outcome, now)
     outcome.warnings = gate.content_warnings(request.body)
-    _bulk_limits(location, request, eligible, outcome, now)
-    return outcome
-
-
-def _bulk_snowshoeing(
-    location: Location,
-    request: BulkSendRequest,
-    senders: list[str],
-    checked: list[Outgoing],
-    outcome: BulkOutcome,
-    now: datetime,
-) -> list[Outgoing]:
-    """Row 9 for the senders that still have recipients, in the order the request gave them: the
-    first numbers within the allowed count send, recipients on the others fail (SNOWSHOEING)."""
-    if not is_snowshoe_candidate(request.body, request.kind):
-        return checked
-    with_recipients = {item.from_number for item in checked}
-    used_senders = [sender for sender in senders if sender in with_recipients]
-    snowshoe_check = _snowshoe_preview if request.preview else _snowshoe_refused
-    refused_senders = snowshoe_check(location, request.body, used_senders, now) if used_senders else set()
-    eligible = [item for item in checked if item.from_number not in refused_senders]
-    outcome.failed += [
-        {"to": item.to, "code": str(ReasonCode.SNOWSHOEING)}
-        for item in checked
-        if item.from_number in refused_senders
-    ]
-    if refused_senders:
-        metrics.add_metric(
-            name=f"Refused{ReasonCode.SNOWSHOEING}", unit=MetricUnit.Count, value=len(checked) - len(eligible)
-        )
-    return eligible
-
-
-def _bulk_limits(
-    location: Location,
-    request: BulkSendRequest,
-    eligible: list[Outgoing],
-    outcome: BulkOutcome,
-    now: datetime,
-) -> None:
-    """Row 10 for a bulk: one reservation of the daily limit and one of a low-volume brand's
-    segment cap for all recipients; queue what both granted (or, for a preview, only count it)."""
     profile = profile_of(location)
     day = counter_day(now, profile)
-    key = counters.daily_key(location.location_id, day)
-    limit = daily_limit(location.created_at, now, profile)
-    if request.preview:
-        used_before = counters.used(key)
-        granted = bulk_granted(len(eligible), limit, used_before)
-    else:
-        granted, used_before = counters.reserve(key, limit, len(eligible), counters.daily_expiry(day))
-    over = eligible[granted:]
-    if over:
-        outcome.notice = bulk_notice(limit, used_before, len(over))
-        outcome.failed += [{"to": item.to, "code": str(ReasonCode.DAILY_LIMIT_REACHED)} for item in over]
-    # A low-volume brand's segment cap (row 10) takes, in order, the messages the limit granted.
-    segments = [item.segments for item in eligible[:granted]]
-    if request.preview:
-        volume = registration.VolumeReservation(accepted=0, reserved=0)
-        fits = registration.preview_volume(location, segments, now)
-    else:
-        volume = registration.reserve_volume(location, segments, now)
-        fits = volume.accepted
-        counters.release(key, granted - fits)
-    outcome.failed += [
-        {"to": item.to, "code": str(ReasonCode.VOLUME_CAP_REACHED)} for item in eligible[fits:granted]
+    return BulkPlan(
+        location=location,
+        request=request,
+        senders=senders,
+        checked=checked,
+        outcome=outcome,
+        limit=daily_limit(location.created_at, now, profile),
+        daily_key=counters.daily_key(location.location_id, day),
+        expiry=counters.daily_expiry(day),
+    )
+
+
+def _preview_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
+    """Rows 9-10 read only: what a send would accept now, nothing recorded or counted."""
+    used = plan.snowshoe_senders
+    refused = snowshoe_preview(plan.location, plan.request.body, used, now) if used else set()
+    eligible = _without_snowshoeing(plan, refused)
+    used_before = counters.used(plan.daily_key)
+    granted = _within_limit(plan, eligible, bulk_granted(len(eligible), plan.limit, used_before), used_before)
+    fits = registration.preview_volume(plan.location, [item.segments for item in granted], now)
+    plan.outcome.accepted = [
+        new_message(plan.location, item, plan.request.kind, now, "", ())
+        for item in _within_volume(plan, granted, fits)
     ]
-    granted = fits
-    if request.preview:
-        outcome.accepted = [
-            _message(location, item, request.kind, now, "", ()) for item in eligible[:granted]
-        ]
-        return
+    return plan.outcome
+
+
+def _send_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
+    """Rows 9-10 recorded: the senders' fingerprints, one reservation of the daily limit and one
+    of a low-volume brand's segment cap for all recipients; then what both granted is queued."""
+    location, request, outcome = plan.location, plan.request, plan.outcome
+    used = plan.snowshoe_senders
+    refused = snowshoe_refused(location, request.body, used, now) if used else set()
+    eligible = _without_snowshoeing(plan, refused)
+    count, used_before = counters.reserve(plan.daily_key, plan.limit, len(eligible), plan.expiry)
+    granted = _within_limit(plan, eligible, count, used_before)
+    volume = registration.reserve_volume(location, [item.segments for item in granted], now)
+    counters.release(plan.daily_key, len(granted) - volume.accepted)
+    accepted = _within_volume(plan, granted, volume.accepted)
     try:
         outcome.accepted = (
-            _queue(location, eligible[:granted], request.kind, now, request.expires_in) if granted else []
+            record_and_queue(location, accepted, request.kind, now, request.expires_in) if accepted else []
         )
     except Exception:
-        counters.release(key, granted)
+        counters.release(plan.daily_key, len(accepted))
         volume.release()
         raise
-    counters.release(key, granted - len(outcome.accepted))
+    counters.release(plan.daily_key, len(accepted) - len(outcome.accepted))
     volume.release(volume.reserved - sum(message.segments for message in outcome.accepted))
     metrics.add_metric(name="Accepted", unit=MetricUnit.Count, value=len(outcome.accepted))
     logger.info(
@@ -364,28 +250,48 @@ def _bulk_limits(
             "failed": len(outcome.failed),
         },
     )
+    return outcome
 
 
-def _message(
-    location: Location,
-    item: Outgoing,
-    kind: str,
-    now: datetime,
-    message_id: str,
-    history: tuple[StatusChange, ...],
-) -> Message:
-    return Message(
-        message_id=message_id,
-        location_id=location.location_id,
-        from_number=item.from_number,
-        to=item.to,
-        body=item.body,
-        kind=kind,
-        segments=item.segments,
-        encoding=item.encoding,
-        created_at=now,
-        history=history,
-    )
+# The decisions a preview and a send share, applied to the plan's outcome: each takes the
+# recipients still eligible and returns those that pass, failing the others with their code.
+
+
+def _without_snowshoeing(plan: BulkPlan, refused_senders: set[str]) -> list[Outgoing]:
+    """Row 9: recipients on a refused sender fail (SNOWSHOEING); the first numbers within the
+    allowed count send (docs/content-policy.md)."""
+    eligible = [item for item in plan.checked if item.from_number not in refused_senders]
+    plan.outcome.failed += [
+        {"to": item.to, "code": str(ReasonCode.SNOWSHOEING)}
+        for item in plan.checked
+        if item.from_number in refused_senders
+    ]
+    if refused_senders:
+        metrics.add_metric(
+            name=f"Refused{ReasonCode.SNOWSHOEING}",
+            unit=MetricUnit.Count,
+            value=len(plan.checked) - len(eligible),
+        )
+    return eligible
+
+
+def _within_limit(plan: BulkPlan, eligible: list[Outgoing], granted: int, used_before: int) -> list[Outgoing]:
+    """Row 10, the daily limit: the first `granted` recipients pass; the notice says why the
+    others fail (DAILY_LIMIT_REACHED)."""
+    over = eligible[granted:]
+    if over:
+        plan.outcome.notice = bulk_notice(plan.limit, used_before, len(over))
+        plan.outcome.failed += [{"to": item.to, "code": str(ReasonCode.DAILY_LIMIT_REACHED)} for item in over]
+    return eligible[:granted]
+
+
+def _within_volume(plan: BulkPlan, granted: list[Outgoing], fits: int) -> list[Outgoing]:
+    """Row 10, a low-volume brand's segment cap: it takes, in order, the messages the limit
+    granted; the first `fits` pass, the others fail (VOLUME_CAP_REACHED)."""
+    plan.outcome.failed += [
+        {"to": item.to, "code": str(ReasonCode.VOLUME_CAP_REACHED)} for item in granted[fits:]
+    ]
+    return granted[:fits]
 
 
 LIMIT_CODES = frozenset({str(ReasonCode.DAILY_LIMIT_REACHED), str(ReasonCode.VOLUME_CAP_REACHED)})

@@ -16,7 +16,7 @@ runs them in order.
 
 The matchers are compiled, and `rapidfuzz` loaded, at the first check rather than at import:
 most functions import this package without checking a body, and the cold start of each handler
-has a budget (README, Performance). The first message checked pays for it instead.
+has a budget (docs/performance.md#cold-imports). The first message checked pays for it instead.
 """
 
 from smsgate.policy.content.categories import (
