@@ -10,7 +10,6 @@ as it is: a send that waits costs a few more requests.
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
 
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location, Message, StatusChange
@@ -21,24 +20,8 @@ from smsgate.policy.numbering import place_of_number
 from smsgate.policy.quiet_hours import QuietHoursPolicy, RecipientPlace, is_held_kind, recipient_place
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.send_time import NOW, SendTime, after_reset, send_at_refusal, when_to_send
+from smsgate.services.outgoing import Outgoing
 from smsgate.services.scheduling import schedule_messages
-
-
-class Accepted(Protocol):
-    """A message that passed the per-recipient checks (`sending.Outgoing`)."""
-
-    @property
-    def to(self) -> str: ...
-    @property
-    def from_number(self) -> str: ...
-    @property
-    def body(self) -> str: ...
-    @property
-    def encoding(self) -> str: ...
-    @property
-    def segments(self) -> int: ...
-    @property
-    def introduced_at(self) -> datetime | None: ...
 
 
 def check_send_at(send_at: datetime | None, now: datetime) -> None:
@@ -79,7 +62,7 @@ def over_limit_time(kind: str, to: str, reset: datetime, policy: QuietHoursPolic
 
 def schedule(
     location: Location,
-    waiting: Sequence[tuple[Accepted, SendTime]],
+    waiting: Sequence[tuple[Outgoing, SendTime]],
     kind: MessageKind,
     now: datetime,
     expires_in: int | None,

@@ -38,7 +38,12 @@ def _send_one(routes: APIGatewayHttpRouter) -> None:
         operation_id="send_message",
         summary="Gate and queue one message",
         responses=contract.answers(
-            {202: contract.success(SendAccepted, "Accepted and queued")}, 404, 409, 422, 429, body=True
+            {202: contract.success(SendAccepted, "Accepted: queued, or scheduled to go later")},
+            404,
+            409,
+            422,
+            429,
+            body=True,
         ),
     )
     def post_message(request: Annotated[SendMessageRequest, Body()]) -> Response[str]:
@@ -51,6 +56,7 @@ def _send_one(routes: APIGatewayHttpRouter) -> None:
                     "body": message.body,
                     "segments": message.segments,
                     "encoding": message.encoding,
+                    **sending.accepted_fields(message),
                     **sending.warnings_field(request.body),
                 }
             )
