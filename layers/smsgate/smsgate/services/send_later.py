@@ -10,6 +10,7 @@ as it is: a send that waits costs a few more requests.
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location, Message, StatusChange
@@ -51,7 +52,11 @@ def send_time(
     if send_at is None and not is_held_kind(kind, policy):
         # A kind quiet hours never hold skips the number's lookup (a conversation's hot path).
         return NOW
-    return when_to_send(kind, place_of(to), now, policy, send_at)
+    return _when_to_send(kind, place_of(to), now, policy, send_at)
+
+
+# A bulk's recipients share a few places: each place is decided once per request.
+_when_to_send = lru_cache(maxsize=256)(when_to_send)
 
 
 def over_limit_time(kind: str, to: str, reset: datetime, policy: QuietHoursPolicy) -> SendTime:
