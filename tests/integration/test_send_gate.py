@@ -69,6 +69,7 @@ def test_the_sample_events_run_through_the_handler(stack: Any) -> None:
         "post_bulk",
         "get_usage",
         "get_message",
+        "delete_message",
     ):
         event = json.loads((EVENTS / f"{name}.json").read_text())
         answers[name] = handler(event, LocalContext(function_name="send_gate"))
@@ -87,6 +88,7 @@ def test_the_sample_events_run_through_the_handler(stack: Any) -> None:
     queued_now = [item for item in bulk["messages"] if item["status"] == "queued"]
     assert json.loads(answers["get_usage"]["body"])["sent_today"] == 1 + len(queued_now)
     assert answers["get_message"]["statusCode"] == 404
+    assert answers["delete_message"]["statusCode"] == 404  # a cancel of the same unknown id
 
 
 def test_an_accepted_message_is_recorded_decorated_and_queued(stack: Any, send_gate: ApiCall) -> None:
