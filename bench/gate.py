@@ -5,7 +5,7 @@ stack and the integration tests call it, on the stack created from template.yaml
 benchmark measures whatever the gate becomes: every check wired into it later is counted.
 
 Destinations are UK mobiles (+44 7700 9xxxxx, Ofcom's range for drama): outside the US and its
-territories, so the 10DLC registration row (SPEC section 3, row 4) does not apply to them.
+territories, so the 10DLC registration row (docs/policy.md#10dlc-registration) does not apply to them.
 
     python -m bench.gate          # SMSGATE_BENCH_RECIPIENTS=200 for a quick look
 """
@@ -37,7 +37,7 @@ def sender_of(location_id: str) -> str:
     return f"+447400{zlib.crc32(location_id.encode()) % 10**6:06d}"
 
 
-# An account older than 8 days: 5,000 messages a day (SPEC section 4).
+# An account older than 8 days: 5,000 messages a day (docs/policy.md#daily-limit).
 OLD_ACCOUNT = datetime(2021, 1, 1, tzinfo=UTC)
 BODY = "Spring offer: 20% off all whitening this week. Book at the front desk or call us."
 BULK_RECIPIENTS = 5000

@@ -2,11 +2,13 @@
 
 import os
 from collections.abc import Iterator
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.moto_stack import cloudformation_template as _cloudformation_template
+from tests.moto_stack import create_stack_on_mock, use_stack_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
@@ -17,35 +19,18 @@ os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
-@cache
-def _cloudformation_template() -> dict[str, Any]:
-    import boto3
-    from moto import mock_aws
-
-    from local_stack.stack import load_template, to_cloudformation
-
-    with mock_aws():
-        return to_cloudformation(load_template(), boto3.client("iam"))
-
-
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """An in-process moto backend holding the stack created from template.yaml."""
+    """An in-process moto backend holding the stack created from template.yaml, for this test
+    alone (the integration tests share one, emptied between tests: tests/integration/conftest.py)."""
     from moto import mock_aws
 
-    from local_stack import stack as local
     from smsgate.dal import clients
     from smsgate.settings import get_settings
 
-    template = _cloudformation_template()
-    monkeypatch.setattr(local, "to_cloudformation", lambda *_: template)
     with mock_aws():
-        created = local.create_stack(None, {"PublicBaseUrl": "http://127.0.0.1:3000"})
-        for key, value in created.environment.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.setenv("TWILIO_AUTH_TOKEN", "local-dev-token")
-        get_settings.cache_clear()
-        clients.reset()
+        created = create_stack_on_mock()
+        use_stack_settings(monkeypatch, created)
         yield created
         get_settings.cache_clear()
         clients.reset()

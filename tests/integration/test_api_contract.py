@@ -36,6 +36,7 @@ JSON_ROUTES: list[tuple[str, str]] = [
     ("PUT", f"{BASE}/campaign/numbers"),
     ("PUT", f"{BASE}/brand/decision"),
     ("PUT", f"{BASE}/campaign/decision"),
+    ("PUT", f"{BASE}/short-codes"),
     ("PUT", f"{PHONE_PATH}/consent"),
     ("POST", f"{BASE}/contacts/consent:batch"),
 ]

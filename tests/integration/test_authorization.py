@@ -1,5 +1,5 @@
-"""Who may act on which location (issue 11): HTTP API events signed by an IAM principal, through
-the real send_gate handler under moto."""
+"""Who may act on which location: HTTP API events signed by an IAM principal, through the real
+send_gate handler under moto (docs/guarantees.md#who-may-act-on-which-location)."""
 
 import uuid
 from typing import Any
@@ -132,6 +132,11 @@ def test_operator_routes_need_the_operator_grant_which_every_location_does_not_g
             ("DELETE", "/v1/locations/loc-alice/suspension", None),
             ("PUT", "/v1/locations/loc-alice/brand/decision", {"state": "approved"}),
             ("PUT", "/v1/locations/loc-alice/campaign/decision", {"state": "approved"}),
+            (
+                "PUT",
+                "/v1/locations/loc-alice/short-codes",
+                {"short_codes": [{"code": "55123", "country": "US"}]},
+            ),
             ("GET", "/v1/locations", None),
         ):
             status, answer = api(caller, method, path, body)

@@ -1,5 +1,5 @@
-"""The benchmark code runs, with tiny sizes (issue 10). No timing is asserted: figures are the
-benchmark's job; here only their structure and the request-count law."""
+"""The benchmark code runs, with tiny sizes (docs/performance.md#reproduce). No timing is
+asserted: figures are the benchmark's job; here only their structure and the request-count law."""
 
 from bench import decisions, gate
 from bench.__main__ import PRICES

@@ -1,6 +1,6 @@
-"""Faults (issue 11): throttled storage answers 503 and decides nothing; 50 racing senders never
-pass the daily limit. (Crashes mid-batch and duplicates of every event are proven where each
-consumer is tested: README "Guarantees" names those tests.)"""
+"""Faults (docs/guarantees.md#nothing-lost-nothing-twice): throttled storage answers 503 and
+decides nothing; 50 racing senders never pass the daily limit. (Crashes mid-batch and duplicates
+of every event are proven where each consumer is tested: docs/guarantees.md names those tests.)"""
 
 import threading
 import uuid

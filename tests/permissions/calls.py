@@ -152,14 +152,15 @@ def _secretsmanager(call: Call) -> Iterable[Permission]:
 
 def _origination_identity(call: Call, identity: str) -> str:
     """The resource an OriginationIdentity names: an ARN, a pool or phone-number id, a sender id,
-    or an E.164 number (authorised as the phone-number resource that holds it)."""
+    or an E.164 number or a short code (authorised as the phone-number resource that holds it; a
+    sender id has at least one letter, a short code is digits alone)."""
     if identity.startswith("arn:"):
         return identity
     if identity.startswith("pool-"):
         return call.arn("sms-voice", f"pool/{identity}")
     if identity.startswith("phone-"):
         return call.arn("sms-voice", f"phone-number/{identity}")
-    if identity.startswith("+"):
+    if identity.startswith("+") or identity.isdigit():
         # The number's own id (phone-…) is not in the request; any phone-number grant covers it.
         return call.arn("sms-voice", f"phone-number/{identity}")
     return call.arn("sms-voice", f"sender-id/{identity}")

@@ -113,6 +113,7 @@ def test_a_secret_named_by_name_is_its_arn_with_the_random_suffix() -> None:
     ("identity", "resource"),
     [
         ("+12025550188", "phone-number/+12025550188"),
+        ("55123", "phone-number/55123"),  # a short code
         ("phone-0123456789abcdef", "phone-number/phone-0123456789abcdef"),
         ("pool-0123456789abcdef", "pool/pool-0123456789abcdef"),
         ("SMSGATE", "sender-id/SMSGATE"),

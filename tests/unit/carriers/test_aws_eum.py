@@ -253,3 +253,21 @@ def test_eum_client_leaves_retries_to_send_with_retry(aws_credentials):
 def test_configuration_set_is_required(client):
     with pytest.raises(ValueError, match="configuration_set_name"):
         AwsEumCarrier(client, "")
+
+
+def test_a_short_code_is_the_origination_identity_with_its_program_keyword(stubber, carrier):
+    """A short code is an AWS phone number written as its digits; a US one's program keyword goes
+    as `Keyword` (docs/carriers.md#short-codes)."""
+    sms = SMS.model_copy(update={"from_number": "55123", "keyword": "BAKERY"})
+    expected = {**EXPECTED_PARAMS, "OriginationIdentity": "55123", "Keyword": "BAKERY"}
+    stubber.add_response("send_text_message", {"MessageId": AWS_MESSAGE_ID}, expected)
+
+    assert carrier.send(sms).carrier_message_id == AWS_MESSAGE_ID
+
+
+def test_no_keyword_is_sent_without_one(stubber, carrier):
+    sms = SMS.model_copy(update={"from_number": "55123"})
+    expected = {**EXPECTED_PARAMS, "OriginationIdentity": "55123"}
+    stubber.add_response("send_text_message", {"MessageId": AWS_MESSAGE_ID}, expected)
+
+    carrier.send(sms)

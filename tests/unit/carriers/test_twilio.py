@@ -337,3 +337,12 @@ def test_twilio_from_secret_rejects_an_incomplete_secret_without_quoting_it(secr
         twilio_from_secret(secret_name, PUBLIC_BASE_URL)
 
     assert "token-xyz" not in str(caught.value)
+
+
+def test_a_short_code_goes_out_as_its_bare_digits_and_its_program_keyword_stays_home(twilio_server):
+    """Twilio takes a short code as `From` as is and has no keyword field (docs/carriers.md#short-codes)."""
+    carrier_for(twilio_server).send(SMS.model_copy(update={"from_number": "55123", "keyword": "BAKERY"}))
+
+    form = twilio_server.requests[0].form
+    assert form["From"] == ["55123"]
+    assert set(form) == {"To", "From", "Body", "StatusCallback"}

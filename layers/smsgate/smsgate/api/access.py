@@ -1,5 +1,5 @@
-"""Who may act on which location (issue 11): the one place the API asks (the caller's grants
-and the decision: `smsgate.services.access`).
+"""Who may act on which location: the one place the API asks (the caller's grants and the
+decision: `smsgate.services.access`; docs/guarantees.md#who-may-act-on-which-location).
 
 Routes with `{location_id}` in their path are checked by `location_access`, a global middleware,
 before the route runs; the routes naming their location elsewhere (`POST /v1/messages` and
@@ -60,6 +60,7 @@ OPERATOR_ROUTE_KEYS = frozenset(
         "PUT /v1/locations/{location_id}/brand/decision",
         "PUT /v1/locations/{location_id}/campaign/decision",
         "DELETE /v1/locations/{location_id}/suspension",
+        "PUT /v1/locations/{location_id}/short-codes",
         "GET /v1/locations",
     }
 )

@@ -3,7 +3,7 @@
 Each send names the configuration set whose event destination is the CarrierEvents SNS
 topic, and puts our `message_id` and `location_id` in `Context`: the service copies Context
 into every delivery event it publishes, which is how the status consumer finds our message
-(SPEC section 7).
+(docs/receipt-mapping.md).
 
 Errors are mapped to Twilio's numeric codes so the rest of the system speaks one vocabulary
 (receipts, `dnd_for_error`, the audit):
@@ -125,9 +125,12 @@ class AwsEumCarrier:
         self._configuration_set_name = configuration_set_name
 
     def send(self, sms: OutboundSms) -> SendResult:
-        validity: dict[str, int] = {}
+        optional: dict[str, Any] = {}
         if sms.validity_seconds is not None:
-            validity["TimeToLive"] = max(MIN_TIME_TO_LIVE, min(MAX_TIME_TO_LIVE, sms.validity_seconds))
+            optional["TimeToLive"] = max(MIN_TIME_TO_LIVE, min(MAX_TIME_TO_LIVE, sms.validity_seconds))
+        if sms.keyword is not None:
+            # A US short code's registered program (docs/carriers.md#short-codes).
+            optional["Keyword"] = sms.keyword
         try:
             response = self._client.send_text_message(
                 DestinationPhoneNumber=sms.to,
@@ -136,7 +139,7 @@ class AwsEumCarrier:
                 MessageType=sms.message_type,
                 ConfigurationSetName=self._configuration_set_name,
                 Context={"message_id": sms.message_id, "location_id": sms.location_id},
-                **validity,  # type: ignore[arg-type]
+                **optional,
             )
         except ClientError as exc:
             raise carrier_error_for(exc.response) from None

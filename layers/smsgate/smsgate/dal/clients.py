@@ -16,7 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 # Standard retry mode with a small budget: a throttled call is retried a few times, then the
-# request is answered 503 rather than left hanging (issue 11).
+# request is answered 503 rather than left hanging (docs/guarantees.md#nothing-lost-nothing-twice).
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
 _local = threading.local()
 _generation = 0

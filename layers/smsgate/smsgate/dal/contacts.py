@@ -203,7 +203,8 @@ def record_outbound(location_id: str, sent: list[tuple[str, datetime, datetime |
     """Record (phone, sent at, introduced at) for contacts just sent to, with batched writes.
 
     These live in their own item so a bulk of 5,000 costs 200 writes, not 5,000 updates
-    (issue 10); overwriting is right because the newest send is the one to keep.
+    (docs/performance.md#requests-and-cost-per-message); overwriting is right because the
+    newest send is the one to keep.
     """
     with contacts_table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
         for phone, at, introduced_at in sent:

@@ -26,6 +26,12 @@ def volume_key(location_id: str, day: date) -> str:
     return f"VOLUME#{location_id}#{day.isoformat()}"
 
 
+def brand_key(ein: str, day: date) -> str:
+    """Segments a brand (its EIN, whichever locations registered it) sent toward T-Mobile on its
+    T-Mobile day (docs/registration.md#t-mobile-brand-cap)."""
+    return f"BRAND#{ein}#{day.isoformat()}"
+
+
 def reserve(key: str, limit: int, wanted: int, expires_at: datetime) -> tuple[int, int]:
     """Reserve up to `wanted` units of a counter capped at `limit`.
 

@@ -7,12 +7,13 @@ from smsgate.dal import clients
 from smsgate.dal.audit import batch_get
 from smsgate.dal.codec import iso, plain
 from smsgate.errors import SmsgateError
-from smsgate.models.entities import Location
+from smsgate.models.entities import Location, ShortCode
 from smsgate.reasons import ReasonCode
 from smsgate.settings import get_settings
 
 # Every location item carries `listing` so that the index LocationsById lists them in order of
-# id, a page at a time, without a scan (`smsgate locations`, issue 12).
+# id, a page at a time, without a scan (`smsgate locations`,
+# docs/operations.md#listing-locations).
 LISTING = "location"
 LOCATIONS_INDEX = "LocationsById"
 
@@ -77,20 +78,9 @@ def save_location(
     once cannot both win; a number another location holds raises NUMBER_TAKEN and changes nothing.
     """
     stored = get_location(location_id)
-    listed = set(stored.numbers) if stored else set()
-    claimed: list[str] = []
-    for number in numbers:
-        if number in listed:
-            continue
-        if not _claim_number(number, location_id):
-            for mine in claimed:
-                _release_number(mine, location_id)
-            raise SmsgateError(
-                ReasonCode.NUMBER_TAKEN,
-                "A number of the request belongs to another location.",
-                details={"number": number},
-            )
-        claimed.append(number)
+    _claim_numbers(
+        [number for number in numbers if number not in (stored.numbers if stored else ())], location_id
+    )
     names = {"#name": "name", "#numbers": "numbers", "#created": "created_at", "#id": "location_id"}
     values: dict[str, Any] = {
         ":name": name,
@@ -123,6 +113,64 @@ def save_location(
     return location, old is None
 
 
+def save_short_codes(location_id: str, short_codes: list[ShortCode]) -> Location:
+    """Record the location's short codes, all of them (the operator's route). A short code is in
+    the number index like a long number (docs/tenancy.md#numbers): claimed with the same
+    condition, NUMBER_TAKEN when another location holds it, released when dropped; inbound
+    replies to it reach the location that way. LOCATION_NOT_FOUND when the location does not
+    exist (its claims are released again)."""
+    stored = require_location(location_id)
+    held = {short_code.code for short_code in stored.short_codes}
+    codes = [short_code.code for short_code in short_codes]
+    claimed = _claim_numbers([code for code in codes if code not in held], location_id)
+    written = clients.conditional_write(
+        _table().update_item,
+        Key=_location_key(location_id),
+        UpdateExpression="SET short_codes = :short_codes",
+        ConditionExpression="attribute_exists(pk)",
+        ExpressionAttributeValues={
+            ":short_codes": [short_code.model_dump(exclude_none=True) for short_code in short_codes]
+        },
+    )
+    if not written:
+        for code in claimed:
+            _release_number(code, location_id)
+        raise SmsgateError(ReasonCode.LOCATION_NOT_FOUND, f"Location '{location_id}' does not exist.")
+    for code in held - set(codes):
+        _release_number(code, location_id)
+    return require_location(location_id)
+
+
+def short_code_keyword(location_id: str, code: str) -> str | None:
+    """The program keyword an operator recorded with the location's short code `code` (None:
+    none, or no such short code); reads the short codes alone."""
+    item = (
+        _table().get_item(Key=_location_key(location_id), ProjectionExpression="short_codes").get("Item", {})
+    )
+    for short_code in plain(item.get("short_codes", [])):
+        if short_code.get("code") == code:
+            keyword = short_code.get("keyword")
+            return str(keyword) if keyword is not None else None
+    return None
+
+
+def _claim_numbers(numbers: list[str], location_id: str) -> list[str]:
+    """Claim each of `numbers` for the location; when another location holds one, release the
+    claims made here and raise NUMBER_TAKEN: nothing of the request is kept."""
+    claimed: list[str] = []
+    for number in numbers:
+        if not _claim_number(number, location_id):
+            for mine in claimed:
+                _release_number(mine, location_id)
+            raise SmsgateError(
+                ReasonCode.NUMBER_TAKEN,
+                "A number of the request belongs to another location.",
+                details={"number": number},
+            )
+        claimed.append(number)
+    return claimed
+
+
 def _claim_number(number: str, location_id: str) -> bool:
     """Index `number` to `location_id` unless another location holds it (False then)."""
     return clients.conditional_write(
@@ -149,7 +197,7 @@ def location_for_number(number: str) -> str | None:
     return str(item["location_id"]) if item else None
 
 
-# --- the threshold audit's status changes (SPEC section 8, issue 6) ---------------------------
+# --- the threshold audit's status changes (docs/audit.md#status) ------------------------------------------
 
 
 def get_locations(location_ids: list[str]) -> dict[str, Location]:

@@ -13,7 +13,7 @@ from smsgate.dal import clients, contacts, locations, messages
 from smsgate.models.entities import Contact, Location, Message
 from smsgate.settings import get_settings
 
-Refused = Literal["snowshoeing", "daily_limit", "volume_cap"]
+Refused = Literal["snowshoeing", "daily_limit", "volume_cap", "brand_cap"]
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,13 @@ def read_for_send(location_id: str, sender: str, phone: str) -> GateReads:
 @dataclass(frozen=True)
 class SendWrites:
     """The conditional actions an accepted single send takes, in the gate's order (row 9, then
-    row 10's daily limit and low-volume cap), and the message with its contact's outbound record."""
+    row 10's daily limit, low-volume cap and the brand's T-Mobile cap), and the message with its
+    contact's outbound record."""
 
     snowshoe: list[dict[str, Any]]
     daily: dict[str, Any]
     volume: dict[str, Any] | None
+    brand: dict[str, Any] | None
     message: Message
     introduced_at: datetime | None
 
@@ -64,6 +66,8 @@ def record_send(writes: SendWrites) -> Refused | None:
     ]
     if writes.volume is not None:
         labelled.append(("volume_cap", {"Update": writes.volume}))
+    if writes.brand is not None:
+        labelled.append(("brand_cap", {"Update": writes.brand}))
     labelled += [
         (None, {"Put": messages.new_message_put(message)}),
         (

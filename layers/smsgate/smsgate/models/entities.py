@@ -49,6 +49,20 @@ class QuietHours(BaseModel):
         )
 
 
+class ShortCode(BaseModel):
+    """A short code an operator recorded for a location: it runs under the carriers' approved
+    short-code program, not 10DLC, and reaches destinations of its own country only
+    (docs/carriers.md#short-codes)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    code: str
+    # ISO region of the program ('US', 'CA', …).
+    country: str
+    # The program's keyword, which AWS End User Messaging asks with each US short-code send.
+    keyword: str | None = None
+
+
 class Location(BaseModel):
     # defer_build: pydantic builds the validator at the first use, not at import (cold start).
     model_config = ConfigDict(frozen=True, defer_build=True)
@@ -71,6 +85,8 @@ class Location(BaseModel):
     campaign: Campaign | None = None
     # When marketing messages wait for the recipient's day (docs/quiet-hours.md).
     quiet_hours: QuietHours = Field(default_factory=QuietHours)
+    # Only an operator records them (docs/carriers.md#short-codes).
+    short_codes: tuple[ShortCode, ...] = ()
 
 
 class ConsentEntry(BaseModel):

@@ -68,3 +68,6 @@ class OutboundSms(OutboundMessage):
     message_type: Literal["TRANSACTIONAL", "PROMOTIONAL"] = "TRANSACTIONAL"
     # Seconds the carrier may still try to deliver it (Twilio `ValidityPeriod`, AWS `TimeToLive`).
     validity_seconds: int | None = None
+    # The short-code program's keyword, sent from a short code that has one (AWS `Keyword`;
+    # docs/carriers.md#short-codes).
+    keyword: str | None = None

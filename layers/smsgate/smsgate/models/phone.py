@@ -78,6 +78,13 @@ def region_of(e164: str) -> str | None:
     return None
 
 
+def is_region(code: str) -> bool:
+    """Whether `code` is an ISO region `phonenumbers` numbers ('US', 'CA', 'GB', …)."""
+    import phonenumbers
+
+    return code in phonenumbers.SUPPORTED_REGIONS
+
+
 def mask_phone(e164: str) -> str:
     """What logs may show of a number: country code and last two digits."""
     if len(e164) <= 4:

@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic.networks import validate_email
 
+from smsgate.models.addresses import LongCode
 from smsgate.models.phone import StrictE164
 
 RegistrationState = Literal["draft", "pending", "approved", "failed"]
@@ -82,6 +83,10 @@ UseCase = Literal[
 # How contacts opt in to the campaign (TCR's message flow).
 # AT&T's 10DLC message classes; their rates are data in `smsgate.policy.pacing`.
 MessageClass = Literal["A", "B", "C", "D", "E", "F", "T", "W", "G", "K", "N", "P"]
+# T-Mobile's brand tiers, set from the brand's vetting score: each caps the segments a day the
+# brand (its EIN) sends to T-Mobile subscribers; the caps are data in the policy profile
+# (docs/registration.md#t-mobile-brand-cap).
+TMobileTier = Literal["low", "low_mid", "mid", "top", "uncapped"]
 OptInMethod = Literal["web_form", "paper_form", "keyword", "verbal", "point_of_sale", "mobile_app", "other"]
 
 _EIN = re.compile(r"^(\d{2})-?(\d{7})$")
@@ -172,7 +177,7 @@ def _once_each(numbers: list[str]) -> list[str]:
 
 
 # The numbers assigned to a campaign, each once, in the order given.
-CampaignNumbers = Annotated[list[StrictE164], Field(max_length=1000), AfterValidator(_once_each)]
+CampaignNumbers = Annotated[list[LongCode], Field(max_length=1000), AfterValidator(_once_each)]
 
 
 class CampaignRequest(CampaignDetails):
@@ -200,6 +205,18 @@ class DecisionRequest(_Strict):
     message_class: MessageClass | None = Field(default=None, description="AT&T 10DLC message class")
     number_mps: float | None = Field(
         default=None, gt=0, le=1000, description="Messages per second per number"
+    )
+
+    # What T-Mobile grants an approved brand: its tier, and the daily segments it assigned when
+    # they differ from the tier's figure (a special business review), docs/registration.md#t-mobile-brand-cap.
+    tmobile_tier: TMobileTier | None = Field(
+        default=None, description="T-Mobile brand tier (from the vetting score)"
+    )
+    tmobile_daily_segments: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000_000,
+        description="T-Mobile's daily segment cap when assigned apart from the tier",
     )
 
     @model_validator(mode="after")
@@ -234,6 +251,9 @@ class Registration(BaseModel):
 
 class Brand(Registration):
     details: BrandDetails
+    # Recorded with the carriers' approval (docs/registration.md#t-mobile-brand-cap).
+    tmobile_tier: TMobileTier | None = None
+    tmobile_daily_segments: int | None = None
 
 
 class Campaign(Registration):

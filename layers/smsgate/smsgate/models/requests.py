@@ -4,12 +4,22 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
+from smsgate.models.addresses import SHORT_CODE_PATTERN, LongCode, Recipient, Sender
 from smsgate.models.entities import QuietHours
 from smsgate.models.phone import StrictE164
 from smsgate.models.vocabulary import QuietHoursAction, RevocationMode, WhenOverLimit
 from smsgate.policy.profiles import profile_named
+from smsgate.policy.registration import short_code_problem
 from smsgate.policy.segments import MAX_SEGMENTS, count_segments
 from smsgate.policy.validity import MAX_VALIDITY_SECONDS, MIN_VALIDITY_SECONDS
 
@@ -72,8 +82,8 @@ class StrictRequest(BaseModel):
 
 class SendMessageRequest(StrictRequest):
     location_id: str = Field(pattern=LOCATION_ID_PATTERN)
-    from_number: StrictE164 = Field(alias="from")
-    to: StrictE164
+    from_number: Sender = Field(alias="from")
+    to: Recipient
     body: MessageBody
     kind: SendKind
     idempotency_key: IdempotencyKey | None = None
@@ -85,11 +95,11 @@ class SendMessageRequest(StrictRequest):
 
 class BulkSendRequest(StrictRequest):
     location_id: str = Field(pattern=LOCATION_ID_PATTERN)
-    from_number: StrictE164 | None = Field(default=None, alias="from")
-    numbers: list[StrictE164] | None = Field(default=None, min_length=1, max_length=100)
+    from_number: Sender | None = Field(default=None, alias="from")
+    numbers: list[Sender] | None = Field(default=None, min_length=1, max_length=100)
     body: MessageBody
     kind: SendKind = "bulk"
-    recipients: list[StrictE164] = Field(min_length=1, max_length=5000)
+    recipients: list[Recipient] = Field(min_length=1, max_length=5000)
     preview: bool = False
     idempotency_key: IdempotencyKey | None = None
     expires_in: ExpiresIn | None = None
@@ -105,7 +115,7 @@ MessageText = Annotated[str, AfterValidator(refuse_control_characters)]
 class PutLocationRequest(StrictRequest):
     name: MessageText = Field(min_length=1, max_length=100)
     created_at: datetime | None = None
-    numbers: list[StrictE164] = Field(default_factory=list, max_length=1000)
+    numbers: list[LongCode] = Field(default_factory=list, max_length=1000)
     opt_out_text: MessageText | None = Field(default=None, min_length=1, max_length=100)
     sender_text: MessageText | None = Field(default=None, min_length=1, max_length=100)
     revocation_mode: RevocationMode | None = None
@@ -118,6 +128,43 @@ class PutLocationRequest(StrictRequest):
     @classmethod
     def known_profile(cls, name: str | None) -> str | None:
         return None if name is None else profile_named(name).name
+
+
+class ShortCodeEntry(StrictRequest):
+    """One approved short code of a location (docs/carriers.md#short-codes)."""
+
+    code: str = Field(pattern=SHORT_CODE_PATTERN, description="The short code's digits")
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO region of its program: it sends there only")
+    # SendTextMessage's `Keyword` (1 to 30 characters): AWS asks it with each US short-code send.
+    keyword: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=30,
+        pattern=r"^[ \S]+$",
+        description="The program's keyword (AWS End User Messaging, US short codes)",
+    )
+
+    @model_validator(mode="after")
+    def possible(self) -> "ShortCodeEntry":
+        problem = short_code_problem(self.code, self.country)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+
+class ShortCodesRequest(StrictRequest):
+    """`PUT /v1/locations/{id}/short-codes` (operator): the location's short codes, all of them."""
+
+    short_codes: list[ShortCodeEntry] = Field(max_length=20)
+
+    @field_validator("short_codes")
+    @classmethod
+    def once_each(cls, entries: list[ShortCodeEntry]) -> list[ShortCodeEntry]:
+        codes = [entry.code for entry in entries]
+        repeated = sorted({code for code in codes if codes.count(code) > 1})
+        if repeated:
+            raise ValueError(f"each short code once: {', '.join(repeated)} appear(s) more than once")
+        return entries
 
 
 class ConsentRequest(StrictRequest):

@@ -10,7 +10,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from smsgate.models.entities import ConsentEntry, QuietHours
-from smsgate.models.registration import BrandDetails, CampaignDetails, RegistrationState, StateChange
+from smsgate.models.registration import (
+    BrandDetails,
+    CampaignDetails,
+    RegistrationState,
+    StateChange,
+    TMobileTier,
+)
 from smsgate.models.vocabulary import (
     ConsentState,
     DndState,
@@ -187,6 +193,12 @@ class RegistrationView(View):
 
 class BrandView(RegistrationView):
     details: BrandDetails
+    tmobile_tier: TMobileTier | None = Field(
+        default=None, description="T-Mobile brand tier recorded with the approval (none: the lowest applies)"
+    )
+    tmobile_daily_segments: int | None = Field(
+        default=None, description="T-Mobile's daily segment cap when assigned apart from the tier"
+    )
 
 
 class CampaignView(RegistrationView):
@@ -198,11 +210,20 @@ class CampaignView(RegistrationView):
     )
 
 
+class ShortCodeView(View):
+    code: str
+    country: str = Field(description="ISO region of its program: the only destinations it reaches")
+    keyword: str | None = Field(description="The program's keyword, when recorded")
+
+
 class LocationView(View):
     location_id: str
     name: str
     created_at: Timestamp
     numbers: list[str]
+    short_codes: list[ShortCodeView] = Field(
+        description="Approved short codes an operator recorded (docs/carriers.md#short-codes)"
+    )
     opt_out_text: str
     sender_text: str
     revocation_mode: RevocationMode

@@ -1,4 +1,4 @@
-"""The checks of the send gate, in SPEC section 3's order, as pure functions.
+"""The checks of the send gate, in the gate's order (docs/policy.md#the-gate-order), as pure functions.
 
 Each returns a `Refusal` or None. The service runs them in order; the first refusal decides.
 """
@@ -10,6 +10,7 @@ from smsgate.policy.audit import is_suspended
 from smsgate.policy.consent import has_consent, is_acquired_list
 from smsgate.policy.content import check_content, public_shorteners, relaxed_categories
 from smsgate.policy.refusal import Refusal
+from smsgate.policy.registration import short_code_of
 from smsgate.policy.segments import MAX_SEGMENTS
 from smsgate.reasons import DND_MESSAGE, ReasonCode, WarningCode
 
@@ -25,7 +26,9 @@ def check_segments(segments: int) -> Refusal | None:
 
 
 def check_sender(location: Location, from_number: str) -> Refusal | None:
-    if from_number not in location.numbers:
+    """Row 2: `from` is one of the location's numbers or one of the short codes an operator
+    recorded for it (docs/carriers.md#short-codes)."""
+    if from_number not in location.numbers and short_code_of(location, from_number) is None:
         return Refusal(ReasonCode.NUMBER_NOT_OWNED, "The 'from' number is not one of the location's numbers.")
     return None
 

@@ -15,10 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from fractions import Fraction
-from typing import Any, Final
+from typing import Any, Final, get_args
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from smsgate.models.registration import TMobileTier
 from smsgate.policy.access import OPERATOR
 from smsgate.reasons import ReasonCode
+
+TMOBILE_TIERS: Final[tuple[str, ...]] = get_args(TMobileTier)
 
 
 class ProfileError(ValueError):
@@ -45,6 +49,10 @@ class PolicyProfile:
     snowshoe_max_numbers: int
     snowshoe_window_hours: int
     low_volume_daily_segments: int
+    # T-Mobile's daily segment cap per brand tier (None: uncapped), and the time zone whose
+    # midnight starts the brand's day again (docs/registration.md#t-mobile-brand-cap).
+    tmobile_tier_caps: tuple[tuple[str, int | None], ...]
+    tmobile_day_zone: str
     source: str = ""
     notes: tuple[str, ...] = field(default=())
 
@@ -61,6 +69,10 @@ class PolicyProfile:
     def limit_on_day(self, day: int) -> int:
         """The limit on day `day` (≥ 1) of a ramping account."""
         return self.ramp[day - 1] if day <= len(self.ramp) else self.full_daily_limit
+
+    def tmobile_cap(self, tier: str) -> int | None:
+        """T-Mobile's daily segments for a brand of `tier` (None: uncapped)."""
+        return dict(self.tmobile_tier_caps)[tier]
 
     def to_api(self) -> dict[str, Any]:
         """The numbers that applied, as usage and health show them."""
@@ -80,6 +92,10 @@ class PolicyProfile:
                 "window_hours": self.snowshoe_window_hours,
             },
             "low_volume_daily_segments": self.low_volume_daily_segments,
+            "tmobile_brand_caps": {
+                "segments_per_day": dict(self.tmobile_tier_caps),
+                "day_zone": self.tmobile_day_zone,
+            },
         }
 
 
@@ -126,11 +142,27 @@ def _problems(profile: PolicyProfile) -> list[str]:
     ):
         if getattr(profile, name) < 1:
             problems.append(f"{name} is at least 1")
+    return problems + _tmobile_problems(profile)
+
+
+def _tmobile_problems(profile: PolicyProfile) -> list[str]:
+    problems: list[str] = []
+    tiers = [tier for tier, _ in profile.tmobile_tier_caps]
+    if sorted(tiers) != sorted(TMOBILE_TIERS):
+        problems.append(f"the T-Mobile tier caps name {tiers}, not each of {list(TMOBILE_TIERS)} once")
+    if any(cap is not None and cap < 1 for _, cap in profile.tmobile_tier_caps):
+        problems.append("every T-Mobile tier cap is at least 1 (or none: uncapped)")
+    try:
+        ZoneInfo(profile.tmobile_day_zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        problems.append(f"the T-Mobile day's time zone '{profile.tmobile_day_zone}' is unknown")
     return problems
 
 
 def profile_from_data(name: str, data: Mapping[str, Any]) -> PolicyProfile:
-    """A profile from plain data (rates as strings such as "8%" or "0.08"), validated."""
+    """A profile from plain data (rates as strings such as "8%" or "0.08"), validated. Without
+    T-Mobile's tier caps or day zone, T-Mobile's own apply (they are the carrier's, not the
+    platform's policy)."""
 
     def rate(key: str) -> Fraction:
         text = str(data[key]).strip()
@@ -151,6 +183,11 @@ def profile_from_data(name: str, data: Mapping[str, Any]) -> PolicyProfile:
             snowshoe_max_numbers=int(data["snowshoe_max_numbers"]),
             snowshoe_window_hours=int(data["snowshoe_window_hours"]),
             low_volume_daily_segments=int(data["low_volume_daily_segments"]),
+            tmobile_tier_caps=tuple(
+                (str(tier), None if cap is None else int(cap))
+                for tier, cap in data.get("tmobile_tier_caps", _TMOBILE_CAPS).items()
+            ),
+            tmobile_day_zone=str(data.get("tmobile_day_zone", _TMOBILE_DAY_ZONE)),
             source=str(data.get("source", "")),
             notes=tuple(str(note) for note in data.get("notes", ())),
         )
@@ -159,6 +196,19 @@ def profile_from_data(name: str, data: Mapping[str, Any]) -> PolicyProfile:
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as exc:
         raise ProfileError(f"policy profile '{name}' is invalid: {type(exc).__name__} {exc}") from exc
 
+
+# T-Mobile's daily segments per brand, by tier (docs/registration.md#t-mobile-brand-cap): the
+# carrier's table as messaging providers publish it, the same in both profiles.
+_TMOBILE_CAPS: Final[dict[str, int | None]] = {
+    "low": 2_000,
+    "low_mid": 10_000,
+    "mid": 40_000,
+    "top": 200_000,
+    "uncapped": None,
+}
+
+# T-Mobile's day ends at midnight Pacific time (docs/registration.md#the-t-mobile-day).
+_TMOBILE_DAY_ZONE: Final = "America/Los_Angeles"
 
 # The built-in profiles (docs/policy-profiles.md). "seeds-2022" is the policy the product was
 # written from, with exactly its numbers; it is the default.
@@ -176,6 +226,8 @@ _BUILT_IN: Final[dict[str, dict[str, Any]]] = {
         "snowshoe_max_numbers": 3,
         "snowshoe_window_hours": 24,
         "low_volume_daily_segments": 6000,
+        "tmobile_tier_caps": _TMOBILE_CAPS,
+        "tmobile_day_zone": _TMOBILE_DAY_ZONE,
         "source": "the CRM phone product's messaging policy (ramp-up model of 2022-04-20)",
     },
     "platform-2024": {
@@ -191,6 +243,8 @@ _BUILT_IN: Final[dict[str, dict[str, Any]]] = {
         "snowshoe_max_numbers": 3,
         "snowshoe_window_hours": 24,
         "low_volume_daily_segments": 6000,
+        "tmobile_tier_caps": _TMOBILE_CAPS,
+        "tmobile_day_zone": _TMOBILE_DAY_ZONE,
         "source": "the same policy's 8-level ramp-up revision effective 2024-02-01 (docs/policy-profiles.md)",
         "notes": [
             "levels advance one a day here; the platform advances a level only after a day whose "

@@ -11,12 +11,13 @@ from datetime import datetime
 from itertools import accumulate
 from typing import Literal, TypeVar
 
-from smsgate.models.entities import Location
-from smsgate.models.phone import region_of
+from smsgate.models.entities import Location, ShortCode
+from smsgate.models.phone import is_region, region_of
 from smsgate.models.registration import (
     Brand,
     Campaign,
     Decision,
+    DecisionRequest,
     Registration,
     RegistrationState,
     StateChange,
@@ -73,7 +74,13 @@ def _state_phrase(kind: RegistrationKind, state: RegistrationState | None) -> st
 
 def check_registration(location: Location, from_number: str, to: str) -> Refusal | None:
     """SPEC section 3 row 4: US and territory destinations need an approved brand, an approved
-    campaign, and `from_number` assigned to that campaign. Other destinations pass."""
+    campaign, and `from_number` assigned to that campaign. Other destinations pass.
+
+    A message from one of the location's short codes is not 10DLC traffic: its program was
+    approved for its own country, which alone it reaches (docs/carriers.md#short-codes)."""
+    short_code = short_code_of(location, from_number)
+    if short_code is not None:
+        return check_short_code_destination(short_code, to)
     if not needs_registration(to):
         return None
     brand_state = location.brand.state if location.brand else None
@@ -105,6 +112,47 @@ def check_registration(location: Location, from_number: str, to: str) -> Refusal
     )
 
 
+# --- short codes (docs/carriers.md#short-codes) ---------------------------------------------------
+
+# The destinations a short code of a country reaches: a US program's carriers serve the territories
+# on the US numbering plan too (the regions 10DLC covers); any other, its own region alone.
+SHORT_CODE_REACH: dict[str, frozenset[str]] = {"US": REGISTRATION_REGIONS}
+# Short codes of the North American Numbering Plan's countries have 5 or 6 digits.
+_NANP_SHORT_CODE_LENGTHS = frozenset({5, 6})
+_NANP_SHORT_CODE_COUNTRIES = frozenset({"US", "CA"}) | REGISTRATION_REGIONS
+
+
+def short_code_of(location: Location, sender: str) -> ShortCode | None:
+    """The short code `sender` is among those an operator recorded for the location, or None."""
+    return next((short_code for short_code in location.short_codes if short_code.code == sender), None)
+
+
+def short_code_problem(code: str, country: str) -> str | None:
+    """What makes `code` impossible as a short code of `country`, None when nothing does: the
+    country must be one with numbers, and a US or Canadian short code has 5 or 6 digits."""
+    if not is_region(country):
+        return f"country: {country!r} is not an ISO region with phone numbers"
+    if country in _NANP_SHORT_CODE_COUNTRIES and len(code) not in _NANP_SHORT_CODE_LENGTHS:
+        return f"code: a short code of {country} has 5 or 6 digits"
+    return None
+
+
+def check_short_code_destination(short_code: ShortCode, to: str) -> Refusal | None:
+    """Row 4 for a short-code sender: no 10DLC registration, but a destination in the program's
+    country (Twilio refuses another with 21606/21659). Refused `NOT_REGISTERED`: the sender is
+    registered for no such destination."""
+    reach = SHORT_CODE_REACH.get(short_code.country, frozenset({short_code.country}))
+    region = destination_region(to)
+    if region in reach:
+        return None
+    return Refusal(
+        ReasonCode.NOT_REGISTERED,
+        f"The short code {short_code.code} is approved for destinations in {short_code.country} only; "
+        "send to other countries from one of the location's long numbers.",
+        {"missing": ["number"], "short_code_country": short_code.country, "destination_country": region},
+    )
+
+
 def check_editable(kind: RegistrationKind, current: RegistrationState | None) -> Refusal | None:
     """One submission: a submitted registration is locked unless it failed (SPEC section 9)."""
     if current is None or current in EDITABLE_STATES:
@@ -125,6 +173,21 @@ def check_decidable(kind: RegistrationKind, current: RegistrationState | None) -
         ReasonCode.REGISTRATION_LOCKED,
         f"Only a pending {kind} can be approved or failed; this one is {shown}.",
         {"state": current},
+    )
+
+
+def check_decision_fields(kind: RegistrationKind, request: DecisionRequest) -> Refusal | None:
+    """T-Mobile's tier and cap are the brand's (docs/registration.md#t-mobile-brand-cap): a
+    campaign's decision that names them is a mistake, refused rather than dropped."""
+    named = [
+        name for name in ("tmobile_tier", "tmobile_daily_segments") if getattr(request, name) is not None
+    ]
+    if kind == "brand" or not named:
+        return None
+    return Refusal(
+        ReasonCode.VALIDATION_ERROR,
+        "T-Mobile's tier and daily cap are recorded with the brand's decision, not the campaign's.",
+        {"fields": named},
     )
 
 

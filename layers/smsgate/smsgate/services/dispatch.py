@@ -1,4 +1,4 @@
-"""The dispatcher's use case: hand one queued message to the carrier, once (issue 7).
+"""The dispatcher's use case: hand one queued message to the carrier, once (docs/carriers.md).
 
 One message goes through these steps:
 
@@ -15,7 +15,7 @@ One message goes through these steps:
    killed by its timeout mid-send would keep the claim and strand the message.
 4. Then, by outcome:
    - accepted: count `sent` in the audit counters, then move the message to `sent`;
-   - permanently rejected: count `sent` as well (it was attempted; SPEC section 8 divides the
+   - permanently rejected: count `sent` as well (it was attempted; the audit divides the
      errors by it), then apply a `failed` receipt with the carrier's code. No retry. A 21610 (the
      contact opted out at the carrier) counts nothing: it is a DND, not the location's error;
    - transient to the last attempt, or out of time: release the claim and raise. The record
@@ -52,7 +52,8 @@ from smsgate.carriers.base import (
 )
 from smsgate.carriers.factory import carrier_for
 from smsgate.carriers.retry import send_with_retry
-from smsgate.dal import audit, clients, events, messages
+from smsgate.dal import audit, clients, events, locations, messages
+from smsgate.models.addresses import is_short_code
 from smsgate.models.entities import StatusChange
 from smsgate.models.events import Receipt
 from smsgate.models.outbound import OutboundRecord
@@ -144,7 +145,7 @@ class Dispatcher:
             self._require_time(seconds_left)
             result = send_with_retry(
                 self.carrier,
-                outbound_sms(record, validity),
+                outbound_sms(record, validity, program_keyword(record)),
                 attempts=self.attempts,
                 sleep=self._sleep_within(seconds_left),
             )
@@ -268,13 +269,28 @@ class Dispatcher:
         return "duplicate"
 
 
-def outbound_sms(record: OutboundRecord, validity: int | None = None) -> OutboundSms:
-    """What the adapter sends: the kind's message type, and what remains of the validity (the
-    kind's default when the record names no end)."""
+def program_keyword(record: OutboundRecord) -> str | None:
+    """The keyword of the short-code program a message goes out under, None for a long number.
+
+    The one read the queue's record does not spare the dispatcher: it names no keyword, and
+    whichever path queued a message from a short code (the gate, a keyword's reply, a scheduled
+    release), the location's record is where an operator wrote it (docs/carriers.md#short-codes).
+    """
+    if not is_short_code(record.from_number):
+        return None
+    return locations.short_code_keyword(record.location_id, record.from_number)
+
+
+def outbound_sms(
+    record: OutboundRecord, validity: int | None = None, keyword: str | None = None
+) -> OutboundSms:
+    """What the adapter sends: the kind's message type, what remains of the validity (the
+    kind's default when the record names no end) and a short code's program keyword."""
     return OutboundSms(
         **record.addressing(),
         message_type=message_type(record.kind),
         validity_seconds=validity if validity is not None else validity_seconds(record.kind, None),
+        keyword=keyword,
     )
 
 

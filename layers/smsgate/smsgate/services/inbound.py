@@ -1,4 +1,4 @@
-"""Contacts' replies (SPEC section 6): opt-out, opt-in and help keywords that are never lost.
+"""Contacts' replies (docs/policy.md#opt-out-keywords): opt-out, opt-in and help keywords that are never lost.
 
 One reply is applied in this order. Every step before the last is repeatable, and the last
 commits the claim together with the count, so a crash anywhere is repaired by the queue's
@@ -6,7 +6,8 @@ redelivery, which redoes what is missing and never counts or sends twice:
 
 1. A reply already claimed is a duplicate: nothing happens.
 2. The location owning the number is found (none: the reply is kept against the number itself,
-   so a later first send from that number is still refused, issue 4).
+   so a later first send from that number is still refused,
+   docs/inbound.md#a-number-or-contact-we-do-not-know).
 3. The reply is read (`policy.revocation.read_reply`): an exact keyword, or in a location's
    `reasonable_means` mode a free-text request to stop (docs/inbound.md); a keyword the carrier
    reports it acted on wins (docs/carriers.md#opt-outs-the-carrier-manages).
@@ -135,8 +136,8 @@ def _apply_keyword(
     keyword_consent = Consent(
         state="opted_out" if opt_out else "opted_in", source=source, captured_at=reply.received_at
     )
-    # The contact's own opt-in lifts any DND: a permanent one only ever lifts this way (SPEC
-    # section 6), and a reply from the number proves it receives texts again.
+    # The contact's own opt-in lifts any DND: a permanent one only ever lifts this way
+    # (docs/policy.md#dnd), and a reply from the number proves it receives texts again.
     reason = (
         f"opt-out: {reply.carrier} reported the contact's opt-out" if by_carrier else _dnd_reason(reading)
     )
@@ -171,7 +172,7 @@ def _dnd_reason(reading: ReplyReading) -> str:
 
 def _queue_reply(reply: InboundReply, location: Location, kind: ReplyKind, now: datetime) -> None:
     """Record and queue the mandatory reply: never decorated, and neither the daily limit nor
-    the DND applies to it (SPEC sections 4 and 6), so it skips the send gate."""
+    the DND applies to it (docs/policy.md#replies), so it skips the send gate."""
     body = reply_text(kind, location.name)
     encoding, segments = count_segments(body)
     message = Message(

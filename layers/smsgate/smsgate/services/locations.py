@@ -7,9 +7,9 @@ from typing import Any
 
 from smsgate.dal import counters, locations
 from smsgate.errors import SmsgateError
-from smsgate.models.entities import Location
+from smsgate.models.entities import Location, ShortCode
 from smsgate.models.moments import as_utc
-from smsgate.models.requests import LOCATION_ID_PATTERN, PutLocationRequest
+from smsgate.models.requests import LOCATION_ID_PATTERN, PutLocationRequest, ShortCodesRequest
 from smsgate.models.responses import LocationsPage, LocationView, UsageView
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.access import created_at_refusal
@@ -88,6 +88,7 @@ def location_view(location_id: str, now: datetime) -> LocationView:
             "name": location.name,
             "created_at": location.created_at.isoformat(),
             "numbers": list(location.numbers),
+            "short_codes": [short_code.model_dump() for short_code in location.short_codes],
             "opt_out_text": location.opt_out_text,
             "sender_text": location.sender_text,
             "revocation_mode": location.revocation_mode,
@@ -149,4 +150,23 @@ def lift_suspension(location_id: str, actor: str, now: datetime) -> LocationView
                 "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,
             },
         )
+    return location_view(location_id, now)
+
+
+def save_short_codes(location_id: str, request: ShortCodesRequest, actor: str, now: datetime) -> LocationView:
+    """An operator records the location's approved short codes, all of them
+    (`PUT /v1/locations/{id}/short-codes`, docs/carriers.md#short-codes): a tenant cannot, as a
+    short code skips the 10DLC check."""
+    short_codes = [ShortCode.model_validate(entry.model_dump()) for entry in request.short_codes]
+    location = locations.save_short_codes(location_id, short_codes)
+    logger.info(
+        "short codes recorded",
+        extra={
+            "location_id": location_id,
+            "actor": actor,
+            "short_codes": [
+                f"{short_code.code} ({short_code.country})" for short_code in location.short_codes
+            ],
+        },
+    )
     return location_view(location_id, now)

@@ -147,11 +147,21 @@ def decide(
     location_id: str, kind: policy.RegistrationKind, request: DecisionRequest, now: datetime
 ) -> BrandView | CampaignView:
     """Record the carriers' decision on a pending brand or campaign (an operator's action)."""
+    _raise(policy.check_decision_fields(kind, request))
     location = locations.require_location(location_id)
     current = location.brand if kind == "brand" else location.campaign
     _raise(policy.check_decidable(kind, current.state if current else None))
     assert current is not None
     record = policy.decided(current, request.state, request.reasons, now)
+    if kind == "brand" and request.state == "approved":
+        # The tier comes from the brand's vetting score, which the operator reads from the
+        # registry with the approval (docs/registration.md#t-mobile-brand-cap).
+        record = record.model_copy(
+            update={
+                "tmobile_tier": request.tmobile_tier,
+                "tmobile_daily_segments": request.tmobile_daily_segments,
+            }
+        )
     if kind == "campaign" and request.state == "approved":
         record = record.model_copy(
             update={"message_class": request.message_class, "number_mps": request.number_mps}

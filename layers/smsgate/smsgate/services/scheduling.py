@@ -35,7 +35,7 @@ from smsgate.policy.refusal import Refusal
 from smsgate.policy.send_time import after_reset
 from smsgate.policy.validity import validity_seconds
 from smsgate.reasons import ReasonCode
-from smsgate.services import registration
+from smsgate.services import brand_cap, registration
 from smsgate.services.profiles import profile_of
 from smsgate.settings import get_settings
 
@@ -246,18 +246,40 @@ def _queue_within_limits(
     volume = registration.reserve_volume(location, [item.segments for item in passing[:granted]], now)
     counters.release(key, granted - volume.accepted)
     _fail(passing[volume.accepted : granted], ReasonCode.VOLUME_CAP_REACHED, now)
-    accepted = passing[: volume.accepted]
+    accepted, brand = _within_brand_cap(location, passing[: volume.accepted], now)
+    refused_by_brand = volume.accepted - len(accepted)
+    counters.release(key, refused_by_brand)
+    volume.release(volume.reserved - sum(item.segments for item in accepted))
     try:
         queued = _queue(location, accepted, now, introduced)
     except Exception:
-        counters.release(key, volume.accepted)
-        volume.release()
+        counters.release(key, len(accepted))
+        volume.release(sum(item.segments for item in accepted))
+        brand.release()
         raise
     if len(queued) < len(accepted):
         counters.release(key, len(accepted) - len(queued))
-        volume.release(sum(item.segments for item in accepted if item.message_id not in queued))
+        not_queued = [item for item in accepted if item.message_id not in queued]
+        volume.release(sum(item.segments for item in not_queued))
+        brand.release(brand_cap.counted_segments(not_queued))
     metrics.add_metric(name="ReleasedScheduled", unit=MetricUnit.Count, value=len(queued))
     return len(queued), deferred
+
+
+def _within_brand_cap(
+    location: Location, items: list[ScheduledMessage], now: datetime
+) -> tuple[list[ScheduledMessage], brand_cap.BrandReservation]:
+    """The brand's T-Mobile cap on the release day, after the daily limit and the low-volume cap
+    (docs/registration.md#t-mobile-brand-cap): what does not fit ends `failed`
+    (BRAND_CAP_REACHED). A message whose sender said `defer` would be scheduled here for
+    `policy.brand_cap.next_brand_reset` instead."""
+    brand = brand_cap.reserve(location, [item.to for item in items], [item.segments for item in items], now)
+    _fail(
+        [item for item, ok in zip(items, brand.passed, strict=True) if not ok],
+        ReasonCode.BRAND_CAP_REACHED,
+        now,
+    )
+    return [item for item, ok in zip(items, brand.passed, strict=True) if ok], brand
 
 
 def defer_to_reset(items: list[ScheduledMessage], reset: datetime, now: datetime) -> int:

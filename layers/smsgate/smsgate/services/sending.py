@@ -21,7 +21,7 @@ from smsgate.policy.refusal import Refusal
 from smsgate.policy.registration import volume_cap
 from smsgate.policy.send_time import SendTime
 from smsgate.reasons import ReasonCode
-from smsgate.services import registration, send_later
+from smsgate.services import brand_cap, registration, send_later
 from smsgate.services.outgoing import (
     Outgoing,
     check_location,
@@ -51,6 +51,8 @@ class BulkOutcome:
     failed: list[dict[str, str]] = field(default_factory=list)
     notice: str | None = None
     warnings: list[dict[str, str]] = field(default_factory=list)
+    # Seconds to the brand's next T-Mobile day, when its cap failed a recipient.
+    brand_retry_after: int | None = None
 
 
 def warnings_field(body: str) -> dict[str, Any]:
@@ -92,6 +94,8 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     if refused == "volume_cap":
         metrics.add_metric(name=f"Refused{ReasonCode.VOLUME_CAP_REACHED}", unit=MetricUnit.Count, value=1)
         raise registration.volume_refusal(location, now)
+    if refused == "brand_cap":
+        raise _brand_cap_refused(location, now)
     try:
         queued = enqueue_messages(location, [writes.message], now)
     except Exception:
@@ -180,6 +184,7 @@ def _single_send_writes(
         snowshoe=snowshoe_actions,
         daily=counters.reservation(daily_key, limit, 1, expiry),
         volume=None if cap is None else counters.reservation(volume_key, cap, item.segments, expiry),
+        brand=brand_cap.transaction_action(location, item.to, item.segments, now),
         message=queued_message(location, item, request.kind, now, request.expires_in),
         introduced_at=item.introduced_at,
     )
@@ -190,6 +195,15 @@ def _give_back(writes: sends.SendWrites, item: Outgoing) -> None:
     counters.release(writes.daily["Key"]["pk"], 1)
     if writes.volume is not None:
         counters.release(writes.volume["Key"]["pk"], item.segments)
+    brand_cap.release_action(writes.brand, item.segments)
+
+
+def _brand_cap_refused(location: Location, now: datetime) -> SmsgateError:
+    """The single send's answer when the brand's T-Mobile cap is spent: the refusal today. A
+    request asking for deferral turns it into a schedule at the brand's next reset here
+    (`policy.brand_cap.next_brand_reset`), as the daily limit's refusal is."""
+    metrics.add_metric(name=f"Refused{ReasonCode.BRAND_CAP_REACHED}", unit=MetricUnit.Count, value=1)
+    return brand_cap.refusal(location, now)
 
 
 # ------------------------------------------------------------------ a bulk
@@ -282,8 +296,13 @@ def _preview_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
     )
     fits = registration.preview_volume(plan.location, [item.segments for item in granted], now)
     kind = plan.request.kind
+    within_volume = _within_volume(plan, granted, fits)
+    passed = brand_cap.preview(
+        plan.location, [item.to for item in within_volume], [item.segments for item in within_volume], now
+    )
     plan.outcome.accepted = [
-        new_message(plan.location, item, kind, now, "", ()) for item in _within_volume(plan, granted, fits)
+        new_message(plan.location, item, kind, now, "", ())
+        for item in _within_brand_cap(plan, within_volume, passed, now)
     ]
     plan.outcome.scheduled = [new_message(plan.location, item, kind, now, "", ()) for item, _ in later]
     plan.outcome.deferred = [new_message(plan.location, item, kind, now, "", ()) for item in over]
@@ -304,17 +323,30 @@ def _send_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
     _schedule_bulk(plan, later, over, now)
     volume = registration.reserve_volume(location, [item.segments for item in granted], now)
     counters.release(plan.daily_key, len(granted) - volume.accepted)
-    accepted = _within_volume(plan, granted, volume.accepted)
+    within_volume = _within_volume(plan, granted, volume.accepted)
+    brand = brand_cap.reserve(
+        location, [item.to for item in within_volume], [item.segments for item in within_volume], now
+    )
+    accepted = _within_brand_cap(plan, within_volume, brand.passed, now)
+    # What the brand's cap refused gives back its unit of the daily limit and its segments of
+    # the low-volume cap.
+    refused_by_brand = [item for item, ok in zip(within_volume, brand.passed, strict=True) if not ok]
+    counters.release(plan.daily_key, len(refused_by_brand))
+    volume.release(sum(item.segments for item in refused_by_brand))
     try:
         outcome.accepted = (
             record_and_queue(location, accepted, request.kind, now, request.expires_in) if accepted else []
         )
     except Exception:
         counters.release(plan.daily_key, len(accepted))
-        volume.release()
+        volume.release(sum(item.segments for item in accepted))
+        brand.release()
         raise
-    counters.release(plan.daily_key, len(accepted) - len(outcome.accepted))
-    volume.release(volume.reserved - sum(message.segments for message in outcome.accepted))
+    queued = {message.to for message in outcome.accepted}
+    not_queued = [item for item in accepted if item.to not in queued]
+    counters.release(plan.daily_key, len(not_queued))
+    volume.release(sum(item.segments for item in not_queued))
+    brand.release(brand_cap.counted_segments(not_queued))
     metrics.add_metric(name="Accepted", unit=MetricUnit.Count, value=len(outcome.accepted))
     logger.info(
         "bulk gated",
@@ -423,6 +455,22 @@ def _within_volume(plan: BulkPlan, granted: list[Outgoing], fits: int) -> list[O
     return granted[:fits]
 
 
+def _within_brand_cap(
+    plan: BulkPlan, within_volume: list[Outgoing], passed: list[bool], now: datetime
+) -> list[Outgoing]:
+    """Row 10, the brand's T-Mobile cap: messages that count and do not fit fail
+    (BRAND_CAP_REACHED); the others pass, in order (docs/registration.md#t-mobile-brand-cap). A
+    request asking for deferral schedules the failed ones at the brand's next reset here."""
+    refused = [item for item, ok in zip(within_volume, passed, strict=True) if not ok]
+    plan.outcome.failed += [{"to": item.to, "code": str(ReasonCode.BRAND_CAP_REACHED)} for item in refused]
+    if refused:
+        plan.outcome.brand_retry_after = brand_cap.seconds_until_reset(plan.location, now)
+        metrics.add_metric(
+            name=f"Refused{ReasonCode.BRAND_CAP_REACHED}", unit=MetricUnit.Count, value=len(refused)
+        )
+    return [item for item, ok in zip(within_volume, passed, strict=True) if ok]
+
+
 LIMIT_CODES = frozenset({str(ReasonCode.DAILY_LIMIT_REACHED), str(ReasonCode.VOLUME_CAP_REACHED)})
 
 
@@ -432,10 +480,16 @@ def bulk_status(outcome: BulkOutcome, preview: bool, now: datetime) -> tuple[int
     (docs/api.md#bulk-limit). A preview answers the question it was asked: 200."""
     if preview:
         return 200, {}
+    codes = {item["code"] for item in outcome.failed}
+    # Messages that wait (send_at, quiet hours, deferred to the reset) will go: not a 429.
     waiting = outcome.scheduled or outcome.deferred
-    if not outcome.accepted and not waiting and any(item["code"] in LIMIT_CODES for item in outcome.failed):
-        return 429, {"Retry-After": str(seconds_until_reset(now))}
-    return 202, {}
+    if outcome.accepted or waiting or not codes & (LIMIT_CODES | {str(ReasonCode.BRAND_CAP_REACHED)}):
+        return 202, {}
+    # The whole bulk can pass again once every cap that failed it has reset.
+    waits = [seconds_until_reset(now)] if codes & LIMIT_CODES else []
+    if outcome.brand_retry_after is not None:
+        waits.append(outcome.brand_retry_after)
+    return 429, {"Retry-After": str(max(waits))}
 
 
 def bulk_answer(outcome: BulkOutcome, preview: bool) -> BulkAnswer:

@@ -1,6 +1,7 @@
-"""The operator's routes: the carriers' decisions on a registration, lifting a suspension, the
-list of every location. Each needs the operator grant instead of access to the location it
-names (`smsgate.api.access.OPERATOR_ROUTE_KEYS`, and `operators_only` on the route itself)."""
+"""The operator's routes: the carriers' decisions on a registration, a location's approved short
+codes, lifting a suspension, the list of every location. Each needs the operator grant instead of
+access to the location it names (`smsgate.api.access.OPERATOR_ROUTE_KEYS`, and `operators_only`
+on the route itself)."""
 
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from smsgate.api.params import LocationId, caller, new_router
 from smsgate.api.request_time import request_now
 from smsgate.api.routers.registration import ERRORS as REGISTRATION_ERRORS
 from smsgate.models.registration import DecisionRequest
+from smsgate.models.requests import ShortCodesRequest
 from smsgate.models.responses import BrandView, CampaignView, LocationsPage, LocationView
 from smsgate.policy.registration import RegistrationKind
 from smsgate.services import locations as locations_service
@@ -49,6 +51,20 @@ def _decision(routes: APIGatewayHttpRouter, part: RegistrationKind, view: type[B
 
 
 def _locations(routes: APIGatewayHttpRouter) -> None:
+    @routes.put(
+        "/v1/locations/<location_id>/short-codes",
+        operation_id="put_short_codes",
+        summary="Operator: the location's approved short codes, all of them",
+        middlewares=[operators_only],
+        responses=contract.answers(
+            {200: contract.success(LocationView, "The location")}, 404, 409, body=True
+        ),
+    )
+    def put_short_codes(
+        location_id: LocationId, request: Annotated[ShortCodesRequest, Body()]
+    ) -> LocationView:
+        return locations_service.save_short_codes(location_id, request, caller(routes), request_now(routes))
+
     @routes.delete(
         "/v1/locations/<location_id>/suspension",
         operation_id="lift_suspension",
