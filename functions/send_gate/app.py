@@ -17,10 +17,15 @@ from smsgate.observability import logger, masked_uncaught_errors, metrics, trace
 app = create_app()
 
 
+def clock() -> datetime:
+    """The wall clock; a test of scheduling and quiet hours sets the instant here instead."""
+    return datetime.now(UTC)
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @masked_uncaught_errors
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    pass_now(app, datetime.now(UTC))  # the request's one instant: no route reads the clock
+    pass_now(app, clock())  # the request's one instant: no route reads the clock
     return app.resolve(event, context)

@@ -17,6 +17,9 @@ class ReasonCode(StrEnum):
     SNOWSHOEING = "SNOWSHOEING"
     DAILY_LIMIT_REACHED = "DAILY_LIMIT_REACHED"
     VOLUME_CAP_REACHED = "VOLUME_CAP_REACHED"
+    # The recipient's quiet hours hold a marketing message and its sender asked to be refused
+    # rather than scheduled (docs/quiet-hours.md#the-locations-policy): 422 with `allowed_from`.
+    QUIET_HOURS = "QUIET_HOURS"
     # The brand's T-Mobile daily cap (docs/registration.md#t-mobile-brand-cap).
     BRAND_CAP_REACHED = "BRAND_CAP_REACHED"
     # Codes outside the gate's checks table (SPEC section 10 routes).
@@ -24,6 +27,9 @@ class ReasonCode(StrEnum):
     CONTACT_NOT_FOUND = "CONTACT_NOT_FOUND"
     DND_PERMANENT = "DND_PERMANENT"
     REGISTRATION_LOCKED = "REGISTRATION_LOCKED"
+    # A cancel of a message that is not (or no longer) scheduled: its release came first
+    # (docs/scheduling.md#cancel).
+    NOT_SCHEDULED = "NOT_SCHEDULED"
     # The number belongs to another location (docs/tenancy.md#numbers).
     NUMBER_TAKEN = "NUMBER_TAKEN"
     IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_IN_PROGRESS"
@@ -59,11 +65,13 @@ HTTP_STATUS: dict[ReasonCode, HTTPStatus] = {
     ReasonCode.SNOWSHOEING: HTTPStatus.UNPROCESSABLE_ENTITY,
     ReasonCode.DAILY_LIMIT_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
     ReasonCode.VOLUME_CAP_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
+    ReasonCode.QUIET_HOURS: HTTPStatus.UNPROCESSABLE_ENTITY,
     ReasonCode.BRAND_CAP_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
     ReasonCode.MESSAGE_NOT_FOUND: HTTPStatus.NOT_FOUND,
     ReasonCode.CONTACT_NOT_FOUND: HTTPStatus.NOT_FOUND,
     ReasonCode.DND_PERMANENT: HTTPStatus.CONFLICT,
     ReasonCode.REGISTRATION_LOCKED: HTTPStatus.CONFLICT,
+    ReasonCode.NOT_SCHEDULED: HTTPStatus.CONFLICT,
     ReasonCode.NUMBER_TAKEN: HTTPStatus.CONFLICT,
     ReasonCode.IDEMPOTENCY_IN_PROGRESS: HTTPStatus.CONFLICT,
     ReasonCode.IDEMPOTENCY_KEY_REUSED: HTTPStatus.UNPROCESSABLE_ENTITY,

@@ -68,7 +68,7 @@ def save_location(
     name: str,
     created_at: datetime,
     numbers: list[str],
-    texts: dict[str, str],
+    texts: dict[str, Any],
 ) -> tuple[Location, bool]:
     """Create or update a location; status and registration are kept. Returns (location, created).
 

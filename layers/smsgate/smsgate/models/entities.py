@@ -1,9 +1,9 @@
 """What smsgate stores: locations, contacts with their consent ledger, messages (SPEC section 2)."""
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from smsgate.models.registration import Brand, Campaign
 from smsgate.models.vocabulary import (
@@ -12,11 +12,41 @@ from smsgate.models.vocabulary import (
     LocationStatus,
     MessageKind,
     MessageStatus,
+    QuietHoursAction,
     RevocationMode,
 )
+from smsgate.policy.quiet_hours import QuietHoursPolicy
 
 DEFAULT_OPT_OUT_TEXT = "Reply STOP to unsubscribe"
 DEFAULT_SENDER_TEXT = "Thanks, {name}"
+
+
+class QuietHours(BaseModel):
+    """A location's quiet hours, as stored and as its owner gives them
+    (docs/quiet-hours.md#the-locations-policy): quiet from `quiet_from` to `quiet_until` in the
+    recipient's local time, across midnight; whether workflows wait too; and what happens to a
+    held message unless its request says otherwise."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True, extra="forbid")
+
+    quiet_from: time = time(21)
+    quiet_until: time = time(8)
+    hold_workflow: bool = False
+    action: QuietHoursAction = "defer"
+
+    @model_validator(mode="after")
+    def across_midnight(self) -> "QuietHours":
+        self.policy()  # the policy refuses hours that do not run across midnight
+        return self
+
+    def policy(self, action: QuietHoursAction | None = None) -> QuietHoursPolicy:
+        """The pure policy's view, with a request's `action` in place of the location's."""
+        return QuietHoursPolicy(
+            quiet_from=self.quiet_from.replace(second=0, microsecond=0),
+            quiet_until=self.quiet_until.replace(second=0, microsecond=0),
+            hold_workflow=self.hold_workflow,
+            action=action or self.action,
+        )
 
 
 class ShortCode(BaseModel):
@@ -53,6 +83,8 @@ class Location(BaseModel):
     # 10DLC registration (SPEC section 9), stored on the location's item.
     brand: Brand | None = None
     campaign: Campaign | None = None
+    # When marketing messages wait for the recipient's day (docs/quiet-hours.md).
+    quiet_hours: QuietHours = Field(default_factory=QuietHours)
     # Only an operator records them (docs/carriers.md#short-codes).
     short_codes: tuple[ShortCode, ...] = ()
 
@@ -164,8 +196,14 @@ class Message(BaseModel):
             "carrier_message_id": self.carrier_message_id,
             "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "scheduled_for": self.scheduled_for.isoformat() if self.scheduled_for else None,
             "history": [
-                {"status": change.status, "at": change.at.isoformat(), "error_code": change.error_code}
+                {
+                    "status": change.status,
+                    "at": change.at.isoformat(),
+                    "error_code": change.error_code,
+                    "reason": change.reason,
+                }
                 for change in self.history
             ],
             "receipts": [

@@ -4,11 +4,20 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from smsgate.models.addresses import SHORT_CODE_PATTERN, LongCode, Recipient, Sender
+from smsgate.models.entities import QuietHours
 from smsgate.models.phone import StrictE164
-from smsgate.models.vocabulary import RevocationMode
+from smsgate.models.vocabulary import QuietHoursAction, RevocationMode, WhenOverLimit
 from smsgate.policy.profiles import profile_named
 from smsgate.policy.registration import short_code_problem
 from smsgate.policy.segments import MAX_SEGMENTS, count_segments
@@ -49,6 +58,20 @@ MessageBody = Annotated[str, Field(min_length=1, max_length=1600), AfterValidato
 IdempotencyKey = Annotated[str, Field(min_length=1, max_length=128)]
 # Seconds the message may still go out after this request (docs/carriers.md#message-type-and-validity).
 ExpiresIn = Annotated[int, Field(ge=MIN_VALIDITY_SECONDS, le=MAX_VALIDITY_SECONDS)]
+# When the message is to go out, with its UTC offset; 1 minute to 30 days ahead
+# (docs/scheduling.md#send_at: the range is checked against the request's instant).
+SendAt = Annotated[
+    AwareDatetime,
+    Field(description="ISO 8601 with its offset; from 1 minute to 30 days ahead (docs/scheduling.md)"),
+]
+OverLimit = Annotated[
+    WhenOverLimit,
+    Field(description="`defer`: what the daily limit stops waits for its reset instead of failing"),
+]
+QuietHoursOverride = Annotated[
+    QuietHoursAction | None,
+    Field(description="What the recipient's quiet hours do to this request; default: the location's action"),
+]
 
 
 class StrictRequest(BaseModel):
@@ -65,6 +88,9 @@ class SendMessageRequest(StrictRequest):
     kind: SendKind
     idempotency_key: IdempotencyKey | None = None
     expires_in: ExpiresIn | None = None
+    send_at: SendAt | None = None
+    when_over_limit: OverLimit = "fail"
+    quiet_hours: QuietHoursOverride = None
 
 
 class BulkSendRequest(StrictRequest):
@@ -77,6 +103,9 @@ class BulkSendRequest(StrictRequest):
     preview: bool = False
     idempotency_key: IdempotencyKey | None = None
     expires_in: ExpiresIn | None = None
+    send_at: SendAt | None = None
+    when_over_limit: OverLimit = "fail"
+    quiet_hours: QuietHoursOverride = None
 
 
 # Text that ends up in a message (the location's name and texts decorate its messages).
@@ -92,6 +121,8 @@ class PutLocationRequest(StrictRequest):
     revocation_mode: RevocationMode | None = None
     # Operator only: the policy profile of the location (docs/policy-profiles.md).
     profile: str | None = Field(default=None, min_length=1, max_length=40)
+    # Replaces the location's quiet hours as a whole (docs/quiet-hours.md#the-locations-policy).
+    quiet_hours: QuietHours | None = None
 
     @field_validator("profile")
     @classmethod

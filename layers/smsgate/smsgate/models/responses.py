@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smsgate.models.entities import ConsentEntry
+from smsgate.models.entities import ConsentEntry, QuietHours
 from smsgate.models.registration import (
     BrandDetails,
     CampaignDetails,
@@ -25,6 +25,7 @@ from smsgate.models.vocabulary import (
     MessageKind,
     MessageStatus,
     RevocationMode,
+    ScheduleReason,
 )
 from smsgate.reasons import ReasonCode, WarningCode
 
@@ -75,10 +76,14 @@ class SendAccepted(View):
     """`POST /v1/messages`, 202: the message as it will go out."""
 
     message_id: str
-    status: Literal["queued"]
+    status: Literal["queued", "scheduled"]
     body: str = Field(description="The final body, with the sender identification and opt-out language added")
     segments: int
     encoding: Encoding
+    scheduled_for: Timestamp | None = Field(
+        default=None, description="`scheduled` only: the minute the message is due (docs/scheduling.md)"
+    )
+    reason: ScheduleReason | None = Field(default=None, description="`scheduled` only: why it waits")
     warnings: list[ContentWarning] | None = Field(default=None, description="Only when there is any")
 
 
@@ -90,15 +95,25 @@ class BulkRecipient(View):
 class BulkMessage(View):
     to: str
     message_id: str
+    status: Literal["queued", "scheduled"] | None = Field(default=None, description="Absent in a preview")
+    scheduled_for: Timestamp | None = Field(
+        default=None, description="`scheduled` only: the minute it is due"
+    )
 
 
 class BulkAnswer(View):
     """`POST /v1/messages/bulk`: 202 (200 for a preview), or 429 when the limit let none through."""
 
-    accepted: int
+    accepted: int = Field(description="Queued now, or scheduled for `send_at` or the recipient's quiet hours")
+    deferred: int = Field(
+        default=0,
+        description="Over today's limit with `when_over_limit: defer`: scheduled for the limit's reset",
+    )
     skipped: list[BulkRecipient]
     failed: list[BulkRecipient]
-    notice: str | None = Field(default=None, description="Only when the daily limit fails some recipients")
+    notice: str | None = Field(
+        default=None, description="Only when the daily limit fails or defers some recipients"
+    )
     messages: list[BulkMessage]
     preview: bool
     warnings: list[ContentWarning] | None = Field(default=None, description="Only when there is any")
@@ -108,6 +123,11 @@ class StatusChangeView(View):
     status: MessageStatus
     at: Timestamp
     error_code: int | None
+    reason: str | None = Field(
+        default=None,
+        description="`scheduled`: why (`send_at`, `quiet_hours`, `daily_limit`);"
+        " `failed` at a release: the reason code",
+    )
 
 
 class CarrierReceiptView(View):
@@ -133,6 +153,9 @@ class MessageView(View):
     created_at: Timestamp
     expires_at: Timestamp | None = Field(
         default=None, description="When the carrier stops trying to deliver it (its validity)"
+    )
+    scheduled_for: Timestamp | None = Field(
+        default=None, description="The minute a scheduled message is (or was) due (docs/scheduling.md)"
     )
     history: list[StatusChangeView]
     receipts: list[CarrierReceiptView] = Field(
@@ -205,6 +228,7 @@ class LocationView(View):
     sender_text: str
     revocation_mode: RevocationMode
     profile: str = Field(description="The policy profile that applies to the location")
+    quiet_hours: QuietHours = Field(description="The location's quiet hours (docs/quiet-hours.md)")
     status: LocationStatus
     suspended_until: Timestamp | None
     brand: BrandView | None

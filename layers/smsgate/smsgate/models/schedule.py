@@ -5,10 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from smsgate.models.vocabulary import ScheduleReason
+from smsgate.models.vocabulary import ScheduleReason, WhenOverLimit
 
 ScheduleState = Literal["scheduled", "released", "canceled"]
-WhenOverLimit = Literal["fail", "defer"]
 
 
 class ScheduledMessage(BaseModel):

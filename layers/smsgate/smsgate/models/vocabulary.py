@@ -16,9 +16,15 @@ MessageKind = Literal["conversation", "bulk", "workflow", "campaign", "reply"]
 MessageStatus = Literal["scheduled", "queued", "sent", "delivered", "undelivered", "failed", "canceled"]
 # Why a message was scheduled (docs/scheduling.md#statuses).
 ScheduleReason = Literal["send_at", "quiet_hours", "daily_limit"]
+# What happens to a message the recipient's quiet hours hold (docs/quiet-hours.md).
+QuietHoursAction = Literal["defer", "refuse"]
+# What a send does with what the daily limit stops: fail it, or schedule it for the reset
+# (docs/scheduling.md#deferral-over-the-limit).
+WhenOverLimit = Literal["fail", "defer"]
 # The statuses a carrier's receipt reports (a message is `queued` only before its first).
 ReceiptStatus = Literal["sent", "delivered", "undelivered", "failed"]
-# A status past which a message never moves (docs/receipts.md).
+# A status past which a carrier's receipt never moves a message (docs/receipts.md). `canceled`
+# is not here: no receipt ever comes for a message that never left (docs/scheduling.md#cancel).
 FINAL_STATUSES: Final[frozenset[str]] = frozenset({"delivered", "undelivered", "failed"})
 # What a contact's reply asks for, whether we read it or the carrier did.
 ReplyKind = Literal["opt_out", "opt_in", "help"]

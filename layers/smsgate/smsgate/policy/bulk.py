@@ -19,3 +19,14 @@ def bulk_notice(limit: int, used_before: int, failed: int) -> str:
         f"You have already sent {used_before} message(s). "
         f"If you wish to proceed, {failed} Message(s) will be failed."
     )
+
+
+def bulk_deferred_notice(limit: int, used_before: int, deferred: int, resets_at: str) -> str:
+    """The notice when the sender asked that what the limit stops wait for its reset
+    (`when_over_limit: defer`, docs/scheduling.md#deferral-over-the-limit): the same first two
+    sentences, then what happens to the rest instead of failing."""
+    return (
+        f"You are allowed to send {limit} message(s) in a day. "
+        f"You have already sent {used_before} message(s). "
+        f"{deferred} Message(s) will be sent after the limit resets at {resets_at}."
+    )

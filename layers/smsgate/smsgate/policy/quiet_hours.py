@@ -15,9 +15,9 @@ from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from smsgate.models.vocabulary import QuietHoursAction
 from smsgate.policy.calling_hours import EVERY_DAY, CallingRule, Window, rules_for
 
-QuietHoursAction = Literal["defer", "refuse"]
 PlaceSource = Literal["contact", "postal_code", "number", "unknown"]
 
 # Kinds that are marketing by nature; a conversation (a reply within a thread the contact

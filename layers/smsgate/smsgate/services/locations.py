@@ -3,6 +3,7 @@ usage, and an operator lifting a suspension (docs/tenancy.md)."""
 
 import re
 from datetime import datetime
+from typing import Any
 
 from smsgate.dal import counters, locations
 from smsgate.errors import SmsgateError
@@ -36,7 +37,7 @@ def save_location(
     refusal = profile_refusal(request.profile, existing.profile if existing else None, operator=operator)
     if refusal is not None:
         raise SmsgateError(*refusal)
-    texts = {
+    texts: dict[str, Any] = {
         name: value
         for name, value in (
             ("opt_out_text", request.opt_out_text),
@@ -46,6 +47,8 @@ def save_location(
         )
         if value is not None
     }
+    if request.quiet_hours is not None:
+        texts["quiet_hours"] = request.quiet_hours.model_dump(mode="json")
     return locations.save_location(
         location_id,
         name=request.name,
@@ -90,6 +93,7 @@ def location_view(location_id: str, now: datetime) -> LocationView:
             "sender_text": location.sender_text,
             "revocation_mode": location.revocation_mode,
             "profile": profile_of(location).name,
+            "quiet_hours": location.quiet_hours,
             # A suspension whose end has passed no longer shows.
             "status": location_status(location, now),
             "suspended_until": location.suspended_until.isoformat() if location.suspended_until else None,

@@ -27,11 +27,12 @@ from smsgate.models.entities import Location, Message, StatusChange
 from smsgate.models.moments import as_utc
 from smsgate.models.schedule import ScheduledMessage
 from smsgate.observability import MetricUnit, logger, metrics
-from smsgate.policy import gate, quiet_hours
+from smsgate.policy import gate
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.numbering import place_of_number
 from smsgate.policy.quiet_hours import recipient_place
 from smsgate.policy.refusal import Refusal
+from smsgate.policy.send_time import after_reset
 from smsgate.policy.validity import validity_seconds
 from smsgate.reasons import ReasonCode
 from smsgate.services import brand_cap, registration
@@ -216,11 +217,16 @@ def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: dat
             passing.append(item)
         else:
             _fail([item], refusal.code, now)
-    return _queue_within_limits(location, passing, now)
+    # When each contact was introduced, kept as it is by a release that does not introduce it.
+    introduced = {item.to: known[item.to].introduced_at for item in passing}
+    return _queue_within_limits(location, passing, now, introduced)
 
 
 def _queue_within_limits(
-    location: Location, passing: list[ScheduledMessage], now: datetime
+    location: Location,
+    passing: list[ScheduledMessage],
+    now: datetime,
+    introduced: dict[str, datetime | None],
 ) -> tuple[int, int]:
     """The daily limit counts a message on the day it is released (one reservation for the
     group), then a low-volume brand's segment cap; what the limit stops waits for its reset when
@@ -245,7 +251,7 @@ def _queue_within_limits(
     counters.release(key, refused_by_brand)
     volume.release(volume.reserved - sum(item.segments for item in accepted))
     try:
-        queued = _queue(location, accepted, now)
+        queued = _queue(location, accepted, now, introduced)
     except Exception:
         counters.release(key, len(accepted))
         volume.release(sum(item.segments for item in accepted))
@@ -285,17 +291,22 @@ def defer_to_reset(items: list[ScheduledMessage], reset: datetime, now: datetime
     again: list[ScheduledMessage] = []
     for item in items:
         number = place_of_number(item.to)
-        place = recipient_place(number.time_zones, number.states)
-        decision = quiet_hours.decide(item.kind, place, reset)
-        due = _minute_from(decision.allowed_from or reset)
+        due = after_reset(item.kind, recipient_place(number.time_zones, number.states), reset)
         again.append(item.model_copy(update={"due_at": due, "reason": "daily_limit"}))
     schedule.put_scheduled(again)
     change = StatusChange(status="scheduled", at=now, reason="daily_limit")
     return sum(1 for item in again if messages.reschedule(item.message_id, item.due_at, change))
 
 
-def _queue(location: Location, accepted: list[ScheduledMessage], now: datetime) -> set[str]:
-    """`scheduled` → `queued`, then the outbound queue; a message SQS refused ends `failed`."""
+def _queue(
+    location: Location,
+    accepted: list[ScheduledMessage],
+    now: datetime,
+    introduced: dict[str, datetime | None],
+) -> set[str]:
+    """`scheduled` → `queued`, then the outbound queue; a message SQS refused ends `failed`.
+    The contact's record keeps when it was introduced: now for a message that introduces the
+    location, else as it was (docs/policy.md#sender-id)."""
     moved = [
         item
         for item in accepted
@@ -324,7 +335,8 @@ def _queue(location: Location, accepted: list[ScheduledMessage], now: datetime) 
     sent = [item for item in moved if item.message_id not in not_queued]
     if sent:
         contacts.record_outbound(
-            location.location_id, [(item.to, now, now if item.introduces else None) for item in sent]
+            location.location_id,
+            [(item.to, now, now if item.introduces else introduced.get(item.to)) for item in sent],
         )
     return {item.message_id for item in sent}
 
@@ -349,13 +361,6 @@ def _fail(items: list[ScheduledMessage], code: str, now: datetime) -> None:
         )
     if items:
         metrics.add_metric(name=f"ReleaseRefused{code}", unit=MetricUnit.Count, value=len(items))
-
-
-def _minute_from(moment: datetime) -> datetime:
-    """The first whole minute at or after `moment`: a reset at 00:00:01 is due at 00:01, when a
-    release counts against the new day."""
-    minute = schedule.minute_of(moment)
-    return minute if minute == moment else minute + MINUTE
 
 
 def _first(*refusals: Refusal | None) -> Refusal | None:

@@ -13,12 +13,15 @@ from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.models.responses import BulkAnswer
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
-from smsgate.policy.bulk import bulk_granted, bulk_notice
+from smsgate.policy.bulk import bulk_deferred_notice, bulk_granted, bulk_notice
 from smsgate.policy.fingerprint import is_snowshoe_candidate, snowshoe_keys
-from smsgate.policy.limits import counter_day, daily_limit, seconds_until_reset
+from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_until_reset
+from smsgate.policy.quiet_hours import is_held_kind
+from smsgate.policy.refusal import Refusal
 from smsgate.policy.registration import volume_cap
+from smsgate.policy.send_time import SendTime
 from smsgate.reasons import ReasonCode
-from smsgate.services import brand_cap, registration
+from smsgate.services import brand_cap, registration, send_later
 from smsgate.services.outgoing import (
     Outgoing,
     check_location,
@@ -40,6 +43,10 @@ from smsgate.services.profiles import profile_of
 @dataclass
 class BulkOutcome:
     accepted: list[Message] = field(default_factory=list)
+    # Accepted to go later: at `send_at` or when the recipient's quiet hours allow.
+    scheduled: list[Message] = field(default_factory=list)
+    # Over today's limit with `when_over_limit: defer`: scheduled for the limit's reset.
+    deferred: list[Message] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     notice: str | None = None
@@ -61,7 +68,10 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     """Gate one message (SPEC section 3); returns the queued message or raises the refusal.
 
     Three AWS requests when accepted: one batched read, one transaction for the counters and
-    the message, one queue send (docs/send-path.md)."""
+    the message, one queue send (docs/send-path.md). A message that waits (`send_at`, quiet
+    hours, a deferral over the limit) is scheduled instead (`_schedule_one`): a few more requests.
+    """
+    send_later.check_send_at(request.send_at, now)
     reads = sends.read_for_send(request.location_id, request.from_number, request.to)
     location = locations.found_location(request.location_id, reads.location)
     check_location(location, [request.from_number], now)
@@ -69,10 +79,15 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     item = check_recipient(
         location, reads.contact, request.body, request.kind, request.from_number, now, content
     )
+    later = _send_time(location, request, item.to, now)
+    if later.due_at is not None:
+        return _schedule_one(location, request, item, later, now)
     writes = _single_send_writes(location, request, item, now)
     refused = sends.record_send(writes)
     if refused == "snowshoeing":
         refuse(snowshoe_refusal(location, request.from_number, {request.from_number}))
+    if refused == "daily_limit" and request.when_over_limit == "defer":
+        return _schedule_one(location, request, item, _over_limit_time(location, request, item.to, now), now)
     if refused == "daily_limit":
         metrics.add_metric(name=f"Refused{ReasonCode.DAILY_LIMIT_REACHED}", unit=MetricUnit.Count, value=1)
         raise limit_refusal(location, now)
@@ -93,6 +108,54 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     metrics.add_metric(name="Accepted", unit=MetricUnit.Count, value=1)
     logger.info("message accepted", extra={"message_id": queued[0].message_id, "segments": item.segments})
     return queued[0]
+
+
+# ------------------------------------------------------------------ messages that wait
+# (docs/scheduling.md#at-the-send-gate): kept out of the path of a message that goes now.
+
+
+def _send_time(
+    location: Location, request: SendMessageRequest | BulkSendRequest, to: str, now: datetime
+) -> SendTime:
+    """When the message goes: now, at its `send_at`, or when the recipient's quiet hours allow;
+    raises QUIET_HOURS when they hold it and the action is `refuse`."""
+    policy = send_later.quiet_hours_policy(location, request.quiet_hours)
+    when = send_later.send_time(request.kind, to, now, policy, request.send_at)
+    if isinstance(when, Refusal):
+        refuse(when)
+        raise AssertionError("refuse raises")
+    return when
+
+
+def _over_limit_time(
+    location: Location, request: SendMessageRequest | BulkSendRequest, to: str, now: datetime
+) -> SendTime:
+    """The minute a message the daily limit stopped waits for (`when_over_limit: defer`)."""
+    policy = send_later.quiet_hours_policy(location, request.quiet_hours)
+    return send_later.over_limit_time(request.kind, to, next_reset(now, profile_of(location)), policy)
+
+
+def _schedule_one(
+    location: Location, request: SendMessageRequest, item: Outgoing, when: SendTime, now: datetime
+) -> Message:
+    """A single message that waits: row 9 recorded now (the body is decided on at acceptance,
+    docs/scheduling.md#release), then the message scheduled; the daily limit counts it on the
+    day it is released."""
+    if is_snowshoe_candidate(request.body, request.kind):
+        refused = snowshoe_refused(location, request.body, [request.from_number], now)
+        refuse(snowshoe_refusal(location, request.from_number, refused))
+    (message,) = send_later.schedule(
+        location, [(item, when)], request.kind, now, request.expires_in, request.when_over_limit
+    )
+    logger.info("message scheduled", extra={"message_id": message.message_id, "reason": when.reason})
+    return message
+
+
+def accepted_fields(message: Message) -> dict[str, Any]:
+    """`scheduled_for` and `reason` in the 202 answer of a scheduled message; nothing for a queued one."""
+    if message.status != "scheduled" or message.scheduled_for is None:
+        return {}
+    return {"scheduled_for": message.scheduled_for.isoformat(), "reason": message.history[0].reason}
 
 
 def _single_send_writes(
@@ -159,6 +222,8 @@ class BulkPlan:
     limit: int
     daily_key: str
     expiry: datetime
+    # When today's limit starts again (a deferral's notice says it).
+    resets_at: datetime
 
     @property
     def snowshoe_senders(self) -> list[str]:
@@ -173,6 +238,7 @@ class BulkPlan:
 def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
     """Gate many recipients with one limit reservation (SPEC section 5); a preview answers the
     same decisions and writes nothing (docs/send-path.md#bulk-preview-and-send)."""
+    send_later.check_send_at(request.send_at, now)
     plan = _plan_bulk(request, now)
     return _preview_bulk(plan, now) if request.preview else _send_bulk(plan, now)
 
@@ -215,6 +281,7 @@ def _plan_bulk(request: BulkSendRequest, now: datetime) -> BulkPlan:
         limit=daily_limit(location.created_at, now, profile),
         daily_key=counters.daily_key(location.location_id, day),
         expiry=counters.daily_expiry(day),
+        resets_at=next_reset(now, profile),
     )
 
 
@@ -222,18 +289,23 @@ def _preview_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
     """Rows 9-10 read only: what a send would accept now, nothing recorded or counted."""
     used = plan.snowshoe_senders
     refused = snowshoe_preview(plan.location, plan.request.body, used, now) if used else set()
-    eligible = _without_snowshoeing(plan, refused)
+    eligible, later = _split_later(plan, _without_snowshoeing(plan, refused), now)
     used_before = counters.used(plan.daily_key)
-    granted = _within_limit(plan, eligible, bulk_granted(len(eligible), plan.limit, used_before), used_before)
+    granted, over = _limit_or_defer(
+        plan, eligible, bulk_granted(len(eligible), plan.limit, used_before), used_before
+    )
     fits = registration.preview_volume(plan.location, [item.segments for item in granted], now)
+    kind = plan.request.kind
     within_volume = _within_volume(plan, granted, fits)
     passed = brand_cap.preview(
         plan.location, [item.to for item in within_volume], [item.segments for item in within_volume], now
     )
     plan.outcome.accepted = [
-        new_message(plan.location, item, plan.request.kind, now, "", ())
+        new_message(plan.location, item, kind, now, "", ())
         for item in _within_brand_cap(plan, within_volume, passed, now)
     ]
+    plan.outcome.scheduled = [new_message(plan.location, item, kind, now, "", ()) for item, _ in later]
+    plan.outcome.deferred = [new_message(plan.location, item, kind, now, "", ()) for item in over]
     return plan.outcome
 
 
@@ -243,9 +315,12 @@ def _send_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
     location, request, outcome = plan.location, plan.request, plan.outcome
     used = plan.snowshoe_senders
     refused = snowshoe_refused(location, request.body, used, now) if used else set()
-    eligible = _without_snowshoeing(plan, refused)
-    count, used_before = counters.reserve(plan.daily_key, plan.limit, len(eligible), plan.expiry)
-    granted = _within_limit(plan, eligible, count, used_before)
+    eligible, later = _split_later(plan, _without_snowshoeing(plan, refused), now)
+    count, used_before = (
+        counters.reserve(plan.daily_key, plan.limit, len(eligible), plan.expiry) if eligible else (0, 0)
+    )
+    granted, over = _limit_or_defer(plan, eligible, count, used_before)
+    _schedule_bulk(plan, later, over, now)
     volume = registration.reserve_volume(location, [item.segments for item in granted], now)
     counters.release(plan.daily_key, len(granted) - volume.accepted)
     within_volume = _within_volume(plan, granted, volume.accepted)
@@ -277,6 +352,8 @@ def _send_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
         "bulk gated",
         extra={
             "accepted": len(outcome.accepted),
+            "scheduled": len(outcome.scheduled),
+            "deferred": len(outcome.deferred),
             "skipped": len(outcome.skipped),
             "failed": len(outcome.failed),
         },
@@ -316,6 +393,59 @@ def _within_limit(plan: BulkPlan, eligible: list[Outgoing], granted: int, used_b
     return eligible[:granted]
 
 
+def _split_later(
+    plan: BulkPlan, eligible: list[Outgoing], now: datetime
+) -> tuple[list[Outgoing], list[tuple[Outgoing, SendTime]]]:
+    """When each recipient's message goes (`_send_time`): those that go now, and those that wait
+    for `send_at` or their quiet hours; a recipient whose quiet hours refuse it fails
+    (QUIET_HOURS). Nothing is read: the number and the clock decide."""
+    request = plan.request
+    policy = send_later.quiet_hours_policy(plan.location, request.quiet_hours)
+    if request.send_at is None and not is_held_kind(request.kind, policy):
+        return eligible, []
+    going: list[Outgoing] = []
+    later: list[tuple[Outgoing, SendTime]] = []
+    for item in eligible:
+        when = send_later.send_time(request.kind, item.to, now, policy, request.send_at)
+        if isinstance(when, Refusal):
+            plan.outcome.failed.append({"to": item.to, "code": str(when.code)})
+        elif when.due_at is None:
+            going.append(item)
+        else:
+            later.append((item, when))
+    return going, later
+
+
+def _limit_or_defer(
+    plan: BulkPlan, eligible: list[Outgoing], granted: int, used_before: int
+) -> tuple[list[Outgoing], list[Outgoing]]:
+    """Row 10's daily limit when the sender may have said `when_over_limit: defer`: the
+    recipients the limit grants, and those that wait for its reset (none for `fail`, whose
+    excess `_within_limit` fails), with the notice that says so
+    (docs/scheduling.md#deferral-over-the-limit)."""
+    if plan.request.when_over_limit != "defer":
+        return _within_limit(plan, eligible, granted, used_before), []
+    over = eligible[granted:]
+    if over:
+        resets_at = plan.resets_at.isoformat()
+        plan.outcome.notice = bulk_deferred_notice(plan.limit, used_before, len(over), resets_at)
+    return eligible[:granted], over
+
+
+def _schedule_bulk(
+    plan: BulkPlan, later: list[tuple[Outgoing, SendTime]], over: list[Outgoing], now: datetime
+) -> None:
+    """Schedule what waits: for `send_at` or quiet hours (counted as accepted), and what the
+    limit deferred to its reset (counted as deferred)."""
+    request = plan.request
+    deferred = [(item, _over_limit_time(plan.location, request, item.to, now)) for item in over]
+    waiting = send_later.schedule(
+        plan.location, [*later, *deferred], request.kind, now, request.expires_in, request.when_over_limit
+    )
+    plan.outcome.scheduled = waiting[: len(later)]
+    plan.outcome.deferred = waiting[len(later) :]
+
+
 def _within_volume(plan: BulkPlan, granted: list[Outgoing], fits: int) -> list[Outgoing]:
     """Row 10, a low-volume brand's segment cap: it takes, in order, the messages the limit
     granted; the first `fits` pass, the others fail (VOLUME_CAP_REACHED)."""
@@ -351,7 +481,9 @@ def bulk_status(outcome: BulkOutcome, preview: bool, now: datetime) -> tuple[int
     if preview:
         return 200, {}
     codes = {item["code"] for item in outcome.failed}
-    if outcome.accepted or not codes & (LIMIT_CODES | {str(ReasonCode.BRAND_CAP_REACHED)}):
+    # Messages that wait (send_at, quiet hours, deferred to the reset) will go: not a 429.
+    waiting = outcome.scheduled or outcome.deferred
+    if outcome.accepted or waiting or not codes & (LIMIT_CODES | {str(ReasonCode.BRAND_CAP_REACHED)}):
         return 202, {}
     # The whole bulk can pass again once every cap that failed it has reset.
     waits = [seconds_until_reset(now)] if codes & LIMIT_CODES else []
@@ -362,10 +494,13 @@ def bulk_status(outcome: BulkOutcome, preview: bool, now: datetime) -> tuple[int
 
 def bulk_answer(outcome: BulkOutcome, preview: bool) -> BulkAnswer:
     answer: dict[str, Any] = {
-        "accepted": len(outcome.accepted),
+        "accepted": len(outcome.accepted) + len(outcome.scheduled),
+        "deferred": len(outcome.deferred),
         "skipped": outcome.skipped,
         "failed": outcome.failed,
-        "messages": [] if preview else [{"to": m.to, "message_id": m.message_id} for m in outcome.accepted],
+        "messages": []
+        if preview
+        else [_bulk_message(m) for m in (*outcome.accepted, *outcome.scheduled, *outcome.deferred)],
         "preview": preview,
     }
     if outcome.notice:
@@ -373,3 +508,11 @@ def bulk_answer(outcome: BulkOutcome, preview: bool) -> BulkAnswer:
     if outcome.warnings:
         answer["warnings"] = outcome.warnings
     return BulkAnswer.model_validate(answer)
+
+
+def _bulk_message(message: Message) -> dict[str, Any]:
+    """One message of a bulk's answer: `scheduled_for` when it waits."""
+    shown: dict[str, Any] = {"to": message.to, "message_id": message.message_id, "status": message.status}
+    if message.scheduled_for is not None:
+        shown["scheduled_for"] = message.scheduled_for.isoformat()
+    return shown

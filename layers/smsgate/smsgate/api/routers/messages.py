@@ -28,6 +28,7 @@ def router() -> APIGatewayHttpRouter:
     _send_one(routes)
     _send_many(routes)
     _read_one(routes)
+    _cancel_one(routes)
     return routes
 
 
@@ -37,7 +38,12 @@ def _send_one(routes: APIGatewayHttpRouter) -> None:
         operation_id="send_message",
         summary="Gate and queue one message",
         responses=contract.answers(
-            {202: contract.success(SendAccepted, "Accepted and queued")}, 404, 409, 422, 429, body=True
+            {202: contract.success(SendAccepted, "Accepted: queued, or scheduled to go later")},
+            404,
+            409,
+            422,
+            429,
+            body=True,
         ),
     )
     def post_message(request: Annotated[SendMessageRequest, Body()]) -> Response[str]:
@@ -50,6 +56,7 @@ def _send_one(routes: APIGatewayHttpRouter) -> None:
                     "body": message.body,
                     "segments": message.segments,
                     "encoding": message.encoding,
+                    **sending.accepted_fields(message),
                     **sending.warnings_field(request.body),
                 }
             )
@@ -115,3 +122,18 @@ def _read_one(routes: APIGatewayHttpRouter) -> None:
         if not may_access(routes.current_event, message.location_id):
             raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
         return message
+
+
+def _cancel_one(routes: APIGatewayHttpRouter) -> None:
+    @routes.delete(
+        "/v1/messages/<message_id>",
+        operation_id="cancel_message",
+        summary="Cancel a scheduled message",
+        responses=contract.answers({200: contract.success(MessageView, "The message, canceled")}, 404, 409),
+    )
+    def delete_message(message_id: Annotated[str, Path(max_length=128)]) -> MessageView:
+        message = messages_service.get_message(message_id)
+        # Another tenant's message is answered as an unknown id, as when it is read.
+        if not may_access(routes.current_event, message.location_id):
+            raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")
+        return messages_service.cancel_message(message_id, request_now(routes))

@@ -1,0 +1,121 @@
+"""The send gate's side of the schedule (docs/scheduling.md): when an accepted message goes
+(now, at its `send_at`, or at the first minute its recipient's quiet hours allow), and recording
+the messages that wait. The daily limit is not counted here: a scheduled message counts on the
+day it is released (docs/scheduling.md#release).
+
+Kept apart from `smsgate.services.sending`, whose hot path (a message that goes now) it leaves
+as it is: a send that waits costs a few more requests.
+"""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from functools import lru_cache
+
+from smsgate.errors import SmsgateError
+from smsgate.models.entities import Location, Message, StatusChange
+from smsgate.models.schedule import ScheduledMessage
+from smsgate.models.vocabulary import MessageKind, QuietHoursAction, WhenOverLimit
+from smsgate.observability import MetricUnit, metrics
+from smsgate.policy.numbering import place_of_number
+from smsgate.policy.quiet_hours import QuietHoursPolicy, RecipientPlace, is_held_kind, recipient_place
+from smsgate.policy.refusal import Refusal
+from smsgate.policy.send_time import NOW, SendTime, after_reset, send_at_refusal, when_to_send
+from smsgate.services.outgoing import Outgoing
+from smsgate.services.scheduling import schedule_messages
+
+
+def check_send_at(send_at: datetime | None, now: datetime) -> None:
+    """400 VALIDATION_ERROR unless `send_at` is 1 minute to 30 days ahead."""
+    refusal = send_at_refusal(send_at, now)
+    if refusal is not None:
+        raise SmsgateError.from_refusal(refusal)
+
+
+def quiet_hours_policy(location: Location, action: QuietHoursAction | None) -> QuietHoursPolicy:
+    """The location's quiet hours, with the request's action when it gives one."""
+    return location.quiet_hours.policy(action)
+
+
+def place_of(to: str) -> RecipientPlace:
+    """Where the recipient may be. The API records no time zone or postal code for a contact
+    yet, so the number decides (docs/quiet-hours.md#where-the-recipient-is)."""
+    number = place_of_number(to)
+    return recipient_place(number.time_zones, number.states)
+
+
+def send_time(
+    kind: str, to: str, now: datetime, policy: QuietHoursPolicy, send_at: datetime | None
+) -> SendTime | Refusal:
+    """Now, or the minute the message is due and why; a Refusal (QUIET_HOURS) when the quiet
+    hours hold it and the action is `refuse`."""
+    if send_at is None and not is_held_kind(kind, policy):
+        # A kind quiet hours never hold skips the number's lookup (a conversation's hot path).
+        return NOW
+    return _when_to_send(kind, place_of(to), now, policy, send_at)
+
+
+# A bulk's recipients share a few places: each place is decided once per request.
+_when_to_send = lru_cache(maxsize=256)(when_to_send)
+
+
+def over_limit_time(kind: str, to: str, reset: datetime, policy: QuietHoursPolicy) -> SendTime:
+    """When a message the daily limit stops goes, its sender having said `defer`: the first
+    minute after the reset its quiet hours allow."""
+    return SendTime(after_reset(kind, place_of(to), reset, policy), "daily_limit")
+
+
+def schedule(
+    location: Location,
+    waiting: Sequence[tuple[Outgoing, SendTime]],
+    kind: MessageKind,
+    now: datetime,
+    expires_in: int | None,
+    when_over_limit: WhenOverLimit,
+) -> list[Message]:
+    """Record each message `scheduled` for its minute, with why in its history, and put it in
+    the schedule with the body as it will go. Returns the messages."""
+    created: list[Message] = []
+    entries: list[ScheduledMessage] = []
+    for item, when in waiting:
+        assert when.due_at is not None and when.reason is not None
+        message_id = str(uuid.uuid4())
+        introduces = item.introduced_at is not None and item.introduced_at == now
+        created.append(
+            Message(
+                message_id=message_id,
+                location_id=location.location_id,
+                from_number=item.from_number,
+                to=item.to,
+                body=item.body,
+                kind=kind,
+                segments=item.segments,
+                encoding=item.encoding,
+                status="scheduled",
+                created_at=now,
+                scheduled_for=when.due_at,
+                history=(StatusChange(status="scheduled", at=now, reason=when.reason),),
+            )
+        )
+        entries.append(
+            ScheduledMessage(
+                message_id=message_id,
+                location_id=location.location_id,
+                from_number=item.from_number,
+                to=item.to,
+                body=item.body,
+                kind=kind,
+                segments=item.segments,
+                due_at=when.due_at,
+                reason=when.reason,
+                expires_in=expires_in,
+                when_over_limit=when_over_limit,
+                introduces=introduces,
+            )
+        )
+    if created:
+        schedule_messages(created, entries)
+        for reason in {when.reason for _, when in waiting}:
+            count = sum(1 for _, when in waiting if when.reason == reason)
+            metrics.add_metric(name=f"Scheduled{reason}", unit=MetricUnit.Count, value=count)
+    return created
