@@ -34,9 +34,12 @@ def test_the_api_does_not_build_openapi_document_models_at_cold_start(imported: 
 def test_queue_consumers_do_not_import_the_content_policy_or_the_api(
     function: str, imported: dict[str, set[str]]
 ) -> None:
-    assert {"smsgate.policy.content", "smsgate.services.sending", "smsgate.api.routes"}.isdisjoint(
-        imported[function]
-    )
+    assert {
+        "smsgate.policy.content",
+        "smsgate.services.sending",
+        "smsgate.services.bulk_sending",
+        "smsgate.api.routes",
+    }.isdisjoint(imported[function])
 
 
 @pytest.mark.parametrize("function", ["dispatcher", "threshold_audit"])
@@ -78,6 +81,7 @@ def test_the_webhooks_import_neither_the_data_access_of_tables_nor_the_api_route
         "smsgate.dal.contacts",
         "smsgate.dal.messages",
         "smsgate.services.sending",
+        "smsgate.services.bulk_sending",
     }.isdisjoint(imported["carrier_webhooks"])
 
 

@@ -16,7 +16,7 @@ from smsgate.models.entities import Dnd
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.policy import gate
 from smsgate.policy.fingerprint import snowshoe_keys
-from smsgate.services import sending
+from smsgate.services import bulk_sending, sending
 from tests.integration import stored
 from tests.integration.conftest import ApiCall, drain
 from tests.integration.test_send_gate import opt_in
@@ -288,7 +288,7 @@ def test_the_service_takes_its_time_from_now(location: ApiCall) -> None:
         sending.send_message(request(NUMBERS[3]), now + timedelta(hours=20))
     assert refused.value.code == "SNOWSHOEING"
     assert sending.send_message(request(NUMBERS[3]), now + 2 * WINDOW).status == "queued"
-    outcome = sending.send_bulk(
+    outcome = bulk_sending.send_bulk(
         BulkSendRequest.model_validate(
             {
                 "location_id": LOCATION,

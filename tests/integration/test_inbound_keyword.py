@@ -22,8 +22,8 @@ from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessage
 from smsgate.policy.limits import counter_day, daily_limit
 from smsgate.policy.replies import reply_text
 from smsgate.reasons import ReasonCode
+from smsgate.services import bulk_sending, sending
 from smsgate.services import consent as consent_service
-from smsgate.services import sending
 from tests.integration import stored
 from tests.integration.conftest import CONTACT, LOCATION, LOCATION_NAME, NUMBER, Invoke, refusal_of
 
@@ -520,7 +520,7 @@ def test_a_stop_to_a_number_no_location_owns_binds_the_first_send_from_it(
     location()
     opt_in()
     assert refusal_of(send) == ReasonCode.DND_ACTIVE
-    bulk = sending.send_bulk(
+    bulk = bulk_sending.send_bulk(
         BulkSendRequest.model_validate(
             {"location_id": LOCATION, "from": NUMBER, "body": "Fresh bread today.", "recipients": [CONTACT]}
         ),

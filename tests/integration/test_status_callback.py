@@ -18,9 +18,9 @@ from smsgate.dal import clients, contacts, messages
 from smsgate.models.entities import Message, StatusChange
 from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
+from smsgate.services import bulk_sending, sending
 from smsgate.services import consent as consent_service
 from smsgate.services import contacts as contacts_service
-from smsgate.services import sending
 from tests.integration.conftest import CONTACT, LOCATION, NUMBER, Invoke, audit_counts, refusal_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,7 +169,7 @@ def bulk_skipped(to: str = CONTACT) -> list[dict[str, str]]:
     request = BulkSendRequest.model_validate(
         {"location_id": LOCATION, "from": NUMBER, "body": "Fresh bread today.", "recipients": [to]}
     )
-    return sending.send_bulk(request, datetime.now(UTC)).skipped
+    return bulk_sending.send_bulk(request, datetime.now(UTC)).skipped
 
 
 @contextmanager

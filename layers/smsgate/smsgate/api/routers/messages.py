@@ -17,8 +17,8 @@ from smsgate.errors import SmsgateError
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.models.responses import BulkAnswer, MessageView, SendAccepted
 from smsgate.reasons import ReasonCode
+from smsgate.services import bulk_sending, sending
 from smsgate.services import messages as messages_service
-from smsgate.services import sending
 from smsgate.services.idempotency import Answer, answer_once, request_hash
 
 
@@ -84,9 +84,9 @@ def _send_many(routes: APIGatewayHttpRouter) -> None:
     )
     def post_bulk(request: Annotated[BulkSendRequest, Body()]) -> Response[str]:
         def gate_many(now: datetime) -> Answer:
-            outcome = sending.send_bulk(request, now)
-            status, headers = sending.bulk_status(outcome, request.preview, now)
-            answer = sending.bulk_answer(outcome, request.preview)
+            outcome = bulk_sending.send_bulk(request, now)
+            status, headers = bulk_sending.bulk_status(outcome, request.preview, now)
+            answer = bulk_sending.bulk_answer(outcome, request.preview)
             return status, answer.model_dump(mode="json", by_alias=True, exclude_unset=True), headers
 
         # A preview sends nothing: it is answered afresh each time.
