@@ -1,4 +1,4 @@
-"""The send_gate handler under moto, fed from events/send_gate (SPEC sections 3-5, 10)."""
+"""The send_gate handler under moto, fed from events/send_gate (docs/api.md#routes)."""
 
 import json
 from datetime import UTC, datetime, timedelta

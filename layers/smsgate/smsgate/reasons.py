@@ -1,4 +1,4 @@
-"""The one list of reason codes (SPEC sections 3 and 10) and the HTTP status each maps to."""
+"""The one list of reason codes (docs/api.md#reason-codes) and the HTTP status each maps to."""
 
 from enum import StrEnum
 from http import HTTPStatus
@@ -22,7 +22,7 @@ class ReasonCode(StrEnum):
     QUIET_HOURS = "QUIET_HOURS"
     # The brand's T-Mobile daily cap (docs/registration.md#t-mobile-brand-cap).
     BRAND_CAP_REACHED = "BRAND_CAP_REACHED"
-    # Codes outside the gate's checks table (SPEC section 10 routes).
+    # Codes outside the gate's checks table (the other routes, docs/api.md#routes).
     MESSAGE_NOT_FOUND = "MESSAGE_NOT_FOUND"
     CONTACT_NOT_FOUND = "CONTACT_NOT_FOUND"
     DND_PERMANENT = "DND_PERMANENT"
@@ -36,7 +36,7 @@ class ReasonCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     INVALID_SIGNATURE = "INVALID_SIGNATURE"
     FORBIDDEN = "FORBIDDEN"
-    # The IAM caller has no grant for the location (issue 11, README "Who may act on which location").
+    # The IAM caller has no grant for the location (docs/guarantees.md#who-may-act-on-which-location).
     FORBIDDEN_LOCATION = "FORBIDDEN_LOCATION"
     NOT_FOUND = "NOT_FOUND"
     METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
@@ -86,6 +86,6 @@ HTTP_STATUS: dict[ReasonCode, HTTPStatus] = {
     ReasonCode.INTERNAL_ERROR: HTTPStatus.INTERNAL_SERVER_ERROR,
 }
 
-# The wording carriers' users know from the CRM's own product (SPEC section 3).
+# The wording carriers' users know from the CRM's own product (docs/policy.md#dnd, #daily-limit).
 DND_MESSAGE = "Cannot send messages as DND is active for SMS."
 LIMIT_MESSAGE = "You have exceeded your SMS sending limit."

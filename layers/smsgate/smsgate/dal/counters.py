@@ -1,4 +1,4 @@
-"""Conditional atomic counters (CountersTable): never read-modify-write (SPEC section 1)."""
+"""Conditional atomic counters (CountersTable): never read-modify-write (docs/data-model.md#counters)."""
 
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ def daily_key(location_id: str, day: date) -> str:
 
 
 def volume_key(location_id: str, day: date) -> str:
-    """Segments a low-volume 10DLC brand sent on a counter day (SPEC section 9)."""
+    """Segments a low-volume 10DLC brand sent on a counter day (docs/policy.md#low-volume-cap)."""
     return f"VOLUME#{location_id}#{day.isoformat()}"
 
 

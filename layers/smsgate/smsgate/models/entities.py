@@ -1,4 +1,5 @@
-"""What smsgate stores: locations, contacts with their consent ledger, messages (SPEC section 2)."""
+"""What smsgate stores: locations, contacts with their consent ledger, messages
+(docs/data-model.md#entities)."""
 
 from datetime import datetime, time
 from typing import Any, Literal
@@ -75,12 +76,12 @@ class Location(BaseModel):
     sender_text: str = DEFAULT_SENDER_TEXT
     status: LocationStatus = "active"
     suspended_until: datetime | None = None
-    # How a free-text reply that asks to stop is treated (issue 4, FCC 2025 revocation rule).
+    # How a free-text reply that asks to stop is treated (FCC revocation rule; docs/inbound.md).
     revocation_mode: RevocationMode = "reasonable_means"
     # The policy profile an operator gave the location; None: the deployment's default
     # (docs/policy-profiles.md).
     profile: str | None = None
-    # 10DLC registration (SPEC section 9), stored on the location's item.
+    # 10DLC registration (docs/registration.md#states), stored on the location's item.
     brand: Brand | None = None
     campaign: Campaign | None = None
     # When marketing messages wait for the recipient's day (docs/quiet-hours.md).
@@ -129,7 +130,7 @@ class Contact(BaseModel):
     dnd: Dnd = Field(default_factory=Dnd)
     last_outbound_at: datetime | None = None
     last_inbound_at: datetime | None = None
-    # When the contact last got the sender identification and opt-out language (SPEC section 3).
+    # When the contact last got the sender identification and opt-out language (docs/policy.md#sender-id).
     introduced_at: datetime | None = None
 
 
@@ -181,7 +182,7 @@ class Message(BaseModel):
     receipts: tuple[CarrierReceipt, ...] = ()
 
     def to_api(self) -> dict[str, Any]:
-        """The message shape of SPEC section 10."""
+        """The message shape of the API (docs/api.md#answers)."""
         return {
             "message_id": self.message_id,
             "location_id": self.location_id,

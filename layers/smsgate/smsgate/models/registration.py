@@ -1,4 +1,4 @@
-"""10DLC registration: a location's brand and campaign (SPEC section 9).
+"""10DLC registration: a location's brand and campaign (docs/registration.md#states).
 
 The request models are strict (unknown fields refused, booleans must be JSON booleans): what
 the carriers vet is what the business typed, so nothing is guessed. The stored records
@@ -33,7 +33,7 @@ Decision = Literal["approved", "failed"]
 BrandPath = Literal["low_volume", "standard"]
 
 # TCR entity types. Sole proprietors (no EIN) are not offered: registration needs an EIN or
-# tax id (seed 002: "businesses without a tax id or EIN cannot register for the moment").
+# tax id: businesses without one cannot register for now (docs/registration.md#fields).
 EntityType = Literal["PRIVATE_PROFIT", "PUBLIC_PROFIT", "NON_PROFIT", "GOVERNMENT"]
 
 # TCR verticals (the brand's industry).
@@ -64,7 +64,7 @@ Vertical = Literal[
 ]
 
 # TCR standard campaign use cases. `LOW_VOLUME` is TCR's "low-volume mixed"; `MIXED` covers
-# several use cases (seed 002: the default of the higher-volume path).
+# several use cases (the default of the higher-volume path, docs/registration.md#fields).
 UseCase = Literal[
     "2FA",
     "ACCOUNT_NOTIFICATION",
@@ -114,7 +114,7 @@ def _email_address(value: str) -> str:
 
 
 # pydantic's EmailStr, checked by the same function, except that `email_validator` is loaded at
-# the first address checked rather than when this module is imported (cold start, issue 10).
+# the first address checked rather than when this module is imported (docs/performance.md#cold-imports).
 EmailAddress = Annotated[str, AfterValidator(_email_address), Field(json_schema_extra={"format": "email"})]
 
 
@@ -124,7 +124,7 @@ class _Strict(BaseModel):
 
 
 class BrandContact(_Strict):
-    """The brand's point of contact (seed 002: name, e-mail, phone and position)."""
+    """The brand's point of contact (name, e-mail, phone and position; docs/registration.md#fields)."""
 
     name: Text
     email: EmailAddress
@@ -141,7 +141,7 @@ class BrandAddress(_Strict):
 
 
 class BrandDetails(_Strict):
-    """What the carriers vet about the business: locked once submitted (SPEC section 9)."""
+    """What the carriers vet about the business: locked once submitted (docs/registration.md#states)."""
 
     contact: BrandContact
     legal_name: Text
@@ -154,7 +154,7 @@ class BrandDetails(_Strict):
 
 
 class CampaignDetails(_Strict):
-    """What the carriers vet about the messages: locked once submitted (SPEC section 9)."""
+    """What the carriers vet about the messages: locked once submitted (docs/registration.md#states)."""
 
     use_case: UseCase
     age_gated: StrictBool = Field(default=False, description="Content for adults only (TCR ageGated)")
@@ -221,7 +221,8 @@ class DecisionRequest(_Strict):
 
     @model_validator(mode="after")
     def reasons_for_a_failure(self) -> "DecisionRequest":
-        # A failed registration is corrected from its reasons (seed 002): they are required.
+        # A failed registration is corrected from its reasons, so they are required
+        # (docs/registration.md#states).
         if self.state == "failed" and not self.reasons:
             raise ValueError("a failed decision needs its reasons: what the business must correct")
         return self

@@ -43,7 +43,7 @@ def refuse_control_characters(text: str) -> str:
 
 
 def check_body(body: str) -> str:
-    """SPEC section 3 row 1: a non-empty body of at most 10 segments (before decoration)."""
+    """A non-empty body of at most 10 segments before decoration (docs/policy.md#segments)."""
     if not body.strip():
         raise ValueError("must not be empty")
     refuse_control_characters(body)

@@ -1,4 +1,4 @@
-"""How much of a bulk fits today's limit, and the notice when it does not (SPEC section 5)."""
+"""How much of a bulk fits today's limit, and the notice when it does not (docs/policy.md#bulk)."""
 
 
 def remaining_today(limit: int, used: int) -> int:
@@ -8,12 +8,12 @@ def remaining_today(limit: int, used: int) -> int:
 
 def bulk_granted(eligible: int, limit: int, used: int) -> int:
     """How many of the `eligible` recipients are accepted when `used` of `limit` are spent:
-    as many as remain, the rest fail (SPEC section 5)."""
+    as many as remain, the rest fail (docs/policy.md#bulk)."""
     return max(0, min(eligible, remaining_today(limit, used)))
 
 
 def bulk_notice(limit: int, used_before: int, failed: int) -> str:
-    """The notice of SPEC section 5 with its numbers filled in, word for word."""
+    """The bulk notice (docs/policy.md#bulk) with its numbers filled in, word for word."""
     return (
         f"You are allowed to send {limit} message(s) in a day. "
         f"You have already sent {used_before} message(s). "

@@ -1,9 +1,9 @@
-"""10DLC registration (SPEC sections 3 row 4, 9 and 10 row 10) as pure decisions.
+"""10DLC registration (docs/policy.md#10dlc-registration) as pure decisions.
 
 A registration (brand or campaign) moves `draft` → `pending` → `approved` | `failed`. It is
 submitted once: after submission nothing the carriers vetted can be edited, except that a
-`failed` registration is corrected and resubmitted (seed 002: "one submission"; a failed one
-shows its reasons and is sent again). The carriers' decision is recorded on a pending one only.
+`failed` registration is corrected and resubmitted (docs/registration.md#states: one submission; a failed
+one shows its reasons and is sent again). The carriers' decision is recorded on a pending one only.
 """
 
 from collections.abc import Sequence
@@ -35,8 +35,8 @@ DECIDABLE_STATES: frozenset[RegistrationState] = frozenset({"pending"})
 # A campaign is submitted on a brand that is submitted or approved (TCR vets the brand first).
 BRAND_STATES_FOR_CAMPAIGN: frozenset[RegistrationState] = frozenset({"pending", "approved"})
 
-# 10DLC covers the US and the territories on its numbering plan (SPEC section 3, row 4; seed
-# 002: "including Puerto Rico, the Virgin Islands, Guam and American Samoa").
+# 10DLC covers the US and the territories on its numbering plan, Puerto Rico, the Virgin Islands,
+# Guam, American Samoa and the Northern Mariana Islands included (docs/policy.md#10dlc-registration).
 REGISTRATION_REGIONS = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
 
 # A low-volume brand sends at most this many segments a day: the default profile's number
@@ -73,7 +73,7 @@ def _state_phrase(kind: RegistrationKind, state: RegistrationState | None) -> st
 
 
 def check_registration(location: Location, from_number: str, to: str) -> Refusal | None:
-    """SPEC section 3 row 4: US and territory destinations need an approved brand, an approved
+    """US and territory destinations (docs/policy.md#10dlc-registration) need an approved brand, an approved
     campaign, and `from_number` assigned to that campaign. Other destinations pass.
 
     A message from one of the location's short codes is not 10DLC traffic: its program was
@@ -154,7 +154,7 @@ def check_short_code_destination(short_code: ShortCode, to: str) -> Refusal | No
 
 
 def check_editable(kind: RegistrationKind, current: RegistrationState | None) -> Refusal | None:
-    """One submission: a submitted registration is locked unless it failed (SPEC section 9)."""
+    """One submission: a submitted registration is locked unless it failed (docs/registration.md#states)."""
     if current is None or current in EDITABLE_STATES:
         return None
     return Refusal(
@@ -192,7 +192,7 @@ def check_decision_fields(kind: RegistrationKind, request: DecisionRequest) -> R
 
 
 def check_campaign_submission(brand: Brand | None) -> Refusal | None:
-    """A campaign is registered for a brand: the brand is submitted first (seed 002, step 1)."""
+    """A campaign is registered for a brand: the brand is submitted first (docs/registration.md#states)."""
     if brand is not None and brand.state in BRAND_STATES_FOR_CAMPAIGN:
         return None
     return Refusal(
@@ -257,7 +257,7 @@ def decided(current: R, decision: Decision, reasons: Sequence[str], now: datetim
 def with_numbers(current: Campaign, numbers: Sequence[str], now: datetime) -> Campaign:
     """Numbers are assigned to a campaign in any state: they are not what the carriers vet
     (TCR assigns numbers to approved campaigns), and an approved campaign without numbers is
-    fined for non-usage (SPEC section 8)."""
+    fined for non-usage (docs/audit.md#non-usage)."""
     return current.model_copy(
         update={
             "numbers": tuple(numbers),
@@ -285,13 +285,13 @@ def with_unregistered_number(current: Campaign, number: str, now: datetime) -> C
 
 
 def is_without_numbers(campaign: Campaign | None) -> bool:
-    """An approved campaign with no numbers: carriers fine its non-usage (SPEC section 8)."""
+    """An approved campaign with no numbers: carriers fine its non-usage (docs/audit.md#non-usage)."""
     return campaign is not None and campaign.state == "approved" and not campaign.numbers
 
 
 def volume_cap(location: Location, low_volume_segments: int = LOW_VOLUME_DAILY_SEGMENTS) -> int | None:
     """Segments a day the location may send, or None when uncapped: a brand registered on the
-    `low_volume` path is capped (SPEC section 3 row 10, section 9), whatever its review state,
+    `low_volume` path is capped (docs/policy.md#low-volume-cap), whatever its review state,
     as the path is the business's own choice of volume."""
     if location.brand is not None and location.brand.details.path == "low_volume":
         return low_volume_segments

@@ -78,7 +78,7 @@ class BulkPlan:
 
 
 def send_bulk(request: BulkSendRequest, now: datetime) -> BulkOutcome:
-    """Gate many recipients with one limit reservation (SPEC section 5); a preview answers the
+    """Gate many recipients with one limit reservation (docs/policy.md#bulk); a preview answers the
     same decisions and writes nothing (docs/send-path.md#bulk-preview-and-send)."""
     send_later.check_send_at(request.send_at, now)
     plan = _plan_bulk(request, now)
@@ -108,7 +108,7 @@ def _plan_bulk(request: BulkSendRequest, now: datetime) -> BulkPlan:
                 )
             )
         except SmsgateError as refusal:
-            # DND-marked contacts are skipped, not failed (SPEC section 5).
+            # DND-marked contacts are skipped, not failed (docs/policy.md#bulk).
             target = outcome.skipped if refusal.code == ReasonCode.DND_ACTIVE else outcome.failed
             target.append({"to": phone, "code": str(refusal.code)})
     outcome.warnings = gate.content_warnings(request.body)

@@ -44,7 +44,7 @@ def warnings_field(body: str) -> dict[str, Any]:
 
 
 def send_message(request: SendMessageRequest, now: datetime) -> Message:
-    """Gate one message (SPEC section 3); returns the queued message or raises the refusal.
+    """Gate one message (docs/policy.md#the-gate-order); returns the queued message or raises the refusal.
 
     Three AWS requests when accepted: one batched read, one transaction for the counters and
     the message, one queue send (docs/send-path.md). A message that waits (`send_at`, quiet
