@@ -1,10 +1,11 @@
 """What smsgate stores: locations, contacts with their consent ledger, messages
 (docs/data-model.md#entities)."""
 
+import re
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 from smsgate.models.registration import Brand, Campaign
 from smsgate.models.vocabulary import (
@@ -22,6 +23,26 @@ DEFAULT_OPT_OUT_TEXT = "Reply STOP to unsubscribe"
 DEFAULT_SENDER_TEXT = "Thanks, {name}"
 
 
+_WALL_CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _wall_clock(value: object) -> object:
+    if isinstance(value, time):
+        return value
+    if not isinstance(value, str) or re.fullmatch(_WALL_CLOCK_PATTERN, value) is None:
+        raise ValueError("is a local wall-clock time, HH:MM or HH:MM:SS without an offset, e.g. 21:00")
+    return value
+
+
+# A wall-clock time of the recipient's own zone: "21:00" or "21:00:00", never with an offset
+# (JSON Schema's `time` format requires one, so the document states the pattern instead).
+WallClockTime = Annotated[
+    time,
+    BeforeValidator(_wall_clock),
+    WithJsonSchema({"type": "string", "pattern": _WALL_CLOCK_PATTERN}),
+]
+
+
 class QuietHours(BaseModel):
     """A location's quiet hours, as stored and as its owner gives them
     (docs/quiet-hours.md#the-locations-policy): quiet from `quiet_from` to `quiet_until` in the
@@ -30,8 +51,8 @@ class QuietHours(BaseModel):
 
     model_config = ConfigDict(frozen=True, defer_build=True, extra="forbid")
 
-    quiet_from: time = time(21)
-    quiet_until: time = time(8)
+    quiet_from: WallClockTime = time(21)
+    quiet_until: WallClockTime = time(8)
     hold_workflow: bool = False
     action: QuietHoursAction = "defer"
 

@@ -187,7 +187,7 @@ def check_decision_fields(kind: RegistrationKind, request: DecisionRequest) -> R
     return Refusal(
         ReasonCode.VALIDATION_ERROR,
         "T-Mobile's tier and daily cap are recorded with the brand's decision, not the campaign's.",
-        {"fields": named},
+        {"fields": [{"field": name, "problem": "is set with the brand's decision"} for name in named]},
     )
 
 
