@@ -15,6 +15,8 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from smsgate.errors import StorageUnavailable
+
 # Standard retry mode with a small budget: a throttled call is retried a few times, then the
 # request is answered 503 rather than left hanging (docs/guarantees.md#nothing-lost-nothing-twice).
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
@@ -171,6 +173,6 @@ def batch_get(
             if request:
                 attempt += 1
                 if attempt == _UNPROCESSED_ATTEMPTS:
-                    raise RuntimeError("DynamoDB kept keys unprocessed after every retry")
+                    raise StorageUnavailable()
                 time.sleep(random.uniform(0, _UNPROCESSED_BACKOFF_SECONDS * 2**attempt))
     return found
