@@ -14,6 +14,9 @@ number more than `b + r * t` in any interval of length t.
 
 from dataclasses import dataclass
 from math import ceil
+from typing import Any
+
+from smsgate.models.entities import Location
 
 MICROS = 1_000_000
 
@@ -111,3 +114,16 @@ def most_in_window(send_times_us: list[int], window_us: int = MICROS) -> int:
             first += 1
         most = max(most, last - first + 1)
     return most
+
+
+def pacing_fields(location: Location) -> dict[str, Any]:
+    """What the dispatcher paces a message by besides its number: an approved campaign's
+    share of AT&T's rate and the rates the carriers granted it (docs/pacing.md)."""
+    campaign = location.campaign
+    if campaign is None or campaign.state != "approved":
+        return {}
+    return {
+        "campaign_id": location.location_id,
+        "message_class": campaign.message_class,
+        "number_mps": campaign.number_mps,
+    }

@@ -5,7 +5,6 @@ decide each one, and the records and queue sends that carry an accepted one
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from smsgate.dal import contacts, messages, outbound, snowshoe
 from smsgate.errors import SmsgateError
@@ -16,6 +15,7 @@ from smsgate.policy import gate
 from smsgate.policy.decoration import decorate, needs_introduction
 from smsgate.policy.fingerprint import snowshoe_keys
 from smsgate.policy.limits import daily_limit, next_reset, seconds_until_reset
+from smsgate.policy.pacing import pacing_fields
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.registration import content_use_case
 from smsgate.policy.segments import count_segments
@@ -139,19 +139,6 @@ def limit_refusal(location: Location, now: datetime) -> SmsgateError:
 
 def _resets_at(location: Location, now: datetime) -> str:
     return next_reset(now, profile_of(location)).isoformat()
-
-
-def pacing_fields(location: Location) -> dict[str, Any]:
-    """What the dispatcher paces a message by besides its number: an approved campaign's
-    share of AT&T's rate and the rates the carriers granted it (docs/pacing.md)."""
-    campaign = location.campaign
-    if campaign is None or campaign.state != "approved":
-        return {}
-    return {
-        "campaign_id": location.location_id,
-        "message_class": campaign.message_class,
-        "number_mps": campaign.number_mps,
-    }
 
 
 def queued_message(

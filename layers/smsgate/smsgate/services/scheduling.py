@@ -30,6 +30,7 @@ from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.numbering import place_of_number
+from smsgate.policy.pacing import pacing_fields
 from smsgate.policy.quiet_hours import recipient_place
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.send_time import after_reset
@@ -339,19 +340,6 @@ def _queue(
             [(item.to, now, now if item.introduces else introduced.get(item.to)) for item in sent],
         )
     return {item.message_id for item in sent}
-
-
-def pacing_fields(location: Location) -> dict[str, Any]:
-    """What the dispatcher paces a message by besides its number (docs/pacing.md); the same
-    fields the send gate gives a message it queues at once."""
-    campaign = location.campaign
-    if campaign is None or campaign.state != "approved":
-        return {}
-    return {
-        "campaign_id": location.location_id,
-        "message_class": campaign.message_class,
-        "number_mps": campaign.number_mps,
-    }
 
 
 def _fail(items: list[ScheduledMessage], code: str, now: datetime) -> None:
