@@ -181,7 +181,9 @@ def new_message(
     now: datetime,
     message_id: str,
     history: tuple[StatusChange, ...],
+    scheduled_for: datetime | None = None,
 ) -> Message:
+    """The message record of `item`: queued, or scheduled for `scheduled_for`."""
     return Message(
         message_id=message_id,
         location_id=location.location_id,
@@ -191,6 +193,8 @@ def new_message(
         kind=kind,
         segments=item.segments,
         encoding=item.encoding,
+        status="queued" if scheduled_for is None else "scheduled",
         created_at=now,
+        scheduled_for=scheduled_for,
         history=history,
     )

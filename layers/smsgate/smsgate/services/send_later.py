@@ -21,7 +21,7 @@ from smsgate.policy.numbering import place_of_number
 from smsgate.policy.quiet_hours import QuietHoursPolicy, RecipientPlace, is_held_kind, recipient_place
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.send_time import NOW, SendTime, after_reset, send_at_refusal, when_to_send
-from smsgate.services.outgoing import Outgoing
+from smsgate.services.outgoing import Outgoing, new_message
 from smsgate.services.scheduling import schedule_messages
 
 
@@ -81,22 +81,8 @@ def schedule(
         assert when.due_at is not None and when.reason is not None
         message_id = str(uuid.uuid4())
         introduces = item.introduced_at is not None and item.introduced_at == now
-        created.append(
-            Message(
-                message_id=message_id,
-                location_id=location.location_id,
-                from_number=item.from_number,
-                to=item.to,
-                body=item.body,
-                kind=kind,
-                segments=item.segments,
-                encoding=item.encoding,
-                status="scheduled",
-                created_at=now,
-                scheduled_for=when.due_at,
-                history=(StatusChange(status="scheduled", at=now, reason=when.reason),),
-            )
-        )
+        history = (StatusChange(status="scheduled", at=now, reason=when.reason),)
+        created.append(new_message(location, item, kind, now, message_id, history, when.due_at))
         entries.append(
             ScheduledMessage(
                 message_id=message_id,
