@@ -66,7 +66,10 @@ SendAt = Annotated[
 ]
 OverLimit = Annotated[
     WhenOverLimit,
-    Field(description="`defer`: what the daily limit stops waits for its reset instead of failing"),
+    Field(
+        description="`defer`: what the daily limit or the brand's T-Mobile cap stops waits for "
+        "that cap's reset instead of failing"
+    ),
 ]
 QuietHoursOverride = Annotated[
     QuietHoursAction | None,

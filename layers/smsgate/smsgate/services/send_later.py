@@ -15,7 +15,7 @@ from functools import lru_cache
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location, Message, StatusChange
 from smsgate.models.schedule import ScheduledMessage
-from smsgate.models.vocabulary import MessageKind, QuietHoursAction, WhenOverLimit
+from smsgate.models.vocabulary import MessageKind, OverLimitReason, QuietHoursAction, WhenOverLimit
 from smsgate.observability import MetricUnit, metrics
 from smsgate.policy.numbering import place_of_number
 from smsgate.policy.quiet_hours import QuietHoursPolicy, RecipientPlace, is_held_kind, recipient_place
@@ -59,10 +59,12 @@ def send_time(
 _when_to_send = lru_cache(maxsize=256)(when_to_send)
 
 
-def over_limit_time(kind: str, to: str, reset: datetime, policy: QuietHoursPolicy) -> SendTime:
-    """When a message the daily limit stops goes, its sender having said `defer`: the first
-    minute after the reset its quiet hours allow."""
-    return SendTime(after_reset(kind, place_of(to), reset, policy), "daily_limit")
+def over_limit_time(
+    kind: str, to: str, reset: datetime, policy: QuietHoursPolicy, reason: OverLimitReason
+) -> SendTime:
+    """When a message the daily limit or the brand's T-Mobile cap (`reason`) stops goes, its
+    sender having said `defer`: the first minute after that cap's reset its quiet hours allow."""
+    return SendTime(after_reset(kind, place_of(to), reset, policy), reason)
 
 
 def schedule(

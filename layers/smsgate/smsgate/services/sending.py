@@ -10,8 +10,10 @@ from smsgate.dal import counters, locations, messages, sends, snowshoe
 from smsgate.errors import SmsgateError, StorageUnavailable
 from smsgate.models.entities import Location, Message, StatusChange
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
+from smsgate.models.vocabulary import OverLimitReason
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
+from smsgate.policy.brand_cap import next_brand_reset
 from smsgate.policy.fingerprint import is_snowshoe_candidate, snowshoe_keys
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.refusal import Refusal
@@ -75,6 +77,10 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     if refused == "volume_cap":
         metrics.add_metric(name=f"Refused{ReasonCode.VOLUME_CAP_REACHED}", unit=MetricUnit.Count, value=1)
         raise registration.volume_refusal(location, now)
+    if refused == "brand_cap" and request.when_over_limit == "defer":
+        return _schedule_one(
+            location, request, item, over_limit_time_of(location, request, item.to, now, "brand_cap"), now
+        )
     if refused == "brand_cap":
         raise _brand_cap_refused(location, now)
     try:
@@ -109,11 +115,18 @@ def send_time_of(
 
 
 def over_limit_time_of(
-    location: Location, request: SendMessageRequest | BulkSendRequest, to: str, now: datetime
+    location: Location,
+    request: SendMessageRequest | BulkSendRequest,
+    to: str,
+    now: datetime,
+    reason: OverLimitReason = "daily_limit",
 ) -> SendTime:
-    """The minute a message the daily limit stopped waits for (`when_over_limit: defer`)."""
+    """The minute a message the daily limit or the brand's T-Mobile cap (`reason`) stopped waits
+    for (`when_over_limit: defer`): that cap's next reset, then the recipient's quiet hours."""
+    profile = profile_of(location)
+    reset = next_brand_reset(now, profile) if reason == "brand_cap" else next_reset(now, profile)
     policy = send_later.quiet_hours_policy(location, request.quiet_hours)
-    return send_later.over_limit_time(request.kind, to, next_reset(now, profile_of(location)), policy)
+    return send_later.over_limit_time(request.kind, to, reset, policy, reason)
 
 
 def _schedule_one(
@@ -180,8 +193,7 @@ def _give_back(writes: sends.SendWrites, item: Outgoing) -> None:
 
 
 def _brand_cap_refused(location: Location, now: datetime) -> SmsgateError:
-    """The single send's answer when the brand's T-Mobile cap is spent: the refusal today. A
-    request asking for deferral turns it into a schedule at the brand's next reset here
-    (`policy.brand_cap.next_brand_reset`), as the daily limit's refusal is."""
+    """The single send's answer when the brand's T-Mobile cap is spent and its sender did not ask
+    to defer (a deferral waits for `policy.brand_cap.next_brand_reset`, as the daily limit's)."""
     metrics.add_metric(name=f"Refused{ReasonCode.BRAND_CAP_REACHED}", unit=MetricUnit.Count, value=1)
     return brand_cap.refusal(location, now)
