@@ -142,6 +142,17 @@ class Consent(BaseModel):
     captured_at: datetime | None = None
 
 
+class ContactPlace(BaseModel):
+    """Where a contact is, as its location recorded it: it places the recipient before its number
+    does (docs/quiet-hours.md#where-the-recipient-is)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    time_zone: str | None = None
+    state: str | None = None
+    recorded_at: datetime | None = None
+
+
 class Contact(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
@@ -153,6 +164,7 @@ class Contact(BaseModel):
     last_inbound_at: datetime | None = None
     # When the contact last got the sender identification and opt-out language (docs/policy.md#sender-id).
     introduced_at: datetime | None = None
+    place: ContactPlace | None = None
 
 
 class StatusChange(BaseModel):

@@ -250,7 +250,7 @@ def _split_later(
     going: list[Outgoing] = []
     later: list[tuple[Outgoing, SendTime]] = []
     for item in eligible:
-        when = send_later.send_time(request.kind, item.to, now, policy, request.send_at)
+        when = send_later.send_time(request.kind, item.to, now, policy, request.send_at, item.recorded_place)
         if isinstance(when, Refusal):
             plan.outcome.failed.append({"to": item.to, "code": str(when.code)})
         elif when.due_at is None:
@@ -288,8 +288,8 @@ def _schedule_bulk(
     request = plan.request
     location = plan.location
     deferred = [
-        *((item, over_limit_time_of(location, request, item.to, now)) for item in over),
-        *((item, over_limit_time_of(location, request, item.to, now, "brand_cap")) for item in brand_over),
+        *((item, over_limit_time_of(location, request, item, now)) for item in over),
+        *((item, over_limit_time_of(location, request, item, now, "brand_cap")) for item in brand_over),
     ]
     waiting = send_later.schedule(
         location, [*later, *deferred], request.kind, now, request.expires_in, request.when_over_limit

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from smsgate.dal import contacts, counters, locations, messages, outbound, schedule
-from smsgate.models.entities import Location, Message, StatusChange
+from smsgate.models.entities import ContactPlace, Location, Message, StatusChange
 from smsgate.models.moments import as_utc
 from smsgate.models.schedule import ScheduledMessage
 from smsgate.models.vocabulary import OverLimitReason
@@ -32,9 +32,8 @@ from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.brand_cap import next_brand_reset
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
-from smsgate.policy.numbering import place_of_number
 from smsgate.policy.pacing import pacing_fields
-from smsgate.policy.quiet_hours import recipient_place
+from smsgate.policy.quiet_hours import place_of_recipient
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.send_time import after_reset
 from smsgate.policy.validity import validity_seconds
@@ -225,7 +224,9 @@ def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: dat
             _fail([item], refusal.code, now)
     # When each contact was introduced, kept as it is by a release that does not introduce it.
     introduced = {item.to: known[item.to].introduced_at for item in passing}
-    return _queue_within_limits(location, passing, now, introduced)
+    # Where each contact's record places it, for a message that waits again for a reset.
+    places = {item.to: known[item.to].place for item in passing}
+    return _queue_within_limits(location, passing, now, introduced, places)
 
 
 def _queue_within_limits(
@@ -233,6 +234,7 @@ def _queue_within_limits(
     passing: list[ScheduledMessage],
     now: datetime,
     introduced: dict[str, datetime | None],
+    places: dict[str, ContactPlace | None],
 ) -> tuple[int, int]:
     """The daily limit counts a message on the day it is released (one reservation for the
     group), then a low-volume brand's segment cap, then the brand's T-Mobile cap; what the daily
@@ -249,11 +251,11 @@ def _queue_within_limits(
     over = passing[granted:]
     waiting = [item for item in over if item.when_over_limit == "defer"]
     _fail([item for item in over if item.when_over_limit != "defer"], ReasonCode.DAILY_LIMIT_REACHED, now)
-    deferred = defer_to_reset(location, waiting, next_reset(now, profile), now, "daily_limit")
+    deferred = defer_to_reset(location, waiting, next_reset(now, profile), now, "daily_limit", places)
     volume = registration.reserve_volume(location, [item.segments for item in passing[:granted]], now)
     counters.release(key, granted - volume.accepted)
     _fail(passing[volume.accepted : granted], ReasonCode.VOLUME_CAP_REACHED, now)
-    accepted, brand, brand_deferred = _within_brand_cap(location, passing[: volume.accepted], now)
+    accepted, brand, brand_deferred = _within_brand_cap(location, passing[: volume.accepted], now, places)
     deferred += brand_deferred
     # What the brand's cap stopped, failed or deferred, gives back its unit of the daily limit:
     # a deferred message counts on the day of its next release, once.
@@ -277,7 +279,10 @@ def _queue_within_limits(
 
 
 def _within_brand_cap(
-    location: Location, items: list[ScheduledMessage], now: datetime
+    location: Location,
+    items: list[ScheduledMessage],
+    now: datetime,
+    places: dict[str, ContactPlace | None],
 ) -> tuple[list[ScheduledMessage], brand_cap.BrandReservation, int]:
     """The brand's T-Mobile cap on the release day, after the daily limit and the low-volume cap
     (docs/registration.md#t-mobile-brand-cap): what does not fit waits for the brand's next
@@ -288,16 +293,21 @@ def _within_brand_cap(
     _fail([item for item in over if item.when_over_limit != "defer"], ReasonCode.BRAND_CAP_REACHED, now)
     waiting = [item for item in over if item.when_over_limit == "defer"]
     reset = next_brand_reset(now, profile_of(location))
-    deferred = defer_to_reset(location, waiting, reset, now, "brand_cap")
+    deferred = defer_to_reset(location, waiting, reset, now, "brand_cap", places)
     return [item for item, ok in zip(items, brand.passed, strict=True) if ok], brand, deferred
 
 
 def defer_to_reset(
-    location: Location, items: list[ScheduledMessage], reset: datetime, now: datetime, reason: OverLimitReason
+    location: Location,
+    items: list[ScheduledMessage],
+    reset: datetime,
+    now: datetime,
+    reason: OverLimitReason,
+    places: dict[str, ContactPlace | None],
 ) -> int:
     """Schedule `items` again for the `reset` of the cap that stopped them (`reason`), or the
     first minute after it that their recipient's quiet hours allow under the location's policy
-    (the number's zones: the release has no contact record at hand). The new schedule entry
+    (placed by the contact's recorded place, from `places`, else its number). The new schedule entry
     first: a message that says it is due then always has one (one canceled meanwhile leaves an
     entry its release will find not scheduled). Returns how many were deferred."""
     if not items:
@@ -305,8 +315,7 @@ def defer_to_reset(
     policy = location.quiet_hours.policy(None)
     again: list[ScheduledMessage] = []
     for item in items:
-        number = place_of_number(item.to)
-        due = after_reset(item.kind, recipient_place(number.time_zones, number.states), reset, policy)
+        due = after_reset(item.kind, place_of_recipient(item.to, places.get(item.to)), reset, policy)
         again.append(item.model_copy(update={"due_at": due, "reason": reason}))
     schedule.put_scheduled(again)
     change = StatusChange(status="scheduled", at=now, reason=reason)

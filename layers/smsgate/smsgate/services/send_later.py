@@ -13,12 +13,11 @@ from datetime import datetime
 from functools import lru_cache
 
 from smsgate.errors import SmsgateError
-from smsgate.models.entities import Location, Message, StatusChange
+from smsgate.models.entities import ContactPlace, Location, Message, StatusChange
 from smsgate.models.schedule import ScheduledMessage
 from smsgate.models.vocabulary import MessageKind, OverLimitReason, QuietHoursAction, WhenOverLimit
 from smsgate.observability import MetricUnit, metrics
-from smsgate.policy.numbering import place_of_number
-from smsgate.policy.quiet_hours import QuietHoursPolicy, RecipientPlace, is_held_kind, recipient_place
+from smsgate.policy.quiet_hours import QuietHoursPolicy, is_held_kind, place_of_recipient
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.send_time import NOW, SendTime, after_reset, send_at_refusal, when_to_send
 from smsgate.services.outgoing import Outgoing, new_message
@@ -37,22 +36,20 @@ def quiet_hours_policy(location: Location, action: QuietHoursAction | None) -> Q
     return location.quiet_hours.policy(action)
 
 
-def place_of(to: str) -> RecipientPlace:
-    """Where the recipient may be. The API records no time zone or postal code for a contact
-    yet, so the number decides (docs/quiet-hours.md#where-the-recipient-is)."""
-    number = place_of_number(to)
-    return recipient_place(number.time_zones, number.states)
-
-
 def send_time(
-    kind: str, to: str, now: datetime, policy: QuietHoursPolicy, send_at: datetime | None
+    kind: str,
+    to: str,
+    now: datetime,
+    policy: QuietHoursPolicy,
+    send_at: datetime | None,
+    recorded: ContactPlace | None = None,
 ) -> SendTime | Refusal:
     """Now, or the minute the message is due and why; a Refusal (QUIET_HOURS) when the quiet
-    hours hold it and the action is `refuse`."""
+    hours hold it and the action is `refuse`. `recorded`: the contact's recorded place."""
     if send_at is None and not is_held_kind(kind, policy):
         # A kind quiet hours never hold skips the number's lookup (a conversation's hot path).
         return NOW
-    return _when_to_send(kind, place_of(to), now, policy, send_at)
+    return _when_to_send(kind, place_of_recipient(to, recorded), now, policy, send_at)
 
 
 # A bulk's recipients share a few places: each place is decided once per request.
@@ -60,11 +57,16 @@ _when_to_send = lru_cache(maxsize=256)(when_to_send)
 
 
 def over_limit_time(
-    kind: str, to: str, reset: datetime, policy: QuietHoursPolicy, reason: OverLimitReason
+    kind: str,
+    to: str,
+    reset: datetime,
+    policy: QuietHoursPolicy,
+    reason: OverLimitReason,
+    recorded: ContactPlace | None = None,
 ) -> SendTime:
     """When a message the daily limit or the brand's T-Mobile cap (`reason`) stops goes, its
     sender having said `defer`: the first minute after that cap's reset its quiet hours allow."""
-    return SendTime(after_reset(kind, place_of(to), reset, policy), reason)
+    return SendTime(after_reset(kind, place_of_recipient(to, recorded), reset, policy), reason)
 
 
 def schedule(

@@ -60,7 +60,7 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     item = check_recipient(
         location, reads.contact, request.body, request.kind, request.from_number, now, content
     )
-    later = send_time_of(location, request, item.to, now)
+    later = send_time_of(location, request, item, now)
     if later.due_at is not None:
         return _schedule_one(location, request, item, later, now)
     writes = _single_send_writes(location, request, item, now)
@@ -68,9 +68,7 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     if refused == "snowshoeing":
         refuse(snowshoe_refusal(location, request.from_number, {request.from_number}))
     if refused == "daily_limit" and request.when_over_limit == "defer":
-        return _schedule_one(
-            location, request, item, over_limit_time_of(location, request, item.to, now), now
-        )
+        return _schedule_one(location, request, item, over_limit_time_of(location, request, item, now), now)
     if refused == "daily_limit":
         metrics.add_metric(name=f"Refused{ReasonCode.DAILY_LIMIT_REACHED}", unit=MetricUnit.Count, value=1)
         raise limit_refusal(location, now)
@@ -79,7 +77,7 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
         raise registration.volume_refusal(location, now)
     if refused == "brand_cap" and request.when_over_limit == "defer":
         return _schedule_one(
-            location, request, item, over_limit_time_of(location, request, item.to, now, "brand_cap"), now
+            location, request, item, over_limit_time_of(location, request, item, now, "brand_cap"), now
         )
     if refused == "brand_cap":
         raise _brand_cap_refused(location, now)
@@ -102,12 +100,12 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
 
 
 def send_time_of(
-    location: Location, request: SendMessageRequest | BulkSendRequest, to: str, now: datetime
+    location: Location, request: SendMessageRequest | BulkSendRequest, item: Outgoing, now: datetime
 ) -> SendTime:
     """When the message goes: now, at its `send_at`, or when the recipient's quiet hours allow;
     raises QUIET_HOURS when they hold it and the action is `refuse`."""
     policy = send_later.quiet_hours_policy(location, request.quiet_hours)
-    when = send_later.send_time(request.kind, to, now, policy, request.send_at)
+    when = send_later.send_time(request.kind, item.to, now, policy, request.send_at, item.recorded_place)
     if isinstance(when, Refusal):
         refuse(when)
         raise AssertionError("refuse raises")
@@ -117,7 +115,7 @@ def send_time_of(
 def over_limit_time_of(
     location: Location,
     request: SendMessageRequest | BulkSendRequest,
-    to: str,
+    item: Outgoing,
     now: datetime,
     reason: OverLimitReason = "daily_limit",
 ) -> SendTime:
@@ -126,7 +124,7 @@ def over_limit_time_of(
     profile = profile_of(location)
     reset = next_brand_reset(now, profile) if reason == "brand_cap" else next_reset(now, profile)
     policy = send_later.quiet_hours_policy(location, request.quiet_hours)
-    return send_later.over_limit_time(request.kind, to, reset, policy, reason)
+    return send_later.over_limit_time(request.kind, item.to, reset, policy, reason, item.recorded_place)
 
 
 def _schedule_one(
