@@ -15,7 +15,7 @@ MessageKind = Literal["conversation", "bulk", "workflow", "campaign", "reply"]
 # `canceled` ends a scheduled message its sender took back (docs/scheduling.md#statuses).
 MessageStatus = Literal["scheduled", "queued", "sent", "delivered", "undelivered", "failed", "canceled"]
 # Why a message was scheduled (docs/scheduling.md#statuses).
-ScheduleReason = Literal["send_at", "quiet_hours", "daily_limit"]
+ScheduleReason = Literal["send_at", "quiet_hours", "daily_limit", "same_subject"]
 # What happens to a message the recipient's quiet hours hold (docs/quiet-hours.md).
 QuietHoursAction = Literal["defer", "refuse"]
 # What a send does with what the daily limit stops: fail it, or schedule it for the reset

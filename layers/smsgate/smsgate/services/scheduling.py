@@ -23,17 +23,23 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from smsgate.dal import contacts, counters, locations, messages, outbound, schedule
-from smsgate.models.entities import Location, Message, StatusChange
+from smsgate.models.entities import Contact, Location, Message, StatusChange
 from smsgate.models.moments import as_utc
 from smsgate.models.schedule import ScheduledMessage
+from smsgate.models.vocabulary import ScheduleReason
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.numbering import place_of_number
 from smsgate.policy.pacing import pacing_fields
-from smsgate.policy.quiet_hours import recipient_place
+from smsgate.policy.quiet_hours import (
+    RecipientPlace,
+    counts_toward_same_subject,
+    recipient_place,
+    with_counted_send,
+)
 from smsgate.policy.refusal import Refusal
-from smsgate.policy.send_time import after_reset
+from smsgate.policy.send_time import after_reset, same_subject_hold
 from smsgate.policy.validity import validity_seconds
 from smsgate.reasons import ReasonCode
 from smsgate.services import brand_cap, registration
@@ -218,9 +224,40 @@ def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: dat
             passing.append(item)
         else:
             _fail([item], refusal.code, now)
+    passing, waiting = _within_same_subject(location, passing, known, now)
     # When each contact was introduced, kept as it is by a release that does not introduce it.
     introduced = {item.to: known[item.to].introduced_at for item in passing}
-    return _queue_within_limits(location, passing, now, introduced)
+    subject_sends = {item.to: known[item.to].subject_sends for item in passing}
+    released, deferred = _queue_within_limits(location, passing, now, introduced, subject_sends)
+    return released, deferred + waiting
+
+
+def _within_same_subject(
+    location: Location, items: list[ScheduledMessage], known: dict[str, Contact], now: datetime
+) -> tuple[list[ScheduledMessage], int]:
+    """The same-subject limit at the release (docs/quiet-hours.md#at-the-release), counting the
+    messages this release lets through before each one: those that pass, and how many were
+    scheduled again for the first minute the limit and the quiet hours allow; with the location's
+    action `refuse`, the others end `failed` (SAME_SUBJECT_LIMIT)."""
+    policy = location.quiet_hours.policy()
+    records = {item.to: known[item.to].subject_sends for item in items}
+    passing: list[ScheduledMessage] = []
+    again: list[ScheduledMessage] = []
+    for item in items:
+        place = _place_of(item.to)
+        if not counts_toward_same_subject(item.kind, place.states, policy):
+            passing.append(item)
+            continue
+        hold = same_subject_hold(item.kind, place, now, policy, records[item.to])
+        if hold is None:
+            records[item.to] = with_counted_send(records[item.to], now)
+            passing.append(item)
+        elif isinstance(hold, Refusal):
+            _fail([item], hold.code, now)
+        else:
+            assert hold.due_at is not None
+            again.append(item.model_copy(update={"due_at": hold.due_at, "reason": "same_subject"}))
+    return passing, _schedule_again(again, "same_subject", now)
 
 
 def _queue_within_limits(
@@ -228,6 +265,7 @@ def _queue_within_limits(
     passing: list[ScheduledMessage],
     now: datetime,
     introduced: dict[str, datetime | None],
+    subject_sends: dict[str, tuple[datetime, ...]],
 ) -> tuple[int, int]:
     """The daily limit counts a message on the day it is released (one reservation for the
     group), then a low-volume brand's segment cap; what the limit stops waits for its reset when
@@ -252,7 +290,7 @@ def _queue_within_limits(
     counters.release(key, refused_by_brand)
     volume.release(volume.reserved - sum(item.segments for item in accepted))
     try:
-        queued = _queue(location, accepted, now, introduced)
+        queued = _queue(location, accepted, now, introduced, subject_sends)
     except Exception:
         counters.release(key, len(accepted))
         volume.release(sum(item.segments for item in accepted))
@@ -291,11 +329,18 @@ def defer_to_reset(items: list[ScheduledMessage], reset: datetime, now: datetime
     were deferred."""
     again: list[ScheduledMessage] = []
     for item in items:
-        number = place_of_number(item.to)
-        due = after_reset(item.kind, recipient_place(number.time_zones, number.states), reset)
+        due = after_reset(item.kind, _place_of(item.to), reset)
         again.append(item.model_copy(update={"due_at": due, "reason": "daily_limit"}))
+    return _schedule_again(again, "daily_limit", now)
+
+
+def _schedule_again(again: list[ScheduledMessage], reason: ScheduleReason, now: datetime) -> int:
+    """Put `again` in the schedule for their new minute, then move each message's
+    `scheduled_for` there with `reason` in its history. Returns how many moved."""
+    if not again:
+        return 0
     schedule.put_scheduled(again)
-    change = StatusChange(status="scheduled", at=now, reason="daily_limit")
+    change = StatusChange(status="scheduled", at=now, reason=reason)
     return sum(1 for item in again if messages.reschedule(item.message_id, item.due_at, change))
 
 
@@ -304,10 +349,12 @@ def _queue(
     accepted: list[ScheduledMessage],
     now: datetime,
     introduced: dict[str, datetime | None],
+    subject_sends: dict[str, tuple[datetime, ...]],
 ) -> set[str]:
     """`scheduled` → `queued`, then the outbound queue; a message SQS refused ends `failed`.
     The contact's record keeps when it was introduced: now for a message that introduces the
-    location, else as it was (docs/policy.md#sender-id)."""
+    location, else as it was (docs/policy.md#sender-id); and its same-subject record, with each
+    message sent that counts (docs/quiet-hours.md#at-the-release)."""
     moved = [
         item
         for item in accepted
@@ -335,9 +382,15 @@ def _queue(
         )
     sent = [item for item in moved if item.message_id not in not_queued]
     if sent:
+        policy = location.quiet_hours.policy()
+        kept = dict(subject_sends)
+        for item in sent:
+            if counts_toward_same_subject(item.kind, _place_of(item.to).states, policy):
+                kept[item.to] = with_counted_send(kept.get(item.to, ()), now)
         contacts.record_outbound(
             location.location_id,
             [(item.to, now, now if item.introduces else introduced.get(item.to)) for item in sent],
+            subject_sends=kept,
         )
     return {item.message_id for item in sent}
 
@@ -349,6 +402,12 @@ def _fail(items: list[ScheduledMessage], code: str, now: datetime) -> None:
         )
     if items:
         metrics.add_metric(name=f"ReleaseRefused{code}", unit=MetricUnit.Count, value=len(items))
+
+
+def _place_of(to: str) -> RecipientPlace:
+    """Where the recipient may be, from its number: the release has no other place at hand."""
+    number = place_of_number(to)
+    return recipient_place(number.time_zones, number.states)
 
 
 def _first(*refusals: Refusal | None) -> Refusal | None:

@@ -18,7 +18,15 @@ from smsgate.models.schedule import ScheduledMessage
 from smsgate.models.vocabulary import MessageKind, QuietHoursAction, WhenOverLimit
 from smsgate.observability import MetricUnit, metrics
 from smsgate.policy.numbering import place_of_number
-from smsgate.policy.quiet_hours import QuietHoursPolicy, RecipientPlace, is_held_kind, recipient_place
+from smsgate.policy.quiet_hours import (
+    QuietHoursPolicy,
+    RecipientPlace,
+    counts_toward_same_subject,
+    is_held_kind,
+    recipient_place,
+    same_subject_limit,
+    with_counted_send,
+)
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.send_time import NOW, SendTime, after_reset, send_at_refusal, when_to_send
 from smsgate.services.outgoing import Outgoing, new_message
@@ -45,14 +53,34 @@ def place_of(to: str) -> RecipientPlace:
 
 
 def send_time(
-    kind: str, to: str, now: datetime, policy: QuietHoursPolicy, send_at: datetime | None
+    kind: str,
+    to: str,
+    now: datetime,
+    policy: QuietHoursPolicy,
+    send_at: datetime | None,
+    subject_sends: tuple[datetime, ...] = (),
 ) -> SendTime | Refusal:
-    """Now, or the minute the message is due and why; a Refusal (QUIET_HOURS) when the quiet
-    hours hold it and the action is `refuse`."""
+    """Now, or the minute the message is due and why; a Refusal (QUIET_HOURS, or
+    SAME_SUBJECT_LIMIT for a contact past its state's same-subject limit) when the action is
+    `refuse`. `subject_sends`: the contact's counted sends (docs/quiet-hours.md#same-subject-limits)."""
     if send_at is None and not is_held_kind(kind, policy):
         # A kind quiet hours never hold skips the number's lookup (a conversation's hot path).
         return NOW
-    return _when_to_send(kind, place_of(to), now, policy, send_at)
+    place = place_of(to)
+    if same_subject_limit(place.states) is None:
+        # Only a state with a limit reads the record: the others share the cache's answers.
+        subject_sends = ()
+    return _when_to_send(kind, place, now, policy, send_at, subject_sends)
+
+
+def same_subject_record(
+    kind: str, to: str, policy: QuietHoursPolicy, subject_sends: tuple[datetime, ...], at: datetime
+) -> tuple[tuple[datetime, ...], tuple[datetime, ...]] | None:
+    """(the record read, the record to write) when a message of `kind` to `to` going at `at`
+    counts toward a same-subject limit; None when it does not."""
+    if not is_held_kind(kind, policy) or not counts_toward_same_subject(kind, place_of(to).states, policy):
+        return None
+    return subject_sends, with_counted_send(subject_sends, at)
 
 
 # A bulk's recipients share a few places: each place is decided once per request.
