@@ -20,6 +20,10 @@ class ReasonCode(StrEnum):
     # The recipient's quiet hours hold a marketing message and its sender asked to be refused
     # rather than scheduled (docs/quiet-hours.md#the-locations-policy): 422 with `allowed_from`.
     QUIET_HOURS = "QUIET_HOURS"
+    # The contact already got as many marketing messages in 24 hours as its state allows on one
+    # subject, and its sender asked to be refused rather than scheduled
+    # (docs/quiet-hours.md#same-subject-limits): 422 with `allowed_from`.
+    SAME_SUBJECT_LIMIT = "SAME_SUBJECT_LIMIT"
     # The brand's T-Mobile daily cap (docs/registration.md#t-mobile-brand-cap).
     BRAND_CAP_REACHED = "BRAND_CAP_REACHED"
     # Codes outside the gate's checks table (the other routes, docs/api.md#routes).
@@ -66,6 +70,7 @@ HTTP_STATUS: dict[ReasonCode, HTTPStatus] = {
     ReasonCode.DAILY_LIMIT_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
     ReasonCode.VOLUME_CAP_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
     ReasonCode.QUIET_HOURS: HTTPStatus.UNPROCESSABLE_ENTITY,
+    ReasonCode.SAME_SUBJECT_LIMIT: HTTPStatus.UNPROCESSABLE_ENTITY,
     ReasonCode.BRAND_CAP_REACHED: HTTPStatus.TOO_MANY_REQUESTS,
     ReasonCode.MESSAGE_NOT_FOUND: HTTPStatus.NOT_FOUND,
     ReasonCode.CONTACT_NOT_FOUND: HTTPStatus.NOT_FOUND,

@@ -10,6 +10,7 @@ Keyword changes are conditional on `keyword_at` (epoch milliseconds of the reply
 redelivered late never overturns a newer one (a STOP retried after the contact's START).
 """
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,6 +43,7 @@ def _contact(location_id: str, phone: str, item: dict[str, Any] | None) -> Conta
             "last_outbound_at": data.get("last_outbound_at"),
             "last_inbound_at": data.get("last_inbound_at"),
             "introduced_at": data.get("introduced_at"),
+            "subject_sends": data.get("subject_sends") or (),
             "place": data.get("place"),
         }
     )
@@ -213,26 +215,56 @@ def claim_opt_out_confirmation(
     )
 
 
-def record_outbound(location_id: str, sent: list[tuple[str, datetime, datetime | None]]) -> None:
-    """Record (phone, sent at, introduced at) for contacts just sent to, with batched writes.
+def record_outbound(
+    location_id: str,
+    sent: list[tuple[str, datetime, datetime | None]],
+    *,
+    subject_sends: Mapping[str, Sequence[datetime]],
+) -> None:
+    """Record (phone, sent at, introduced at) for contacts just sent to, with batched writes,
+    each with its same-subject record as `subject_sends` gives it (the one read, with this send
+    when it counts): a batched write replaces the whole item.
 
     These live in their own item so a bulk of 5,000 costs 200 writes, not 5,000 updates
     (docs/performance.md#requests-and-cost-per-message); overwriting is right because the
-    newest send is the one to keep.
+    newest send is the one to keep. Unconditional: a send to the same contact between the
+    caller's read and this write is left out of its record (docs/quiet-hours.md#storage).
     """
     with contacts_table().batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
         for phone, at, introduced_at in sent:
-            batch.put_item(Item=_outbound_item(location_id, phone, at, introduced_at))
+            item = _outbound_item(location_id, phone, at, introduced_at)
+            if subject_sends.get(phone):
+                item["subject_sends"] = [iso(moment) for moment in subject_sends[phone]]
+            batch.put_item(Item=item)
 
 
-def outbound_put(
-    location_id: str, phone: str, at: datetime, introduced_at: datetime | None
+def outbound_update(
+    location_id: str,
+    phone: str,
+    at: datetime,
+    introduced_at: datetime | None,
+    subject: tuple[Sequence[datetime], Sequence[datetime]] | None = None,
 ) -> dict[str, Any]:
-    """`record_outbound` for one contact as a TransactWriteItems `Put` (the single send)."""
-    return {
+    """`record_outbound` for one contact as a TransactWriteItems `Update` (the single send). It
+    leaves the contact's same-subject record as it is, unless `subject` is (the record read,
+    the record to write): then it writes it only if the record is still the one read, so two
+    racing sends cannot both take the last place (docs/quiet-hours.md#storage)."""
+    update: dict[str, Any] = {
         "TableName": get_settings().contacts_table,
-        "Item": _outbound_item(location_id, phone, at, introduced_at),
+        "Key": _outbound_key(location_id, phone),
+        "UpdateExpression": "SET last_outbound_at = :at, introduced_at = :introduced",
+        "ExpressionAttributeValues": {":at": iso(at), ":introduced": iso(introduced_at)},
     }
+    if subject is not None:
+        read, written = subject
+        update["UpdateExpression"] += ", subject_sends = :sends"
+        update["ExpressionAttributeValues"][":sends"] = [iso(moment) for moment in written]
+        if read:
+            update["ConditionExpression"] = "subject_sends = :read"
+            update["ExpressionAttributeValues"][":read"] = [iso(moment) for moment in read]
+        else:
+            update["ConditionExpression"] = "attribute_not_exists(subject_sends)"
+    return update
 
 
 def _outbound_item(

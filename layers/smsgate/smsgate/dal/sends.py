@@ -13,7 +13,9 @@ from smsgate.dal import clients, contacts, locations, messages
 from smsgate.models.entities import Contact, Location, Message
 from smsgate.settings import get_settings
 
-Refused = Literal["snowshoeing", "daily_limit", "volume_cap", "brand_cap"]
+# "same_subject": the contact's same-subject record changed since it was read (a racing send):
+# the caller decides again (docs/quiet-hours.md#storage).
+Refused = Literal["snowshoeing", "daily_limit", "volume_cap", "brand_cap", "same_subject"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def read_for_send(location_id: str, sender: str, phone: str) -> GateReads:
 class SendWrites:
     """The conditional actions an accepted single send takes, in the gate's order (row 9, then
     row 10's daily limit, low-volume cap and the brand's T-Mobile cap), and the message with its
-    contact's outbound record."""
+    contact's outbound record (with its same-subject record, conditionally, when it counts)."""
 
     snowshoe: list[dict[str, Any]]
     daily: dict[str, Any]
@@ -54,6 +56,8 @@ class SendWrites:
     brand: dict[str, Any] | None
     message: Message
     introduced_at: datetime | None
+    # (read, to write): the contact's same-subject record when this message counts toward it.
+    subject: tuple[tuple[datetime, ...], tuple[datetime, ...]] | None = None
 
 
 def record_send(writes: SendWrites) -> Refused | None:
@@ -71,10 +75,10 @@ def record_send(writes: SendWrites) -> Refused | None:
     labelled += [
         (None, {"Put": messages.new_message_put(message)}),
         (
-            None,
+            None if writes.subject is None else "same_subject",
             {
-                "Put": contacts.outbound_put(
-                    message.location_id, message.to, message.created_at, writes.introduced_at
+                "Update": contacts.outbound_update(
+                    message.location_id, message.to, message.created_at, writes.introduced_at, writes.subject
                 )
             },
         ),

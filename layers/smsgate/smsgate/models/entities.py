@@ -164,6 +164,9 @@ class Contact(BaseModel):
     last_inbound_at: datetime | None = None
     # When the contact last got the sender identification and opt-out language (docs/policy.md#sender-id).
     introduced_at: datetime | None = None
+    # When its last counted marketing messages went, oldest first, for its state's same-subject
+    # limit (docs/quiet-hours.md#same-subject-limits).
+    subject_sends: tuple[datetime, ...] = ()
     place: ContactPlace | None = None
 
 

@@ -16,7 +16,7 @@ MessageKind = Literal["conversation", "bulk", "workflow", "campaign", "reply"]
 MessageStatus = Literal["scheduled", "queued", "sent", "delivered", "undelivered", "failed", "canceled"]
 # Why a message was scheduled (docs/scheduling.md#statuses): `daily_limit` and `brand_cap` wait
 # for the reset of the location's daily limit or of its brand's T-Mobile cap.
-ScheduleReason = Literal["send_at", "quiet_hours", "daily_limit", "brand_cap"]
+ScheduleReason = Literal["send_at", "quiet_hours", "daily_limit", "same_subject", "brand_cap"]
 OverLimitReason = Literal["daily_limit", "brand_cap"]
 # What happens to a message the recipient's quiet hours hold (docs/quiet-hours.md).
 QuietHoursAction = Literal["defer", "refuse"]

@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from smsgate.models.vocabulary import QuietHoursAction
-from smsgate.policy.calling_hours import EVERY_DAY, CallingRule, Window, rules_for
+from smsgate.policy.calling_hours import EVERY_DAY, STATE_RULES, CallingRule, Window, rules_for
 from smsgate.policy.numbering import place_of_number
 
 PlaceSource = Literal["contact", "postal_code", "number", "unknown"]
@@ -29,6 +29,9 @@ NEVER_HELD_KINDS = frozenset({"conversation", "reply"})
 # How far ahead the first allowed minute is looked for: a week covers every weekly rule.
 SEARCH_DAYS = 8
 SAME_SUBJECT_WINDOW = timedelta(hours=24)
+# A contact's record keeps the instants of its last counted sends, as many as the largest limit
+# any state sets: enough to decide every limit (docs/quiet-hours.md#same-subject-limits).
+SAME_SUBJECT_KEPT = max(rule.same_subject_per_24_hours or 0 for rule in STATE_RULES.values())
 MIDNIGHT = time(0)
 
 
@@ -209,6 +212,30 @@ def same_subject_limit(states: Sequence[str]) -> int | None:
     limits = [rule.same_subject_per_24_hours for rule in rules_for(tuple(states))]
     known = [limit for limit in limits if limit is not None]
     return min(known) if known else None
+
+
+def same_subject_rules(states: Sequence[str]) -> tuple[str, ...]:
+    """The jurisdictions among `states` that limit messages on the same subject."""
+    return tuple(
+        rule.jurisdiction for rule in rules_for(tuple(states)) if rule.same_subject_per_24_hours is not None
+    )
+
+
+def counts_toward_same_subject(
+    kind: str, states: Sequence[str], policy: QuietHoursPolicy = DEFAULT_POLICY
+) -> bool:
+    """Whether a message of `kind` to a recipient in `states` counts toward (and is held by) a
+    same-subject limit: a kind quiet hours hold, to a state that has one. Every such message of
+    a location is one subject (docs/quiet-hours.md#what-a-subject-is)."""
+    return is_held_kind(kind, policy) and same_subject_limit(states) is not None
+
+
+def with_counted_send(sent_at: Sequence[datetime], at: datetime) -> tuple[datetime, ...]:
+    """A contact's same-subject record after one more counted send at `at`: its last
+    SAME_SUBJECT_KEPT instants, oldest first."""
+    return tuple(sorted((*(moment.astimezone(UTC) for moment in sent_at), at.astimezone(UTC))))[
+        -SAME_SUBJECT_KEPT:
+    ]
 
 
 def check_same_subject(

@@ -68,6 +68,8 @@ class BulkPlan:
     expiry: datetime
     # When today's limit starts again (a deferral's notice says it).
     resets_at: datetime
+    # Each recipient's same-subject record as read (docs/quiet-hours.md#same-subject-limits).
+    subject_sends: dict[str, tuple[datetime, ...]] = field(default_factory=dict)
 
     @property
     def snowshoe_senders(self) -> list[str]:
@@ -126,6 +128,7 @@ def _plan_bulk(request: BulkSendRequest, now: datetime) -> BulkPlan:
         daily_key=counters.daily_key(location.location_id, day),
         expiry=counters.daily_expiry(day),
         resets_at=next_reset(now, profile),
+        subject_sends={phone: contact.subject_sends for phone, contact in known.items()},
     )
 
 
@@ -179,7 +182,16 @@ def _send_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
     try:
         _schedule_bulk(plan, later, over, brand_over, now)
         outcome.accepted = (
-            record_and_queue(location, accepted, request.kind, now, request.expires_in) if accepted else []
+            record_and_queue(
+                location,
+                accepted,
+                request.kind,
+                now,
+                request.expires_in,
+                _subject_records(plan, accepted, now),
+            )
+            if accepted
+            else []
         )
     except Exception:
         counters.release(plan.daily_key, len(accepted))
@@ -241,8 +253,9 @@ def _split_later(
     plan: BulkPlan, eligible: list[Outgoing], now: datetime
 ) -> tuple[list[Outgoing], list[tuple[Outgoing, SendTime]]]:
     """When each recipient's message goes (`send_time_of`): those that go now, and those that wait
-    for `send_at` or their quiet hours; a recipient whose quiet hours refuse it fails
-    (QUIET_HOURS). Nothing is read: the number and the clock decide."""
+    for `send_at`, their quiet hours or their same-subject limit; a recipient they refuse fails
+    (QUIET_HOURS, SAME_SUBJECT_LIMIT). Nothing more is read: the contact's record read with the
+    plan (its recorded place, else its number, and its same-subject sends) and the clock decide."""
     request = plan.request
     policy = send_later.quiet_hours_policy(plan.location, request.quiet_hours)
     if request.send_at is None and not is_held_kind(request.kind, policy):
@@ -250,7 +263,10 @@ def _split_later(
     going: list[Outgoing] = []
     later: list[tuple[Outgoing, SendTime]] = []
     for item in eligible:
-        when = send_later.send_time(request.kind, item.to, now, policy, request.send_at, item.recorded_place)
+        read = plan.subject_sends.get(item.to, ())
+        when = send_later.send_time(
+            request.kind, item.to, now, policy, request.send_at, read, item.recorded_place
+        )
         if isinstance(when, Refusal):
             plan.outcome.failed.append({"to": item.to, "code": str(when.code)})
         elif when.due_at is None:
@@ -274,6 +290,23 @@ def _limit_or_defer(
         resets_at = plan.resets_at.isoformat()
         plan.outcome.notice = bulk_deferred_notice(plan.limit, used_before, len(over), resets_at)
     return eligible[:granted], over
+
+
+def _subject_records(
+    plan: BulkPlan, accepted: list[Outgoing], now: datetime
+) -> dict[str, tuple[datetime, ...]]:
+    """The same-subject record each accepted recipient's outbound item is written with: the one
+    read, with this send when it counts. A batched write replaces the item, so the record is
+    carried even when the message does not count (docs/quiet-hours.md#storage)."""
+    policy = send_later.quiet_hours_policy(plan.location, plan.request.quiet_hours)
+    records: dict[str, tuple[datetime, ...]] = {}
+    for item in accepted:
+        read = plan.subject_sends.get(item.to, ())
+        counted = send_later.same_subject_record(
+            plan.request.kind, item.to, policy, read, now, item.recorded_place
+        )
+        records[item.to] = read if counted is None else counted[1]
+    return records
 
 
 def _schedule_bulk(

@@ -3,6 +3,7 @@ decide each one, and the records and queue sends that carry an accepted one
 (docs/send-path.md)."""
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -165,16 +166,26 @@ def enqueue_messages(location: Location, created: list[Message], now: datetime) 
 
 
 def record_and_queue(
-    location: Location, outgoing: list[Outgoing], kind: str, now: datetime, expires_in: int | None
+    location: Location,
+    outgoing: list[Outgoing],
+    kind: str,
+    now: datetime,
+    expires_in: int | None,
+    subject_sends: Mapping[str, Sequence[datetime]],
 ) -> list[Message]:
-    """Record and queue accepted messages (a bulk: batched writes, then batched sends)."""
+    """Record and queue accepted messages (a bulk: batched writes, then batched sends); each
+    contact's outbound item keeps the same-subject record `subject_sends` gives."""
     created = [queued_message(location, item, kind, now, expires_in) for item in outgoing]
     if len(created) == 1:
         messages.put_message(created[0])
     else:
         messages.put_messages(created)
     queued = enqueue_messages(location, created, now)
-    contacts.record_outbound(location.location_id, [(item.to, now, item.introduced_at) for item in outgoing])
+    contacts.record_outbound(
+        location.location_id,
+        [(item.to, now, item.introduced_at) for item in outgoing],
+        subject_sends=subject_sends,
+    )
     return queued
 
 

@@ -24,18 +24,23 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from smsgate.dal import contacts, counters, locations, messages, outbound, schedule
-from smsgate.models.entities import ContactPlace, Location, Message, StatusChange
+from smsgate.models.entities import Contact, Location, Message, StatusChange
 from smsgate.models.moments import as_utc
 from smsgate.models.schedule import ScheduledMessage
-from smsgate.models.vocabulary import OverLimitReason
+from smsgate.models.vocabulary import OverLimitReason, ScheduleReason
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.brand_cap import next_brand_reset
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.pacing import pacing_fields
-from smsgate.policy.quiet_hours import place_of_recipient
+from smsgate.policy.quiet_hours import (
+    RecipientPlace,
+    counts_toward_same_subject,
+    place_of_recipient,
+    with_counted_send,
+)
 from smsgate.policy.refusal import Refusal
-from smsgate.policy.send_time import after_reset
+from smsgate.policy.send_time import after_reset, same_subject_hold
 from smsgate.policy.validity import validity_seconds
 from smsgate.reasons import ReasonCode
 from smsgate.services import brand_cap, registration
@@ -197,9 +202,9 @@ def release_messages(due: list[ScheduledMessage], now: datetime) -> ReleaseTally
 
 def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: datetime) -> tuple[int, int]:
     """Gate `due` (one location's claimed messages) again and queue what passes for the
-    dispatcher; what the daily limit or the brand's cap stops and may wait is scheduled for that
-    cap's reset; the rest
-    end `failed` with their reason code. Returns how many were queued and how many deferred.
+    dispatcher; what the same-subject limit holds, or the daily limit or the brand's cap stops
+    and may wait, is scheduled again; the rest end `failed` with their reason code. Returns how
+    many were queued and how many deferred.
 
     The checks are those of the send gate that can change between the acceptance and the
     release; content and snowshoeing were decided on the body when it was accepted."""
@@ -222,11 +227,47 @@ def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: dat
             passing.append(item)
         else:
             _fail([item], refusal.code, now)
+    # Where each recipient is: its contact's recorded place, else its number
+    # (docs/quiet-hours.md#where-the-recipient-is), decided once for every check that follows.
+    places = {item.to: place_of_recipient(item.to, known[item.to].place) for item in passing}
+    passing, waiting = _within_same_subject(location, passing, known, now, places)
     # When each contact was introduced, kept as it is by a release that does not introduce it.
     introduced = {item.to: known[item.to].introduced_at for item in passing}
-    # Where each contact's record places it, for a message that waits again for a reset.
-    places = {item.to: known[item.to].place for item in passing}
-    return _queue_within_limits(location, passing, now, introduced, places)
+    subject_sends = {item.to: known[item.to].subject_sends for item in passing}
+    released, deferred = _queue_within_limits(location, passing, now, introduced, subject_sends, places)
+    return released, deferred + waiting
+
+
+def _within_same_subject(
+    location: Location,
+    items: list[ScheduledMessage],
+    known: dict[str, Contact],
+    now: datetime,
+    places: dict[str, RecipientPlace],
+) -> tuple[list[ScheduledMessage], int]:
+    """The same-subject limit at the release (docs/quiet-hours.md#at-the-release), counting the
+    messages this release lets through before each one: those that pass, and how many were
+    scheduled again for the first minute the limit and the quiet hours allow; with the location's
+    action `refuse`, the others end `failed` (SAME_SUBJECT_LIMIT)."""
+    policy = location.quiet_hours.policy()
+    records = {item.to: known[item.to].subject_sends for item in items}
+    passing: list[ScheduledMessage] = []
+    again: list[ScheduledMessage] = []
+    for item in items:
+        place = places[item.to]
+        if not counts_toward_same_subject(item.kind, place.states, policy):
+            passing.append(item)
+            continue
+        hold = same_subject_hold(item.kind, place, now, policy, records[item.to])
+        if hold is None:
+            records[item.to] = with_counted_send(records[item.to], now)
+            passing.append(item)
+        elif isinstance(hold, Refusal):
+            _fail([item], hold.code, now)
+        else:
+            assert hold.due_at is not None
+            again.append(item.model_copy(update={"due_at": hold.due_at, "reason": "same_subject"}))
+    return passing, _schedule_again(again, "same_subject", now)
 
 
 def _queue_within_limits(
@@ -234,7 +275,8 @@ def _queue_within_limits(
     passing: list[ScheduledMessage],
     now: datetime,
     introduced: dict[str, datetime | None],
-    places: dict[str, ContactPlace | None],
+    subject_sends: dict[str, tuple[datetime, ...]],
+    places: dict[str, RecipientPlace],
 ) -> tuple[int, int]:
     """The daily limit counts a message on the day it is released (one reservation for the
     group), then a low-volume brand's segment cap, then the brand's T-Mobile cap; what the daily
@@ -263,7 +305,7 @@ def _queue_within_limits(
     counters.release(key, refused_by_brand)
     volume.release(volume.reserved - sum(item.segments for item in accepted))
     try:
-        queued = _queue(location, accepted, now, introduced)
+        queued = _queue(location, accepted, now, introduced, subject_sends, places)
     except Exception:
         counters.release(key, len(accepted))
         volume.release(sum(item.segments for item in accepted))
@@ -282,7 +324,7 @@ def _within_brand_cap(
     location: Location,
     items: list[ScheduledMessage],
     now: datetime,
-    places: dict[str, ContactPlace | None],
+    places: dict[str, RecipientPlace],
 ) -> tuple[list[ScheduledMessage], brand_cap.BrandReservation, int]:
     """The brand's T-Mobile cap on the release day, after the daily limit and the low-volume cap
     (docs/registration.md#t-mobile-brand-cap): what does not fit waits for the brand's next
@@ -303,25 +345,33 @@ def defer_to_reset(
     reset: datetime,
     now: datetime,
     reason: OverLimitReason,
-    places: dict[str, ContactPlace | None],
+    places: dict[str, RecipientPlace],
 ) -> int:
     """Schedule `items` again for the `reset` of the cap that stopped them (`reason`), or the
     first minute after it that their recipient's quiet hours allow under the location's policy
-    (placed by the contact's recorded place, from `places`, else its number). The new schedule entry
-    first: a message that says it is due then always has one (one canceled meanwhile leaves an
-    entry its release will find not scheduled). Returns how many were deferred."""
+    (`places`: where each recipient is). The new schedule entry first: a message that says it is
+    due then always has one (one canceled meanwhile leaves an entry its release will find not
+    scheduled). Returns how many were deferred."""
     if not items:
         return 0
     policy = location.quiet_hours.policy(None)
     again: list[ScheduledMessage] = []
     for item in items:
-        due = after_reset(item.kind, place_of_recipient(item.to, places.get(item.to)), reset, policy)
+        due = after_reset(item.kind, places[item.to], reset, policy)
         again.append(item.model_copy(update={"due_at": due, "reason": reason}))
-    schedule.put_scheduled(again)
-    change = StatusChange(status="scheduled", at=now, reason=reason)
-    deferred = sum(1 for item in again if messages.reschedule(item.message_id, item.due_at, change))
+    deferred = _schedule_again(again, reason, now)
     metrics.add_metric(name=f"ReleaseDeferred{reason}", unit=MetricUnit.Count, value=len(again))
     return deferred
+
+
+def _schedule_again(again: list[ScheduledMessage], reason: ScheduleReason, now: datetime) -> int:
+    """Put `again` in the schedule for their new minute, then move each message's
+    `scheduled_for` there with `reason` in its history. Returns how many moved."""
+    if not again:
+        return 0
+    schedule.put_scheduled(again)
+    change = StatusChange(status="scheduled", at=now, reason=reason)
+    return sum(1 for item in again if messages.reschedule(item.message_id, item.due_at, change))
 
 
 def _queue(
@@ -329,10 +379,13 @@ def _queue(
     accepted: list[ScheduledMessage],
     now: datetime,
     introduced: dict[str, datetime | None],
+    subject_sends: dict[str, tuple[datetime, ...]],
+    places: dict[str, RecipientPlace],
 ) -> set[str]:
     """`scheduled` → `queued`, then the outbound queue; a message SQS refused ends `failed`.
     The contact's record keeps when it was introduced: now for a message that introduces the
-    location, else as it was (docs/policy.md#sender-id)."""
+    location, else as it was (docs/policy.md#sender-id); and its same-subject record, with each
+    message sent that counts (docs/quiet-hours.md#at-the-release)."""
     moved = [
         item
         for item in accepted
@@ -360,9 +413,15 @@ def _queue(
         )
     sent = [item for item in moved if item.message_id not in not_queued]
     if sent:
+        policy = location.quiet_hours.policy()
+        kept = dict(subject_sends)
+        for item in sent:
+            if counts_toward_same_subject(item.kind, places[item.to].states, policy):
+                kept[item.to] = with_counted_send(kept.get(item.to, ()), now)
         contacts.record_outbound(
             location.location_id,
             [(item.to, now, now if item.introduces else introduced.get(item.to)) for item in sent],
+            subject_sends=kept,
         )
     return {item.message_id for item in sent}
 

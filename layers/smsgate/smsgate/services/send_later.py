@@ -17,7 +17,14 @@ from smsgate.models.entities import ContactPlace, Location, Message, StatusChang
 from smsgate.models.schedule import ScheduledMessage
 from smsgate.models.vocabulary import MessageKind, OverLimitReason, QuietHoursAction, WhenOverLimit
 from smsgate.observability import MetricUnit, metrics
-from smsgate.policy.quiet_hours import QuietHoursPolicy, is_held_kind, place_of_recipient
+from smsgate.policy.quiet_hours import (
+    QuietHoursPolicy,
+    counts_toward_same_subject,
+    is_held_kind,
+    place_of_recipient,
+    same_subject_limit,
+    with_counted_send,
+)
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.send_time import NOW, SendTime, after_reset, send_at_refusal, when_to_send
 from smsgate.services.outgoing import Outgoing, new_message
@@ -42,14 +49,38 @@ def send_time(
     now: datetime,
     policy: QuietHoursPolicy,
     send_at: datetime | None,
+    subject_sends: tuple[datetime, ...] = (),
     recorded: ContactPlace | None = None,
 ) -> SendTime | Refusal:
-    """Now, or the minute the message is due and why; a Refusal (QUIET_HOURS) when the quiet
-    hours hold it and the action is `refuse`. `recorded`: the contact's recorded place."""
+    """Now, or the minute the message is due and why; a Refusal (QUIET_HOURS, or
+    SAME_SUBJECT_LIMIT for a contact past its state's same-subject limit) when the action is
+    `refuse`. `subject_sends`: the contact's counted sends (docs/quiet-hours.md#same-subject-limits);
+    `recorded`: where its contact's record places it (docs/quiet-hours.md#where-the-recipient-is)."""
     if send_at is None and not is_held_kind(kind, policy):
         # A kind quiet hours never hold skips the number's lookup (a conversation's hot path).
         return NOW
-    return _when_to_send(kind, place_of_recipient(to, recorded), now, policy, send_at)
+    place = place_of_recipient(to, recorded)
+    if same_subject_limit(place.states) is None:
+        # Only a state with a limit reads the record: the others share the cache's answers.
+        subject_sends = ()
+    return _when_to_send(kind, place, now, policy, send_at, subject_sends)
+
+
+def same_subject_record(
+    kind: str,
+    to: str,
+    policy: QuietHoursPolicy,
+    subject_sends: tuple[datetime, ...],
+    at: datetime,
+    recorded: ContactPlace | None = None,
+) -> tuple[tuple[datetime, ...], tuple[datetime, ...]] | None:
+    """(the record read, the record to write) when a message of `kind` to `to` going at `at`
+    counts toward a same-subject limit (the states of its recorded place, else its number's);
+    None when it does not."""
+    states = place_of_recipient(to, recorded).states
+    if not is_held_kind(kind, policy) or not counts_toward_same_subject(kind, states, policy):
+        return None
+    return subject_sends, with_counted_send(subject_sends, at)
 
 
 # A bulk's recipients share a few places: each place is decided once per request.

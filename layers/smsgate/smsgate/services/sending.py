@@ -45,14 +45,31 @@ def warnings_field(body: str) -> dict[str, Any]:
 # ------------------------------------------------------------------ one message
 
 
+# A racing send to the same contact changed its same-subject record between this send's read
+# and its transaction: the send reads and decides again, this many times in all
+# (docs/quiet-hours.md#storage).
+SAME_SUBJECT_ATTEMPTS = 3
+
+
 def send_message(request: SendMessageRequest, now: datetime) -> Message:
     """Gate one message (docs/policy.md#the-gate-order); returns the queued message or raises the refusal.
 
     Three AWS requests when accepted: one batched read, one transaction for the counters and
     the message, one queue send (docs/send-path.md). A message that waits (`send_at`, quiet
-    hours, a deferral over the limit) is scheduled instead (`_schedule_one`): a few more requests.
+    hours, the same-subject limit, a deferral over the limit) is scheduled instead
+    (`_schedule_one`): a few more requests.
     """
     send_later.check_send_at(request.send_at, now)
+    for _ in range(SAME_SUBJECT_ATTEMPTS):
+        message = _send_once(request, now)
+        if message is not None:
+            return message
+    raise StorageUnavailable("The contact's messages kept changing while this one was decided; try again.")
+
+
+def _send_once(request: SendMessageRequest, now: datetime) -> Message | None:
+    """One read, one decision, one transaction; None when a racing send changed the contact's
+    same-subject record meanwhile (the transaction then wrote nothing)."""
     reads = sends.read_for_send(request.location_id, request.from_number, request.to)
     location = locations.found_location(request.location_id, reads.location)
     check_location(location, [request.from_number], now)
@@ -60,11 +77,18 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
     item = check_recipient(
         location, reads.contact, request.body, request.kind, request.from_number, now, content
     )
-    later = send_time_of(location, request, item, now)
+    subject_sends = reads.contact.subject_sends
+    later = send_time_of(location, request, item, now, subject_sends)
     if later.due_at is not None:
         return _schedule_one(location, request, item, later, now)
-    writes = _single_send_writes(location, request, item, now)
+    policy = send_later.quiet_hours_policy(location, request.quiet_hours)
+    subject = send_later.same_subject_record(
+        request.kind, item.to, policy, subject_sends, now, item.recorded_place
+    )
+    writes = _single_send_writes(location, request, item, now, subject)
     refused = sends.record_send(writes)
+    if refused == "same_subject":
+        return None
     if refused == "snowshoeing":
         refuse(snowshoe_refusal(location, request.from_number, {request.from_number}))
     if refused == "daily_limit" and request.when_over_limit == "defer":
@@ -100,12 +124,19 @@ def send_message(request: SendMessageRequest, now: datetime) -> Message:
 
 
 def send_time_of(
-    location: Location, request: SendMessageRequest | BulkSendRequest, item: Outgoing, now: datetime
+    location: Location,
+    request: SendMessageRequest | BulkSendRequest,
+    item: Outgoing,
+    now: datetime,
+    subject_sends: tuple[datetime, ...] = (),
 ) -> SendTime:
-    """When the message goes: now, at its `send_at`, or when the recipient's quiet hours allow;
-    raises QUIET_HOURS when they hold it and the action is `refuse`."""
+    """When the message goes: now, at its `send_at`, or when the recipient's quiet hours and
+    same-subject limit allow; raises QUIET_HOURS or SAME_SUBJECT_LIMIT when they hold it and
+    the action is `refuse`."""
     policy = send_later.quiet_hours_policy(location, request.quiet_hours)
-    when = send_later.send_time(request.kind, item.to, now, policy, request.send_at, item.recorded_place)
+    when = send_later.send_time(
+        request.kind, item.to, now, policy, request.send_at, subject_sends, item.recorded_place
+    )
     if isinstance(when, Refusal):
         refuse(when)
         raise AssertionError("refuse raises")
@@ -151,10 +182,15 @@ def accepted_fields(message: Message) -> dict[str, Any]:
 
 
 def _single_send_writes(
-    location: Location, request: SendMessageRequest, item: Outgoing, now: datetime
+    location: Location,
+    request: SendMessageRequest,
+    item: Outgoing,
+    now: datetime,
+    subject: tuple[tuple[datetime, ...], tuple[datetime, ...]] | None,
 ) -> sends.SendWrites:
     """Rows 9-10 for one message as the transaction's conditions: the body's fingerprint on the
-    sending number, one unit of the daily limit, its segments of a low-volume brand's cap."""
+    sending number, one unit of the daily limit, its segments of a low-volume brand's cap; and
+    the contact's same-subject record (`subject`: as read, as written) when the message counts."""
     profile = profile_of(location)
     day = counter_day(now, profile)
     expiry = counters.daily_expiry(day)
@@ -179,6 +215,7 @@ def _single_send_writes(
         brand=brand_cap.transaction_action(location, item.to, item.segments, now),
         message=queued_message(location, item, request.kind, now, request.expires_in),
         introduced_at=item.introduced_at,
+        subject=subject,
     )
 
 
