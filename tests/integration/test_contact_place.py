@@ -92,6 +92,23 @@ def test_a_recorded_state_brings_its_rules_with_it(gate: Gate) -> None:  # noqa:
     assert (status, answer["scheduled_for"]) == (202, "2026-12-02T13:00:00+00:00"), answer
 
 
+def test_a_recorded_state_brings_its_same_subject_limit(gate: Gate) -> None:  # noqa: F811
+    """Florida allows three marketing messages to a person in 24 hours; Washington, DC no limit."""
+    opt_in(gate, DC, OTHER_DC)
+    record_place(gate, OTHER_DC, state="FL")
+    for hour in range(3):
+        gate.at = NOON + timedelta(hours=hour)
+        assert send(gate, OTHER_DC, kind="campaign")[1]["status"] == "queued"
+        assert send(gate, DC, kind="campaign")[1]["status"] == "queued"
+    gate.at = NOON + timedelta(hours=3)  # 15:00 Eastern: inside every window
+
+    assert send(gate, DC, kind="campaign")[1]["status"] == "queued"
+    status, answer = send(gate, OTHER_DC, kind="campaign")
+
+    assert (status, answer["status"], answer["reason"]) == (202, "scheduled", "same_subject"), answer
+    assert answer["scheduled_for"] == (NOON + timedelta(hours=24)).isoformat()
+
+
 def test_a_bulk_places_each_recipient_by_its_recorded_time_zone(gate: Gate) -> None:  # noqa: F811
     opt_in(gate, DC, OTHER_DC)
     record_place(gate, OTHER_DC, time_zone="America/Los_Angeles")
