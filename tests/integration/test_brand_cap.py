@@ -1,7 +1,9 @@
 """The brand's T-Mobile daily cap through the send_gate handler under moto
 (docs/registration.md#t-mobile-brand-cap): locations of one brand (one EIN) share one counter,
 single and bulk, refused 429 BRAND_CAP_REACHED with Retry-After; other brands and non-US
-destinations are not counted; racing senders never pass the cap."""
+destinations are not counted; racing senders never pass the cap; with `when_over_limit: defer`
+what the cap stops waits for the brand's reset, at the gate and at a release
+(docs/scheduling.md#deferral-over-the-limit)."""
 
 import threading
 import uuid
@@ -19,6 +21,7 @@ from smsgate.services.scheduling import schedule_messages
 from smsgate.settings import get_settings
 from tests.integration.conftest import ROOT, ApiCall, Invoke, call_api, drain
 from tests.integration.test_counter_concurrency import moto_server  # noqa: F401 - a fixture
+from tests.integration.test_send_later import Gate
 from tests.registration_bodies import brand_body, campaign_body
 
 EIN = "12-3456789"
@@ -51,11 +54,13 @@ def new_brand_location(
     return number
 
 
-def send(api: ApiCall, location_id: str, sender: str, to: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+def send(
+    api: ApiCall, location_id: str, sender: str, to: str, **extra: Any
+) -> tuple[int, dict[str, Any], dict[str, str]]:
     return api(
         "POST",
         "/v1/messages",
-        {"location_id": location_id, "from": sender, "to": to, "body": BODY, "kind": "conversation"},
+        {"location_id": location_id, "from": sender, "to": to, "body": BODY, "kind": "conversation", **extra},
     )
 
 
@@ -63,8 +68,17 @@ def code(answer: dict[str, Any]) -> str:
     return str(answer.get("error", {}).get("code", ""))
 
 
-def brand_used(ein: str) -> int:
-    return counters.used(counters.brand_key(ein.replace("-", ""), brand_day(datetime.now(UTC))))
+def brand_used(ein: str, at: datetime | None = None) -> int:
+    """The brand's segments counted on the T-Mobile day of `at` (default: now)."""
+    day = brand_day(at or datetime.now(UTC))
+    return counters.used(counters.brand_key(ein.replace("-", ""), day))
+
+
+def retry_after_between(headers: dict[str, str], before: datetime, after: datetime) -> bool:
+    """Retry-After counts whole seconds (rounded up) to the brand's reset from the instant the
+    handler received the request, somewhere between `before` and `after`."""
+    retry = int(headers["Retry-After"])
+    return seconds_until_brand_reset(after) <= retry <= seconds_until_brand_reset(before)
 
 
 def test_the_tier_recorded_with_the_approval_shows_on_the_brand(stack: Any, send_gate: ApiCall) -> None:
@@ -88,11 +102,11 @@ def test_two_locations_of_one_brand_share_the_cap_and_another_brand_does_not(
     assert send(send_gate, "loc-a", first, US[0])[0] == 202
     assert send(send_gate, "loc-a", first, US[1])[0] == 202
     assert send(send_gate, "loc-b", second, US[0])[0] == 202
+    before = datetime.now(UTC)
     status, answer, headers = send(send_gate, "loc-b", second, US[1])
     assert (status, code(answer)) == (429, "BRAND_CAP_REACHED"), answer
     assert answer["error"]["limit"] == 3 and answer["error"]["unit"] == "segments"
-    expected = seconds_until_brand_reset(datetime.now(UTC))
-    assert expected - 5 <= int(headers["Retry-After"]) <= expected
+    assert retry_after_between(headers, before, datetime.now(UTC))
     assert send(send_gate, "loc-a", first, US[2])[0] == 429
     assert brand_used(EIN) == 3
 
@@ -130,10 +144,10 @@ def test_a_bulk_shares_the_brands_counter_and_fails_what_does_not_fit(stack: Any
     # What the brand's cap refused gave its units of the daily limit back.
     assert send_gate("GET", "/v1/locations/loc-b/usage")[1]["sent_today"] == 3
 
+    before = datetime.now(UTC)
     status, answer, headers = send_gate("POST", "/v1/messages/bulk", {**request, "recipients": US[2:]})
     assert (status, answer["accepted"]) == (429, 0), answer
-    expected = seconds_until_brand_reset(datetime.now(UTC))
-    assert expected - 5 <= int(headers["Retry-After"]) <= expected
+    assert retry_after_between(headers, before, datetime.now(UTC))
     assert brand_used(EIN) == 3
 
 
@@ -230,3 +244,118 @@ def test_racing_senders_of_two_locations_never_pass_the_brands_cap(moto_server: 
     assert sorted(answers) == [(202, "")] * 10 + [(429, "BRAND_CAP_REACHED")] * 20
     assert brand_used(ein) == 10
     assert len(drain(get_settings().outbound_queue_url)) == 10
+
+
+# Deferral over the brand's cap, on a clock the tests set: 17:00 UTC on 1 December 2026 is 9:00
+# in Los Angeles, whose midnight (08:00 UTC on the 2nd) starts the brand's next T-Mobile day;
+# 08:00 UTC is 3:00 in Washington, where a campaign waits until 8:00 (13:00 UTC).
+NOON = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+BRAND_RESET = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+DC_MORNING = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
+
+
+def sent_today(api: ApiCall, location_id: str) -> int:
+    status, usage, _ = api("GET", f"/v1/locations/{location_id}/usage")
+    assert status == 200, usage
+    return int(usage["sent_today"])
+
+
+def test_a_single_send_over_the_brands_cap_waits_for_its_reset_when_its_sender_says_defer(
+    stack: Any,
+) -> None:
+    gate = Gate()
+    number = new_brand_location(gate, "loc-a", EIN, {"tmobile_daily_segments": 1}, US[:3])
+    assert send(gate, "loc-a", number, US[0])[0] == 202  # the cap's one segment
+
+    status, refused, _ = send(gate, "loc-a", number, US[1])
+    assert (status, code(refused)) == (429, "BRAND_CAP_REACHED"), refused
+    status, later, _ = send(gate, "loc-a", number, US[1], when_over_limit="defer")
+    assert (status, later["status"], later["reason"]) == (202, "scheduled", "brand_cap"), later
+    assert later["scheduled_for"] == BRAND_RESET.isoformat()
+    # A campaign is held by quiet hours too: the first minute after the reset they allow.
+    status, campaign, _ = send(gate, "loc-a", number, US[2], kind="campaign", when_over_limit="defer")
+    assert (status, campaign["scheduled_for"]) == (202, DC_MORNING.isoformat()), campaign
+
+    history = gate("GET", f"/v1/messages/{later['message_id']}")[1]["history"]
+    assert [(change["status"], change["reason"]) for change in history] == [("scheduled", "brand_cap")]
+    # Nothing of the deferred messages is counted today: neither the brand's segments nor the
+    # location's daily limit.
+    assert brand_used(EIN, NOON) == 1
+    assert sent_today(gate, "loc-a") == 1
+
+
+def test_a_bulk_over_the_brands_cap_defers_what_does_not_fit_and_its_preview_shows_the_split(
+    stack: Any,
+) -> None:
+    gate = Gate()
+    number = new_brand_location(gate, "loc-a", EIN, {"tmobile_daily_segments": 2}, US)
+    assert send(gate, "loc-a", number, US[0])[0] == 202
+    request = {
+        "location_id": "loc-a",
+        "from": number,
+        "body": BODY,
+        "kind": "conversation",
+        "recipients": US[1:],
+        "when_over_limit": "defer",
+    }
+
+    status, preview, _ = gate("POST", "/v1/messages/bulk", {**request, "preview": True})
+    assert (status, preview["accepted"], preview["deferred"], preview["failed"]) == (200, 1, 2, []), preview
+    status, answer, _ = gate("POST", "/v1/messages/bulk", request)
+
+    assert (status, answer["accepted"], answer["deferred"], answer["failed"]) == (202, 1, 2, []), answer
+    resets = BRAND_RESET.isoformat()
+    assert (
+        answer["notice"]
+        == f"2 Message(s) will be sent after the brand's T-Mobile daily cap resets at {resets}."
+    )
+    waiting = [item for item in answer["messages"] if item["status"] == "scheduled"]
+    assert [(item["to"], item["scheduled_for"]) for item in waiting] == [(US[2], resets), (US[3], resets)]
+    history = gate("GET", f"/v1/messages/{waiting[0]['message_id']}")[1]["history"]
+    assert history[0]["reason"] == "brand_cap"
+    assert (brand_used(EIN, NOON), sent_today(gate, "loc-a")) == (2, 2)
+
+
+def test_a_release_over_the_brands_cap_reschedules_a_deferring_message_once_and_counts_it_then(
+    stack: Any, handler: Callable[[str], Invoke]
+) -> None:
+    """A message whose request said `defer` is scheduled again for the brand's reset when the cap
+    is spent at its release, released once then, and counted on the day it goes."""
+    release = handler("release_scheduled")
+
+    def run(at: datetime) -> dict[str, Any]:
+        return release({"detail-type": "Scheduled Event", "source": "aws.events", "time": at.isoformat()})
+
+    gate = Gate()
+    number = new_brand_location(gate, "loc-a", EIN, {"tmobile_daily_segments": 1}, US[:2])
+    due = NOON + timedelta(minutes=2)
+    status, later, _ = send(gate, "loc-a", number, US[0], send_at=due.isoformat(), when_over_limit="defer")
+    assert (status, later["reason"]) == (202, "send_at"), later
+    assert send(gate, "loc-a", number, US[1])[0] == 202  # spends the cap before the release
+
+    first = run(due + timedelta(seconds=1))
+    again = run(due + timedelta(minutes=1, seconds=1))
+
+    assert (first["released"], first["deferred"], first["failed"]) == (0, 1, 0), first
+    assert (again["released"], again["deferred"]) == (0, 0), again
+    waiting = messages.get_message(later["message_id"])
+    assert waiting is not None and (waiting.status, waiting.scheduled_for) == ("scheduled", BRAND_RESET)
+    assert [change.reason for change in waiting.history] == ["send_at", "brand_cap"]
+    entry = schedule.get_scheduled(later["message_id"], BRAND_RESET)
+    assert entry is not None and entry.reason == "brand_cap"
+    assert (brand_used(EIN, NOON), sent_today(gate, "loc-a")) == (1, 1)  # given back at the release
+    drain(get_settings().outbound_queue_url)
+
+    schedule.advance_release_cursor(BRAND_RESET - timedelta(minutes=1))
+    at_reset = run(BRAND_RESET + timedelta(seconds=2))
+    after = run(BRAND_RESET + timedelta(minutes=1, seconds=2))
+
+    assert (at_reset["released"], after["released"]) == (1, 0), (at_reset, after)
+    sent = messages.get_message(later["message_id"])
+    assert sent is not None and sent.status == "queued"
+    assert len(drain(get_settings().outbound_queue_url)) == 1
+    # Counted once, on the day it went: the brand's new T-Mobile day and that UTC day's limit.
+    assert (brand_used(EIN, NOON), brand_used(EIN, BRAND_RESET)) == (1, 1)
+    assert sent_today(gate, "loc-a") == 1
+    gate.at = BRAND_RESET + timedelta(hours=1)
+    assert sent_today(gate, "loc-a") == 1

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smsgate.policy.bulk import bulk_granted, bulk_notice, remaining_today
+from smsgate.policy.bulk import (
+    brand_deferred_notice,
+    bulk_deferred_notice,
+    bulk_granted,
+    bulk_notice,
+    remaining_today,
+)
 from smsgate.policy.profiles import PROFILES
 
 # The notice of docs/policy.md#bulk, word for word: a limit of 5,000, all of it used, one recipient.
@@ -61,3 +67,11 @@ def test_the_notice_carries_its_numbers(limit: int, used: int, failed: int) -> N
     found = NOTICE.fullmatch(bulk_notice(limit, used, failed))
     assert found is not None
     assert tuple(int(group) for group in found.groups()) == (limit, used, failed)
+
+
+def test_what_the_brands_cap_defers_is_said_after_the_daily_limits_sentences() -> None:
+    resets = "2026-12-02T08:00:00+00:00"
+    alone = brand_deferred_notice(None, 2, resets)
+    assert alone == f"2 Message(s) will be sent after the brand's T-Mobile daily cap resets at {resets}."
+    limit = bulk_deferred_notice(250, 248, 3, "2026-12-02T00:00:01+00:00")
+    assert brand_deferred_notice(limit, 2, resets) == f"{limit} {alone}"

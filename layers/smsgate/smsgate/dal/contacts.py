@@ -16,7 +16,7 @@ from typing import Any
 
 from smsgate.dal import clients
 from smsgate.dal.codec import iso, plain
-from smsgate.models.entities import Consent, Contact, Dnd
+from smsgate.models.entities import Consent, Contact, ContactPlace, Dnd
 from smsgate.settings import get_settings
 
 
@@ -44,6 +44,7 @@ def _contact(location_id: str, phone: str, item: dict[str, Any] | None) -> Conta
             "last_inbound_at": data.get("last_inbound_at"),
             "introduced_at": data.get("introduced_at"),
             "subject_sends": data.get("subject_sends") or (),
+            "place": data.get("place"),
         }
     )
 
@@ -135,6 +136,19 @@ def clear_temporary_dnd(location_id: str, phone: str) -> str:
         ExpressionAttributeValues={":none": {"state": "none"}, ":temporary": "temporary"},
     )
     return "temporary" if cleared else get_contact(location_id, phone).dnd.state
+
+
+def record_place(location_id: str, phone: str, place: ContactPlace) -> None:
+    """Record where the contact is, replacing what was recorded; a place with neither a time zone
+    nor a state removes it (docs/quiet-hours.md#where-the-recipient-is)."""
+    if place.time_zone is None and place.state is None:
+        contacts_table().update_item(Key=contact_key(location_id, phone), UpdateExpression="REMOVE place")
+        return
+    contacts_table().update_item(
+        Key=contact_key(location_id, phone),
+        UpdateExpression="SET place = :place",
+        ExpressionAttributeValues={":place": plain(place.model_dump(mode="json", exclude_none=True))},
+    )
 
 
 def record_inbound(location_id: str, phone: str, at: datetime) -> None:

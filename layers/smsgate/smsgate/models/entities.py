@@ -142,6 +142,17 @@ class Consent(BaseModel):
     captured_at: datetime | None = None
 
 
+class ContactPlace(BaseModel):
+    """Where a contact is, as its location recorded it: it places the recipient before its number
+    does (docs/quiet-hours.md#where-the-recipient-is)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    time_zone: str | None = None
+    state: str | None = None
+    recorded_at: datetime | None = None
+
+
 class Contact(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
@@ -156,6 +167,7 @@ class Contact(BaseModel):
     # When its last counted marketing messages went, oldest first, for its state's same-subject
     # limit (docs/quiet-hours.md#same-subject-limits).
     subject_sends: tuple[datetime, ...] = ()
+    place: ContactPlace | None = None
 
 
 class StatusChange(BaseModel):

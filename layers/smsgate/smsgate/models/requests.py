@@ -17,6 +17,7 @@ from pydantic import (
 from smsgate.models.addresses import SHORT_CODE_PATTERN, LongCode, Recipient, Sender
 from smsgate.models.entities import QuietHours
 from smsgate.models.phone import StrictE164
+from smsgate.models.places import TimeZoneName, UsState
 from smsgate.models.vocabulary import QuietHoursAction, RevocationMode, WhenOverLimit
 from smsgate.policy.profiles import profile_named
 from smsgate.policy.registration import short_code_problem
@@ -66,7 +67,10 @@ SendAt = Annotated[
 ]
 OverLimit = Annotated[
     WhenOverLimit,
-    Field(description="`defer`: what the daily limit stops waits for its reset instead of failing"),
+    Field(
+        description="`defer`: what the daily limit or the brand's T-Mobile cap stops waits for "
+        "that cap's reset instead of failing"
+    ),
 ]
 QuietHoursOverride = Annotated[
     QuietHoursAction | None,
@@ -171,6 +175,16 @@ class ConsentRequest(StrictRequest):
     source: MessageText = Field(min_length=1, max_length=100)
     evidence: MessageText | None = Field(default=None, max_length=2000)
     captured_at: datetime | None = None
+
+
+class ContactPlaceRequest(StrictRequest):
+    """Where the contact is (docs/quiet-hours.md#where-the-recipient-is); replaces what was
+    recorded, and `{}` removes it."""
+
+    time_zone: TimeZoneName | None = None
+    state: UsState | None = Field(
+        default=None, description="The US state (or DC, or a territory) whose calling-hours rules apply"
+    )
 
 
 CONSENT_BATCH_MAX_ROWS = 500

@@ -305,6 +305,12 @@ class DndView(View):
     since: Timestamp | None
 
 
+class ContactPlaceView(View):
+    time_zone: str | None = Field(description="IANA time zone name")
+    state: str | None = Field(description="US state, DC or territory (two letters)")
+    recorded_at: Timestamp | None
+
+
 class ContactView(View):
     location_id: str
     phone: str
@@ -312,6 +318,9 @@ class ContactView(View):
     dnd: DndView
     last_inbound_at: Timestamp | None
     last_outbound_at: Timestamp | None
+    place: ContactPlaceView | None = Field(
+        default=None, description="Where the contact is, when recorded (docs/quiet-hours.md)"
+    )
     ledger: list[ConsentEntry]
 
 

@@ -11,15 +11,17 @@ LocationStatus = Literal["active", "warned", "suspended"]
 DndState = Literal["none", "temporary", "permanent"]
 ConsentState = Literal["none", "opted_in", "opted_out"]
 MessageKind = Literal["conversation", "bulk", "workflow", "campaign", "reply"]
-# `scheduled` comes before `queued` (send_at, quiet hours, a deferral over the daily limit) and
+# `scheduled` comes before `queued` (send_at, quiet hours, a deferral over a daily cap) and
 # `canceled` ends a scheduled message its sender took back (docs/scheduling.md#statuses).
 MessageStatus = Literal["scheduled", "queued", "sent", "delivered", "undelivered", "failed", "canceled"]
-# Why a message was scheduled (docs/scheduling.md#statuses).
-ScheduleReason = Literal["send_at", "quiet_hours", "daily_limit", "same_subject"]
+# Why a message was scheduled (docs/scheduling.md#statuses): `daily_limit` and `brand_cap` wait
+# for the reset of the location's daily limit or of its brand's T-Mobile cap.
+ScheduleReason = Literal["send_at", "quiet_hours", "daily_limit", "same_subject", "brand_cap"]
+OverLimitReason = Literal["daily_limit", "brand_cap"]
 # What happens to a message the recipient's quiet hours hold (docs/quiet-hours.md).
 QuietHoursAction = Literal["defer", "refuse"]
-# What a send does with what the daily limit stops: fail it, or schedule it for the reset
-# (docs/scheduling.md#deferral-over-the-limit).
+# What a send does with what the daily limit or the brand's T-Mobile cap stops: fail it, or
+# schedule it for that cap's reset (docs/scheduling.md#deferral-over-the-limit).
 WhenOverLimit = Literal["fail", "defer"]
 # The statuses a carrier's receipt reports (a message is `queued` only before its first).
 ReceiptStatus = Literal["sent", "delivered", "undelivered", "failed"]

@@ -30,3 +30,13 @@ def bulk_deferred_notice(limit: int, used_before: int, deferred: int, resets_at:
         f"You have already sent {used_before} message(s). "
         f"{deferred} Message(s) will be sent after the limit resets at {resets_at}."
     )
+
+
+def brand_deferred_notice(notice: str | None, deferred: int, resets_at: str) -> str:
+    """The bulk's notice with what the brand's T-Mobile cap deferred to its reset
+    (`when_over_limit: defer`, docs/scheduling.md#deferral-over-the-limit) said after the daily
+    limit's sentences, when there are any."""
+    sentence = (
+        f"{deferred} Message(s) will be sent after the brand's T-Mobile daily cap resets at {resets_at}."
+    )
+    return f"{notice} {sentence}" if notice else sentence

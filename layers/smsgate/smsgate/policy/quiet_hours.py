@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from smsgate.models.vocabulary import QuietHoursAction
 from smsgate.policy.calling_hours import EVERY_DAY, STATE_RULES, CallingRule, Window, rules_for
+from smsgate.policy.numbering import place_of_number
 
 PlaceSource = Literal["contact", "postal_code", "number", "unknown"]
 
@@ -112,6 +113,26 @@ def recipient_place(
     if number_zones:
         return RecipientPlace(tuple(number_zones), _first_known(contact_state, None, number_states), "number")
     return RecipientPlace((), _first_known(contact_state, postal_code_state, number_states), "unknown")
+
+
+class RecordedPlace(Protocol):
+    """Where a contact's record places it (`models.entities.ContactPlace`)."""
+
+    @property
+    def time_zone(self) -> str | None: ...
+    @property
+    def state(self) -> str | None: ...
+
+
+def place_of_recipient(to: str, recorded: RecordedPlace | None = None) -> RecipientPlace:
+    """Where the recipient of `to` may be: the time zone and state its contact's record holds,
+    when its location recorded them, else its number's (`recipient_place`'s precedence)."""
+    number = place_of_number(to)
+    if recorded is None:
+        return recipient_place(number.time_zones, number.states)
+    return recipient_place(
+        number.time_zones, number.states, contact_time_zone=recorded.time_zone, contact_state=recorded.state
+    )
 
 
 def _first_known(contact: str | None, postal: str | None, number: tuple[str, ...]) -> tuple[str, ...]:

@@ -14,7 +14,8 @@ from smsgate.models.requests import BulkSendRequest
 from smsgate.models.responses import BulkAnswer
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
-from smsgate.policy.bulk import bulk_deferred_notice, bulk_granted, bulk_notice
+from smsgate.policy.brand_cap import next_brand_reset
+from smsgate.policy.bulk import brand_deferred_notice, bulk_deferred_notice, bulk_granted, bulk_notice
 from smsgate.policy.fingerprint import is_snowshoe_candidate
 from smsgate.policy.limits import counter_day, daily_limit, next_reset, seconds_until_reset
 from smsgate.policy.quiet_hours import is_held_kind
@@ -41,7 +42,8 @@ class BulkOutcome:
     accepted: list[Message] = field(default_factory=list)
     # Accepted to go later: at `send_at` or when the recipient's quiet hours allow.
     scheduled: list[Message] = field(default_factory=list)
-    # Over today's limit with `when_over_limit: defer`: scheduled for the limit's reset.
+    # Over today's limit or the brand's T-Mobile cap with `when_over_limit: defer`: scheduled
+    # for that cap's reset.
     deferred: list[Message] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
@@ -145,12 +147,12 @@ def _preview_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
     passed = brand_cap.preview(
         plan.location, [item.to for item in within_volume], [item.segments for item in within_volume], now
     )
-    plan.outcome.accepted = [
-        new_message(plan.location, item, kind, now, "", ())
-        for item in _within_brand_cap(plan, within_volume, passed, now)
-    ]
+    within_brand, brand_over = _within_brand_cap(plan, within_volume, passed, now)
+    plan.outcome.accepted = [new_message(plan.location, item, kind, now, "", ()) for item in within_brand]
     plan.outcome.scheduled = [new_message(plan.location, item, kind, now, "", ()) for item, _ in later]
-    plan.outcome.deferred = [new_message(plan.location, item, kind, now, "", ()) for item in over]
+    plan.outcome.deferred = [
+        new_message(plan.location, item, kind, now, "", ()) for item in (*over, *brand_over)
+    ]
     return plan.outcome
 
 
@@ -165,20 +167,20 @@ def _send_bulk(plan: BulkPlan, now: datetime) -> BulkOutcome:
         counters.reserve(plan.daily_key, plan.limit, len(eligible), plan.expiry) if eligible else (0, 0)
     )
     granted, over = _limit_or_defer(plan, eligible, count, used_before)
-    _schedule_bulk(plan, later, over, now)
     volume = registration.reserve_volume(location, [item.segments for item in granted], now)
     counters.release(plan.daily_key, len(granted) - volume.accepted)
     within_volume = _within_volume(plan, granted, volume.accepted)
     brand = brand_cap.reserve(
         location, [item.to for item in within_volume], [item.segments for item in within_volume], now
     )
-    accepted = _within_brand_cap(plan, within_volume, brand.passed, now)
-    # What the brand's cap refused gives back its unit of the daily limit and its segments of
-    # the low-volume cap.
+    accepted, brand_over = _within_brand_cap(plan, within_volume, brand.passed, now)
+    # What the brand's cap stopped, failed or deferred, gives back its unit of the daily limit
+    # and its segments of the low-volume cap: a deferred one counts on the day it is released.
     refused_by_brand = [item for item, ok in zip(within_volume, brand.passed, strict=True) if not ok]
     counters.release(plan.daily_key, len(refused_by_brand))
     volume.release(sum(item.segments for item in refused_by_brand))
     try:
+        _schedule_bulk(plan, later, over, brand_over, now)
         outcome.accepted = (
             record_and_queue(
                 location,
@@ -252,8 +254,8 @@ def _split_later(
 ) -> tuple[list[Outgoing], list[tuple[Outgoing, SendTime]]]:
     """When each recipient's message goes (`send_time_of`): those that go now, and those that wait
     for `send_at`, their quiet hours or their same-subject limit; a recipient they refuse fails
-    (QUIET_HOURS, SAME_SUBJECT_LIMIT). Nothing more is read: the number, the contact's record
-    read with the plan and the clock decide."""
+    (QUIET_HOURS, SAME_SUBJECT_LIMIT). Nothing more is read: the contact's record read with the
+    plan (its recorded place, else its number, and its same-subject sends) and the clock decide."""
     request = plan.request
     policy = send_later.quiet_hours_policy(plan.location, request.quiet_hours)
     if request.send_at is None and not is_held_kind(request.kind, policy):
@@ -261,8 +263,9 @@ def _split_later(
     going: list[Outgoing] = []
     later: list[tuple[Outgoing, SendTime]] = []
     for item in eligible:
+        read = plan.subject_sends.get(item.to, ())
         when = send_later.send_time(
-            request.kind, item.to, now, policy, request.send_at, plan.subject_sends.get(item.to, ())
+            request.kind, item.to, now, policy, request.send_at, read, item.recorded_place
         )
         if isinstance(when, Refusal):
             plan.outcome.failed.append({"to": item.to, "code": str(when.code)})
@@ -299,20 +302,30 @@ def _subject_records(
     records: dict[str, tuple[datetime, ...]] = {}
     for item in accepted:
         read = plan.subject_sends.get(item.to, ())
-        counted = send_later.same_subject_record(plan.request.kind, item.to, policy, read, now)
+        counted = send_later.same_subject_record(
+            plan.request.kind, item.to, policy, read, now, item.recorded_place
+        )
         records[item.to] = read if counted is None else counted[1]
     return records
 
 
 def _schedule_bulk(
-    plan: BulkPlan, later: list[tuple[Outgoing, SendTime]], over: list[Outgoing], now: datetime
+    plan: BulkPlan,
+    later: list[tuple[Outgoing, SendTime]],
+    over: list[Outgoing],
+    brand_over: list[Outgoing],
+    now: datetime,
 ) -> None:
     """Schedule what waits: for `send_at` or quiet hours (counted as accepted), and what the
-    limit deferred to its reset (counted as deferred)."""
+    daily limit or the brand's cap deferred to its reset (counted as deferred)."""
     request = plan.request
-    deferred = [(item, over_limit_time_of(plan.location, request, item.to, now)) for item in over]
+    location = plan.location
+    deferred = [
+        *((item, over_limit_time_of(location, request, item, now)) for item in over),
+        *((item, over_limit_time_of(location, request, item, now, "brand_cap")) for item in brand_over),
+    ]
     waiting = send_later.schedule(
-        plan.location, [*later, *deferred], request.kind, now, request.expires_in, request.when_over_limit
+        location, [*later, *deferred], request.kind, now, request.expires_in, request.when_over_limit
     )
     plan.outcome.scheduled = waiting[: len(later)]
     plan.outcome.deferred = waiting[len(later) :]
@@ -329,18 +342,24 @@ def _within_volume(plan: BulkPlan, granted: list[Outgoing], fits: int) -> list[O
 
 def _within_brand_cap(
     plan: BulkPlan, within_volume: list[Outgoing], passed: list[bool], now: datetime
-) -> list[Outgoing]:
-    """Row 10, the brand's T-Mobile cap: messages that count and do not fit fail
-    (BRAND_CAP_REACHED); the others pass, in order (docs/registration.md#t-mobile-brand-cap). A
-    request asking for deferral schedules the failed ones at the brand's next reset here."""
+) -> tuple[list[Outgoing], list[Outgoing]]:
+    """Row 10, the brand's T-Mobile cap: the messages that pass, in order, and those that count
+    and do not fit, which wait for the brand's next reset when the sender said
+    `when_over_limit: defer` (with a sentence of the notice), else fail (BRAND_CAP_REACHED)
+    (docs/registration.md#t-mobile-brand-cap, docs/scheduling.md#deferral-over-the-limit)."""
     refused = [item for item, ok in zip(within_volume, passed, strict=True) if not ok]
+    going = [item for item, ok in zip(within_volume, passed, strict=True) if ok]
+    if refused and plan.request.when_over_limit == "defer":
+        resets_at = next_brand_reset(now, profile_of(plan.location)).isoformat()
+        plan.outcome.notice = brand_deferred_notice(plan.outcome.notice, len(refused), resets_at)
+        return going, refused
     plan.outcome.failed += [{"to": item.to, "code": str(ReasonCode.BRAND_CAP_REACHED)} for item in refused]
     if refused:
         plan.outcome.brand_retry_after = brand_cap.seconds_until_reset(plan.location, now)
         metrics.add_metric(
             name=f"Refused{ReasonCode.BRAND_CAP_REACHED}", unit=MetricUnit.Count, value=len(refused)
         )
-    return [item for item, ok in zip(within_volume, passed, strict=True) if ok]
+    return going, []
 
 
 LIMIT_CODES = frozenset({str(ReasonCode.DAILY_LIMIT_REACHED), str(ReasonCode.VOLUME_CAP_REACHED)})

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from smsgate.dal import contacts, messages, outbound, snowshoe
 from smsgate.errors import SmsgateError
-from smsgate.models.entities import Contact, Location, Message, StatusChange
+from smsgate.models.entities import Contact, ContactPlace, Location, Message, StatusChange
 from smsgate.models.outbound import OutboundRecord
 from smsgate.observability import MetricUnit, metrics
 from smsgate.policy import gate
@@ -37,6 +37,9 @@ class Outgoing:
     encoding: str
     segments: int
     introduced_at: datetime | None
+    # Where the contact's record places it, when its location recorded it: quiet hours follow it
+    # before the number (docs/quiet-hours.md#where-the-recipient-is).
+    recorded_place: ContactPlace | None = None
 
 
 def refuse(refusal: Refusal | None) -> None:
@@ -80,6 +83,7 @@ def check_recipient(
         encoding=encoding,
         segments=segments,
         introduced_at=now if introduce else contact.introduced_at,
+        recorded_place=contact.place,
     )
 
 

@@ -12,9 +12,10 @@ A run at `now` (the EventBridge rule, every minute):
 
 Releasing a message: claim it (`scheduled` → `released`, conditional, so exactly once however
 many runs or records see it), check again what may have changed since it was accepted
-(suspension, the sender, registration, DND, consent, the daily limit and a low-volume cap), and
-hand what passes to the dispatcher's queue (`hand_to_dispatcher`); what fails ends `failed`
-with the gate's reason code in its history.
+(suspension, the sender, registration, DND, consent, the daily limit, a low-volume cap and the
+brand's T-Mobile cap), and hand what passes to the dispatcher's queue (`hand_to_dispatcher`);
+what a daily cap stops waits for its reset when its sender said `defer`; what fails ends
+`failed` with the gate's reason code in its history.
 """
 
 from collections import defaultdict
@@ -26,16 +27,16 @@ from smsgate.dal import contacts, counters, locations, messages, outbound, sched
 from smsgate.models.entities import Contact, Location, Message, StatusChange
 from smsgate.models.moments import as_utc
 from smsgate.models.schedule import ScheduledMessage
-from smsgate.models.vocabulary import ScheduleReason
+from smsgate.models.vocabulary import OverLimitReason, ScheduleReason
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
+from smsgate.policy.brand_cap import next_brand_reset
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
-from smsgate.policy.numbering import place_of_number
 from smsgate.policy.pacing import pacing_fields
 from smsgate.policy.quiet_hours import (
     RecipientPlace,
     counts_toward_same_subject,
-    recipient_place,
+    place_of_recipient,
     with_counted_send,
 )
 from smsgate.policy.refusal import Refusal
@@ -60,7 +61,8 @@ GATED_TOGETHER = 1000
 class ReleaseTally:
     released: int = 0
     failed: int = 0
-    # Over the daily limit with `when_over_limit: defer`: scheduled again for the next reset.
+    # Over the daily limit or the brand's T-Mobile cap with `when_over_limit: defer`: scheduled
+    # again for that cap's next reset.
     deferred: int = 0
     # Already released or canceled when this worker came to them.
     taken: int = 0
@@ -200,8 +202,9 @@ def release_messages(due: list[ScheduledMessage], now: datetime) -> ReleaseTally
 
 def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: datetime) -> tuple[int, int]:
     """Gate `due` (one location's claimed messages) again and queue what passes for the
-    dispatcher; what the daily limit stops and may wait is scheduled for its reset; the rest
-    end `failed` with their reason code. Returns how many were queued and how many deferred.
+    dispatcher; what the same-subject limit holds, or the daily limit or the brand's cap stops
+    and may wait, is scheduled again; the rest end `failed` with their reason code. Returns how
+    many were queued and how many deferred.
 
     The checks are those of the send gate that can change between the acceptance and the
     release; content and snowshoeing were decided on the body when it was accepted."""
@@ -224,16 +227,23 @@ def hand_to_dispatcher(location: Location, due: list[ScheduledMessage], now: dat
             passing.append(item)
         else:
             _fail([item], refusal.code, now)
-    passing, waiting = _within_same_subject(location, passing, known, now)
+    # Where each recipient is: its contact's recorded place, else its number
+    # (docs/quiet-hours.md#where-the-recipient-is), decided once for every check that follows.
+    places = {item.to: place_of_recipient(item.to, known[item.to].place) for item in passing}
+    passing, waiting = _within_same_subject(location, passing, known, now, places)
     # When each contact was introduced, kept as it is by a release that does not introduce it.
     introduced = {item.to: known[item.to].introduced_at for item in passing}
     subject_sends = {item.to: known[item.to].subject_sends for item in passing}
-    released, deferred = _queue_within_limits(location, passing, now, introduced, subject_sends)
+    released, deferred = _queue_within_limits(location, passing, now, introduced, subject_sends, places)
     return released, deferred + waiting
 
 
 def _within_same_subject(
-    location: Location, items: list[ScheduledMessage], known: dict[str, Contact], now: datetime
+    location: Location,
+    items: list[ScheduledMessage],
+    known: dict[str, Contact],
+    now: datetime,
+    places: dict[str, RecipientPlace],
 ) -> tuple[list[ScheduledMessage], int]:
     """The same-subject limit at the release (docs/quiet-hours.md#at-the-release), counting the
     messages this release lets through before each one: those that pass, and how many were
@@ -244,7 +254,7 @@ def _within_same_subject(
     passing: list[ScheduledMessage] = []
     again: list[ScheduledMessage] = []
     for item in items:
-        place = _place_of(item.to)
+        place = places[item.to]
         if not counts_toward_same_subject(item.kind, place.states, policy):
             passing.append(item)
             continue
@@ -266,10 +276,12 @@ def _queue_within_limits(
     now: datetime,
     introduced: dict[str, datetime | None],
     subject_sends: dict[str, tuple[datetime, ...]],
+    places: dict[str, RecipientPlace],
 ) -> tuple[int, int]:
     """The daily limit counts a message on the day it is released (one reservation for the
-    group), then a low-volume brand's segment cap; what the limit stops waits for its reset when
-    its sender said `defer`, the rest fail with the code that stopped it."""
+    group), then a low-volume brand's segment cap, then the brand's T-Mobile cap; what the daily
+    limit or the brand's cap stops waits for that cap's reset when its sender said `defer`, the
+    rest fail with the code that stopped it."""
     if not passing:
         return 0, 0
     profile = profile_of(location)
@@ -281,16 +293,19 @@ def _queue_within_limits(
     over = passing[granted:]
     waiting = [item for item in over if item.when_over_limit == "defer"]
     _fail([item for item in over if item.when_over_limit != "defer"], ReasonCode.DAILY_LIMIT_REACHED, now)
-    deferred = defer_to_reset(waiting, next_reset(now, profile), now)
+    deferred = defer_to_reset(location, waiting, next_reset(now, profile), now, "daily_limit", places)
     volume = registration.reserve_volume(location, [item.segments for item in passing[:granted]], now)
     counters.release(key, granted - volume.accepted)
     _fail(passing[volume.accepted : granted], ReasonCode.VOLUME_CAP_REACHED, now)
-    accepted, brand = _within_brand_cap(location, passing[: volume.accepted], now)
+    accepted, brand, brand_deferred = _within_brand_cap(location, passing[: volume.accepted], now, places)
+    deferred += brand_deferred
+    # What the brand's cap stopped, failed or deferred, gives back its unit of the daily limit:
+    # a deferred message counts on the day of its next release, once.
     refused_by_brand = volume.accepted - len(accepted)
     counters.release(key, refused_by_brand)
     volume.release(volume.reserved - sum(item.segments for item in accepted))
     try:
-        queued = _queue(location, accepted, now, introduced, subject_sends)
+        queued = _queue(location, accepted, now, introduced, subject_sends, places)
     except Exception:
         counters.release(key, len(accepted))
         volume.release(sum(item.segments for item in accepted))
@@ -306,32 +321,47 @@ def _queue_within_limits(
 
 
 def _within_brand_cap(
-    location: Location, items: list[ScheduledMessage], now: datetime
-) -> tuple[list[ScheduledMessage], brand_cap.BrandReservation]:
+    location: Location,
+    items: list[ScheduledMessage],
+    now: datetime,
+    places: dict[str, RecipientPlace],
+) -> tuple[list[ScheduledMessage], brand_cap.BrandReservation, int]:
     """The brand's T-Mobile cap on the release day, after the daily limit and the low-volume cap
-    (docs/registration.md#t-mobile-brand-cap): what does not fit ends `failed`
-    (BRAND_CAP_REACHED). A message whose sender said `defer` would be scheduled here for
-    `policy.brand_cap.next_brand_reset` instead."""
+    (docs/registration.md#t-mobile-brand-cap): what does not fit waits for the brand's next
+    reset when its sender said `defer` (docs/scheduling.md#deferral-at-the-release), else ends
+    `failed` (BRAND_CAP_REACHED). Returns what passed, the reservation and how many were deferred."""
     brand = brand_cap.reserve(location, [item.to for item in items], [item.segments for item in items], now)
-    _fail(
-        [item for item, ok in zip(items, brand.passed, strict=True) if not ok],
-        ReasonCode.BRAND_CAP_REACHED,
-        now,
-    )
-    return [item for item, ok in zip(items, brand.passed, strict=True) if ok], brand
+    over = [item for item, ok in zip(items, brand.passed, strict=True) if not ok]
+    _fail([item for item in over if item.when_over_limit != "defer"], ReasonCode.BRAND_CAP_REACHED, now)
+    waiting = [item for item in over if item.when_over_limit == "defer"]
+    reset = next_brand_reset(now, profile_of(location))
+    deferred = defer_to_reset(location, waiting, reset, now, "brand_cap", places)
+    return [item for item, ok in zip(items, brand.passed, strict=True) if ok], brand, deferred
 
 
-def defer_to_reset(items: list[ScheduledMessage], reset: datetime, now: datetime) -> int:
-    """Schedule `items` again for the limit's `reset`, or the first minute after it that their
-    recipient's quiet hours allow (the number's zones: the release has no contact record at
-    hand). The new schedule entry first: a message that says it is due then always has one (one
-    canceled meanwhile leaves an entry its release will find not scheduled). Returns how many
-    were deferred."""
+def defer_to_reset(
+    location: Location,
+    items: list[ScheduledMessage],
+    reset: datetime,
+    now: datetime,
+    reason: OverLimitReason,
+    places: dict[str, RecipientPlace],
+) -> int:
+    """Schedule `items` again for the `reset` of the cap that stopped them (`reason`), or the
+    first minute after it that their recipient's quiet hours allow under the location's policy
+    (`places`: where each recipient is). The new schedule entry first: a message that says it is
+    due then always has one (one canceled meanwhile leaves an entry its release will find not
+    scheduled). Returns how many were deferred."""
+    if not items:
+        return 0
+    policy = location.quiet_hours.policy(None)
     again: list[ScheduledMessage] = []
     for item in items:
-        due = after_reset(item.kind, _place_of(item.to), reset)
-        again.append(item.model_copy(update={"due_at": due, "reason": "daily_limit"}))
-    return _schedule_again(again, "daily_limit", now)
+        due = after_reset(item.kind, places[item.to], reset, policy)
+        again.append(item.model_copy(update={"due_at": due, "reason": reason}))
+    deferred = _schedule_again(again, reason, now)
+    metrics.add_metric(name=f"ReleaseDeferred{reason}", unit=MetricUnit.Count, value=len(again))
+    return deferred
 
 
 def _schedule_again(again: list[ScheduledMessage], reason: ScheduleReason, now: datetime) -> int:
@@ -350,6 +380,7 @@ def _queue(
     now: datetime,
     introduced: dict[str, datetime | None],
     subject_sends: dict[str, tuple[datetime, ...]],
+    places: dict[str, RecipientPlace],
 ) -> set[str]:
     """`scheduled` → `queued`, then the outbound queue; a message SQS refused ends `failed`.
     The contact's record keeps when it was introduced: now for a message that introduces the
@@ -385,7 +416,7 @@ def _queue(
         policy = location.quiet_hours.policy()
         kept = dict(subject_sends)
         for item in sent:
-            if counts_toward_same_subject(item.kind, _place_of(item.to).states, policy):
+            if counts_toward_same_subject(item.kind, places[item.to].states, policy):
                 kept[item.to] = with_counted_send(kept.get(item.to, ()), now)
         contacts.record_outbound(
             location.location_id,
@@ -402,12 +433,6 @@ def _fail(items: list[ScheduledMessage], code: str, now: datetime) -> None:
         )
     if items:
         metrics.add_metric(name=f"ReleaseRefused{code}", unit=MetricUnit.Count, value=len(items))
-
-
-def _place_of(to: str) -> RecipientPlace:
-    """Where the recipient may be, from its number: the release has no other place at hand."""
-    number = place_of_number(to)
-    return recipient_place(number.time_zones, number.states)
 
 
 def _first(*refusals: Refusal | None) -> Refusal | None:

@@ -13,17 +13,15 @@ from datetime import datetime
 from functools import lru_cache
 
 from smsgate.errors import SmsgateError
-from smsgate.models.entities import Location, Message, StatusChange
+from smsgate.models.entities import ContactPlace, Location, Message, StatusChange
 from smsgate.models.schedule import ScheduledMessage
-from smsgate.models.vocabulary import MessageKind, QuietHoursAction, WhenOverLimit
+from smsgate.models.vocabulary import MessageKind, OverLimitReason, QuietHoursAction, WhenOverLimit
 from smsgate.observability import MetricUnit, metrics
-from smsgate.policy.numbering import place_of_number
 from smsgate.policy.quiet_hours import (
     QuietHoursPolicy,
-    RecipientPlace,
     counts_toward_same_subject,
     is_held_kind,
-    recipient_place,
+    place_of_recipient,
     same_subject_limit,
     with_counted_send,
 )
@@ -45,13 +43,6 @@ def quiet_hours_policy(location: Location, action: QuietHoursAction | None) -> Q
     return location.quiet_hours.policy(action)
 
 
-def place_of(to: str) -> RecipientPlace:
-    """Where the recipient may be. The API records no time zone or postal code for a contact
-    yet, so the number decides (docs/quiet-hours.md#where-the-recipient-is)."""
-    number = place_of_number(to)
-    return recipient_place(number.time_zones, number.states)
-
-
 def send_time(
     kind: str,
     to: str,
@@ -59,14 +50,16 @@ def send_time(
     policy: QuietHoursPolicy,
     send_at: datetime | None,
     subject_sends: tuple[datetime, ...] = (),
+    recorded: ContactPlace | None = None,
 ) -> SendTime | Refusal:
     """Now, or the minute the message is due and why; a Refusal (QUIET_HOURS, or
     SAME_SUBJECT_LIMIT for a contact past its state's same-subject limit) when the action is
-    `refuse`. `subject_sends`: the contact's counted sends (docs/quiet-hours.md#same-subject-limits)."""
+    `refuse`. `subject_sends`: the contact's counted sends (docs/quiet-hours.md#same-subject-limits);
+    `recorded`: where its contact's record places it (docs/quiet-hours.md#where-the-recipient-is)."""
     if send_at is None and not is_held_kind(kind, policy):
         # A kind quiet hours never hold skips the number's lookup (a conversation's hot path).
         return NOW
-    place = place_of(to)
+    place = place_of_recipient(to, recorded)
     if same_subject_limit(place.states) is None:
         # Only a state with a limit reads the record: the others share the cache's answers.
         subject_sends = ()
@@ -74,11 +67,18 @@ def send_time(
 
 
 def same_subject_record(
-    kind: str, to: str, policy: QuietHoursPolicy, subject_sends: tuple[datetime, ...], at: datetime
+    kind: str,
+    to: str,
+    policy: QuietHoursPolicy,
+    subject_sends: tuple[datetime, ...],
+    at: datetime,
+    recorded: ContactPlace | None = None,
 ) -> tuple[tuple[datetime, ...], tuple[datetime, ...]] | None:
     """(the record read, the record to write) when a message of `kind` to `to` going at `at`
-    counts toward a same-subject limit; None when it does not."""
-    if not is_held_kind(kind, policy) or not counts_toward_same_subject(kind, place_of(to).states, policy):
+    counts toward a same-subject limit (the states of its recorded place, else its number's);
+    None when it does not."""
+    states = place_of_recipient(to, recorded).states
+    if not is_held_kind(kind, policy) or not counts_toward_same_subject(kind, states, policy):
         return None
     return subject_sends, with_counted_send(subject_sends, at)
 
@@ -87,10 +87,17 @@ def same_subject_record(
 _when_to_send = lru_cache(maxsize=256)(when_to_send)
 
 
-def over_limit_time(kind: str, to: str, reset: datetime, policy: QuietHoursPolicy) -> SendTime:
-    """When a message the daily limit stops goes, its sender having said `defer`: the first
-    minute after the reset its quiet hours allow."""
-    return SendTime(after_reset(kind, place_of(to), reset, policy), "daily_limit")
+def over_limit_time(
+    kind: str,
+    to: str,
+    reset: datetime,
+    policy: QuietHoursPolicy,
+    reason: OverLimitReason,
+    recorded: ContactPlace | None = None,
+) -> SendTime:
+    """When a message the daily limit or the brand's T-Mobile cap (`reason`) stops goes, its
+    sender having said `defer`: the first minute after that cap's reset its quiet hours allow."""
+    return SendTime(after_reset(kind, place_of_recipient(to, recorded), reset, policy), reason)
 
 
 def schedule(

@@ -10,8 +10,10 @@ from smsgate.dal import counters, locations, messages, sends, snowshoe
 from smsgate.errors import SmsgateError, StorageUnavailable
 from smsgate.models.entities import Location, Message, StatusChange
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
+from smsgate.models.vocabulary import OverLimitReason
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
+from smsgate.policy.brand_cap import next_brand_reset
 from smsgate.policy.fingerprint import is_snowshoe_candidate, snowshoe_keys
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.refusal import Refusal
@@ -76,11 +78,13 @@ def _send_once(request: SendMessageRequest, now: datetime) -> Message | None:
         location, reads.contact, request.body, request.kind, request.from_number, now, content
     )
     subject_sends = reads.contact.subject_sends
-    later = send_time_of(location, request, item.to, now, subject_sends)
+    later = send_time_of(location, request, item, now, subject_sends)
     if later.due_at is not None:
         return _schedule_one(location, request, item, later, now)
     policy = send_later.quiet_hours_policy(location, request.quiet_hours)
-    subject = send_later.same_subject_record(request.kind, item.to, policy, subject_sends, now)
+    subject = send_later.same_subject_record(
+        request.kind, item.to, policy, subject_sends, now, item.recorded_place
+    )
     writes = _single_send_writes(location, request, item, now, subject)
     refused = sends.record_send(writes)
     if refused == "same_subject":
@@ -88,15 +92,17 @@ def _send_once(request: SendMessageRequest, now: datetime) -> Message | None:
     if refused == "snowshoeing":
         refuse(snowshoe_refusal(location, request.from_number, {request.from_number}))
     if refused == "daily_limit" and request.when_over_limit == "defer":
-        return _schedule_one(
-            location, request, item, over_limit_time_of(location, request, item.to, now), now
-        )
+        return _schedule_one(location, request, item, over_limit_time_of(location, request, item, now), now)
     if refused == "daily_limit":
         metrics.add_metric(name=f"Refused{ReasonCode.DAILY_LIMIT_REACHED}", unit=MetricUnit.Count, value=1)
         raise limit_refusal(location, now)
     if refused == "volume_cap":
         metrics.add_metric(name=f"Refused{ReasonCode.VOLUME_CAP_REACHED}", unit=MetricUnit.Count, value=1)
         raise registration.volume_refusal(location, now)
+    if refused == "brand_cap" and request.when_over_limit == "defer":
+        return _schedule_one(
+            location, request, item, over_limit_time_of(location, request, item, now, "brand_cap"), now
+        )
     if refused == "brand_cap":
         raise _brand_cap_refused(location, now)
     try:
@@ -120,7 +126,7 @@ def _send_once(request: SendMessageRequest, now: datetime) -> Message | None:
 def send_time_of(
     location: Location,
     request: SendMessageRequest | BulkSendRequest,
-    to: str,
+    item: Outgoing,
     now: datetime,
     subject_sends: tuple[datetime, ...] = (),
 ) -> SendTime:
@@ -128,7 +134,9 @@ def send_time_of(
     same-subject limit allow; raises QUIET_HOURS or SAME_SUBJECT_LIMIT when they hold it and
     the action is `refuse`."""
     policy = send_later.quiet_hours_policy(location, request.quiet_hours)
-    when = send_later.send_time(request.kind, to, now, policy, request.send_at, subject_sends)
+    when = send_later.send_time(
+        request.kind, item.to, now, policy, request.send_at, subject_sends, item.recorded_place
+    )
     if isinstance(when, Refusal):
         refuse(when)
         raise AssertionError("refuse raises")
@@ -136,11 +144,18 @@ def send_time_of(
 
 
 def over_limit_time_of(
-    location: Location, request: SendMessageRequest | BulkSendRequest, to: str, now: datetime
+    location: Location,
+    request: SendMessageRequest | BulkSendRequest,
+    item: Outgoing,
+    now: datetime,
+    reason: OverLimitReason = "daily_limit",
 ) -> SendTime:
-    """The minute a message the daily limit stopped waits for (`when_over_limit: defer`)."""
+    """The minute a message the daily limit or the brand's T-Mobile cap (`reason`) stopped waits
+    for (`when_over_limit: defer`): that cap's next reset, then the recipient's quiet hours."""
+    profile = profile_of(location)
+    reset = next_brand_reset(now, profile) if reason == "brand_cap" else next_reset(now, profile)
     policy = send_later.quiet_hours_policy(location, request.quiet_hours)
-    return send_later.over_limit_time(request.kind, to, next_reset(now, profile_of(location)), policy)
+    return send_later.over_limit_time(request.kind, item.to, reset, policy, reason, item.recorded_place)
 
 
 def _schedule_one(
@@ -213,8 +228,7 @@ def _give_back(writes: sends.SendWrites, item: Outgoing) -> None:
 
 
 def _brand_cap_refused(location: Location, now: datetime) -> SmsgateError:
-    """The single send's answer when the brand's T-Mobile cap is spent: the refusal today. A
-    request asking for deferral turns it into a schedule at the brand's next reset here
-    (`policy.brand_cap.next_brand_reset`), as the daily limit's refusal is."""
+    """The single send's answer when the brand's T-Mobile cap is spent and its sender did not ask
+    to defer (a deferral waits for `policy.brand_cap.next_brand_reset`, as the daily limit's)."""
     metrics.add_metric(name=f"Refused{ReasonCode.BRAND_CAP_REACHED}", unit=MetricUnit.Count, value=1)
     return brand_cap.refusal(location, now)

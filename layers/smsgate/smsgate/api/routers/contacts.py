@@ -1,5 +1,5 @@
 """A location's contacts and their consent: record an opt-in (one or a batch), read a contact,
-clear a temporary DND, export the consent ledger."""
+record where it is, clear a temporary DND, export the consent ledger."""
 
 from typing import Annotated, Literal
 
@@ -12,7 +12,7 @@ from smsgate.api import contract
 from smsgate.api.params import LocationId, Phone, caller, new_router, phone_param
 from smsgate.api.request_time import request_now
 from smsgate.models.phone import E164_PATTERN
-from smsgate.models.requests import ConsentBatchRequest, ConsentRequest
+from smsgate.models.requests import ConsentBatchRequest, ConsentRequest, ContactPlaceRequest
 from smsgate.models.responses import ConsentBatchAnswer, ContactView
 from smsgate.services import consent as consent_service
 from smsgate.services import contacts as contacts_service
@@ -51,6 +51,17 @@ def _contact(routes: APIGatewayHttpRouter) -> None:
     )
     def get_contact(location_id: LocationId, phone: Phone) -> ContactView:
         return contacts_service.get_contact(location_id, phone_param(phone))
+
+    @routes.put(
+        "/v1/locations/<location_id>/contacts/<phone>/place",
+        operation_id="record_contact_place",
+        summary="Record where the contact is (time zone, state) for quiet hours; {} removes it",
+        responses=contract.answers({200: contract.success(ContactView, "The contact")}, 404, body=True),
+    )
+    def put_place(
+        location_id: LocationId, phone: Phone, request: Annotated[ContactPlaceRequest, Body()]
+    ) -> ContactView:
+        return contacts_service.record_place(location_id, phone_param(phone), request, request_now(routes))
 
     @routes.delete(
         "/v1/locations/<location_id>/contacts/<phone>/dnd",
