@@ -13,7 +13,7 @@ import pytest
 from bench.imports import FRAME_OF, FRAMES, import_times
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
-CONSUMERS = ("dispatcher", "inbound_keyword", "status_callback", "threshold_audit")
+CONSUMERS = ("dispatcher", "inbound_keyword", "status_callback", "threshold_audit", "release_scheduled")
 
 
 def imported_by(function: str) -> set[str]:
@@ -22,13 +22,21 @@ def imported_by(function: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def imported() -> dict[str, set[str]]:
-    functions = (*CONSUMERS, "release_scheduled", "send_gate", "carrier_webhooks")
+    functions = (*CONSUMERS, "send_gate", "carrier_webhooks")
     return {function: imported_by(function) for function in functions}
 
 
 def test_the_api_does_not_build_openapi_document_models_at_cold_start(imported: dict[str, set[str]]) -> None:
     # Swagger UI imported them; /v1/openapi.json builds the document on request.
     assert "aws_lambda_powertools.event_handler.openapi.models" not in imported["send_gate"]
+
+
+def test_the_api_loads_the_content_policy_and_the_bulk_service_when_first_used(
+    imported: dict[str, set[str]],
+) -> None:
+    # The first body gated loads the content package, the first bulk request its service.
+    assert {"smsgate.policy.content", "smsgate.services.bulk_sending"}.isdisjoint(imported["send_gate"])
+    assert "smsgate.policy.gate" in imported["send_gate"]
 
 
 @pytest.mark.parametrize("function", CONSUMERS)

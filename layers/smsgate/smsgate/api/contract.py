@@ -7,6 +7,7 @@ and 415.
 """
 
 import json
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
@@ -42,9 +43,16 @@ def codes_of(status: int) -> list[str]:
     return [str(code) for code, mapped in HTTP_STATUS.items() if int(mapped) == status]
 
 
+# Every route states the same few error statuses: each description is built once, not once per
+# route at every cold start (docs/performance.md#cold-imports).
+@cache
+def _error_description(status: int) -> str:
+    return f"{_WHAT.get(status, 'Error')}: {', '.join(codes_of(status))}"
+
+
 def error(status: int) -> OpenAPIResponse:
     answer: OpenAPIResponse = {
-        "description": f"{_WHAT.get(status, 'Error')}: {', '.join(codes_of(status))}",
+        "description": _error_description(status),
         "content": {JSON: {"model": ErrorBody}},
     }
     if status in (429, 503):

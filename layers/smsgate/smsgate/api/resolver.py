@@ -38,16 +38,23 @@ class SmsgateResolver(APIGatewayHttpResolver):
             enable_validation=True, json_body_deserializer=parse_json, strip_prefixes=strip_prefixes
         )
         self.prefixes = [prefix for prefix in strip_prefixes or [] if isinstance(prefix, str)]
-        self.paths: list[tuple[str, re.Pattern[str]]] = []
+        self.rules: list[tuple[str, str]] = []
+        self._paths: list[tuple[str, re.Pattern[str]]] | None = None
 
     def route(self, rule: str, method: Any, *args: Any, **kwargs: Any) -> Any:
-        parts = _ROUTE_PARAMETER.split(rule)  # literal, name, literal, …
-        pattern = re.compile(
-            "^" + "".join(re.escape(part) if i % 2 == 0 else "[^/]+" for i, part in enumerate(parts)) + "$"
-        )
         for item in (method,) if isinstance(method, str) else method:
-            self.paths.append((str(item).upper(), pattern))
+            self.rules.append((str(item).upper(), rule))
+        self._paths = None
         return super().route(rule, method, *args, **kwargs)
+
+    @property
+    def paths(self) -> list[tuple[str, re.Pattern[str]]]:
+        """(method, pattern) of every route, compiled at the first request that no route answers:
+        a 404 or 405 is rare, and a regex per route costs cold start
+        (docs/performance.md#cold-imports)."""
+        if self._paths is None:
+            self._paths = [(method, _rule_pattern(rule)) for method, rule in self.rules]
+        return self._paths
 
     def allowed_methods(self, path: str) -> list[str]:
         """The methods of the routes whose rule matches `path` (a configured prefix stripped)."""
@@ -62,6 +69,13 @@ class SmsgateResolver(APIGatewayHttpResolver):
         if refusal is not None:
             return lambda_answer(refusal)
         return super().resolve(with_media_type_lowercase(event), context)
+
+
+def _rule_pattern(rule: str) -> re.Pattern[str]:
+    parts = _ROUTE_PARAMETER.split(rule)  # literal, name, literal, …
+    return re.compile(
+        "^" + "".join(re.escape(part) if i % 2 == 0 else "[^/]+" for i, part in enumerate(parts)) + "$"
+    )
 
 
 def answer_errors(app: SmsgateResolver) -> None:

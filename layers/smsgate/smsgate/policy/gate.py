@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from smsgate.models.entities import Contact, Location
 from smsgate.policy.audit import is_suspended
 from smsgate.policy.consent import has_consent, is_acquired_list
-from smsgate.policy.content import check_content, public_shorteners, relaxed_categories
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.registration import short_code_of
 from smsgate.policy.segments import MAX_SEGMENTS
@@ -69,6 +68,10 @@ def check_content_policy(body: str, use_case: str | None) -> Refusal | None:
 
     The gate's decoration (sender identification, opt-out language) is not checked here: it is
     the location's own name and texts, the same on every message (docs/content-policy.md)."""
+    # The content package is loaded by the first body checked, not with the gate: the functions
+    # that gate no body (the scheduled release) never load it (docs/performance.md#cold-imports).
+    from smsgate.policy.content import check_content, relaxed_categories
+
     verdict = check_content(body, relaxed_categories(use_case))
     if verdict is None:
         return None
@@ -95,6 +98,8 @@ def check_snowshoeing(recorded: bool, max_numbers: int, window: timedelta) -> Re
 def content_warnings(body: str) -> list[dict[str, str]]:
     """What may hurt delivery without breaking a rule: links on public URL shorteners, which
     carriers filter (a warning in the accepted answer, not a refusal)."""
+    from smsgate.policy.content import public_shorteners
+
     return [
         {
             "code": str(WarningCode.PUBLIC_URL_SHORTENER),

@@ -17,8 +17,8 @@ from smsgate.errors import SmsgateError
 from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.models.responses import BulkAnswer, MessageView, SendAccepted
 from smsgate.reasons import ReasonCode
-from smsgate.services import bulk_sending, sending
 from smsgate.services import messages as messages_service
+from smsgate.services import sending
 from smsgate.services.idempotency import Answer, answer_once, request_hash
 
 
@@ -83,6 +83,10 @@ def _send_many(routes: APIGatewayHttpRouter) -> None:
         ),
     )
     def post_bulk(request: Annotated[BulkSendRequest, Body()]) -> Response[str]:
+        # Loaded by the first bulk request: most instances answer single sends and reads only,
+        # and their cold start need not pay for it (docs/performance.md#cold-imports).
+        from smsgate.services import bulk_sending
+
         def gate_many(now: datetime) -> Answer:
             outcome = bulk_sending.send_bulk(request, now)
             status, headers = bulk_sending.bulk_status(outcome, request.preview, now)
