@@ -28,6 +28,7 @@ from typing import Any
 from bench import aws_calls
 from local_stack.moto_server import (
     back_up_transactions_per_item,
+    check_update_expressions_once,
     parse_conditions_once,
     parse_update_expressions_once,
 )
@@ -211,6 +212,7 @@ def gate_stack() -> Iterator[Gate]:
             back_up_transactions_per_item()  # as the local stack does: O(items), not O(table)
             parse_conditions_once()  # as the local stack does: one parse of a repeated condition
             parse_update_expressions_once()  # and of a repeated update expression
+            check_update_expressions_once()  # and its checks that read no item
             os.environ.update(created.environment)
             os.environ.update(_ENVIRONMENT)
             get_settings.cache_clear()

@@ -18,6 +18,7 @@ import requests
 from botocore.exceptions import ClientError
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+from moto.dynamodb.parsing.validators import UpdateExpressionValidator
 
 from local_stack.moto_server import start_moto_server
 from tests.e2e.conftest import free_port
@@ -67,6 +68,8 @@ def each_time(parser: Any) -> Any:
 def parsed_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(UpdateExpressionParser, "make", classmethod(each_time(UpdateExpressionParser.make)))
     monkeypatch.setattr(ConditionExpressionParser, "parse", each_time(ConditionExpressionParser.parse))
+    monkeypatch.setattr(UpdateExpressionValidator, "__init__", each_time(UpdateExpressionValidator.__init__))
+    monkeypatch.setattr(UpdateExpressionValidator, "validate", each_time(UpdateExpressionValidator.validate))
 
 
 def both_ways(
@@ -74,8 +77,8 @@ def both_ways(
     monkeypatch: pytest.MonkeyPatch,
     scenario: Callable[[Any, str], list[Outcome]],
 ) -> tuple[list[Outcome], list[Outcome]]:
-    """The scenario's outcomes with the parses kept (run twice: the second run meets only kept
-    parses), then with moto parsing every time."""
+    """The scenario's outcomes with the parses and checks kept (run twice: the second run meets
+    only kept ones), then with moto parsing and checking every time."""
     kept = scenario(dynamodb, new_table(dynamodb))
     kept_again = scenario(dynamodb, new_table(dynamodb))
     assert kept_again == kept
@@ -83,6 +86,7 @@ def both_ways(
         parsed_each_time(patch)
         assert not getattr(UpdateExpressionParser.make, "kept", False)
         assert not getattr(ConditionExpressionParser.parse, "kept", False)
+        assert not getattr(UpdateExpressionValidator.validate, "kept", False)
         fresh = scenario(dynamodb, new_table(dynamodb))
     return kept, fresh
 
@@ -135,16 +139,47 @@ def differing_expressions(dynamodb: Any, table: str) -> list[Outcome]:
 
 
 def refused_expressions(dynamodb: Any, table: str) -> list[Outcome]:
-    """Expressions moto refuses, each asked twice, around one it accepts."""
-    value = {":v": {"S": "one"}}
-    asked = [
+    """Expressions moto refuses, each asked twice, around one it accepts; and texts that passed
+    every check once, then asked with names or on a table that make them refused."""
+    value = {":v": {"S": "one"}, ":w": {"S": "two"}}
+    asked: list[dict[str, Any]] = [
         {"UpdateExpression": "SET a = = :v", "ExpressionAttributeValues": value},  # does not parse
-        {"UpdateExpression": "SET pk = :v", "ExpressionAttributeValues": value},  # the key
-        {"UpdateExpression": "SET a = :v, a = :v", "ExpressionAttributeValues": value},  # twice one path
+        {"UpdateExpression": "SET pk = :v", "ExpressionAttributeValues": {":v": value[":v"]}},  # the key
+        {"UpdateExpression": "SET a = :v, a = :w", "ExpressionAttributeValues": value},  # one path twice
+        {"UpdateExpression": "SET a = :v ADD b :w ADD c :w", "ExpressionAttributeValues": value},  # two ADDs
         {"UpdateExpression": "SET a = :v", "ExpressionAttributeValues": {}},  # a value missing
-        {"UpdateExpression": "SET a = :v", "ExpressionAttributeValues": value},
+        {"UpdateExpression": "SET a = :v", "ExpressionAttributeValues": {":v": value[":v"]}},
     ]
-    return [update(dynamodb, table, "k", **request) for request in asked + asked]
+    renamed: list[dict[str, Any]] = [
+        {"UpdateExpression": "SET #k = :v", "ExpressionAttributeNames": {"#k": "a"}},
+        {"UpdateExpression": "SET #k = :v", "ExpressionAttributeNames": {"#k": "pk"}},  # now the key
+        {"UpdateExpression": "SET #x = :v, #y = :w", "ExpressionAttributeNames": {"#x": "a", "#y": "b"}},
+        {"UpdateExpression": "SET #x = :v, #y = :w", "ExpressionAttributeNames": {"#x": "a", "#y": "a"}},
+    ]
+    outcomes = [update(dynamodb, table, "k", **request) for request in asked + asked]
+    for request in renamed + renamed:
+        used = {name: value[name] for name in (":v", ":w") if name in request["UpdateExpression"]}
+        outcomes.append(update(dynamodb, table, "k", ExpressionAttributeValues=used, **request))
+    # One text on tables of other keys: `a` is an attribute of this table, the key of the other.
+    keyed_by_a = f"{table}-a"
+    dynamodb.create_table(
+        TableName=keyed_by_a,
+        KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for name, key in [(table, {"pk": {"S": "k"}}), (keyed_by_a, {"a": {"S": "k"}})]:
+        try:
+            dynamodb.update_item(
+                TableName=name,
+                Key=key,
+                UpdateExpression="SET a = :v",
+                ExpressionAttributeValues={":v": value[":v"]},
+            )
+            outcomes.append("written")
+        except ClientError as error:
+            outcomes.append(f"{error.response['Error']['Code']}: {error.response['Error']['Message']}")
+    return outcomes
 
 
 def snowshoe_transactions(dynamodb: Any, table: str) -> list[Outcome]:
@@ -209,8 +244,14 @@ def test_the_scenarios_reach_refusals_and_writes(dynamodb: Any) -> None:
     ]
     assert all(str(reservations[i]).startswith("ConditionalCheckFailedException") for i in (3, 5))
     refused = refused_expressions(dynamodb, new_table(dynamodb))
-    assert [str(outcome).split(":")[0] for outcome in refused[:4]] == ["ValidationException"] * 4
-    assert refused[4] == {"pk": {"S": "k"}, "a": {"S": "one"}}
+    assert [str(outcome).split(":")[0] for outcome in refused[:5]] == ["ValidationException"] * 5
+    assert refused[5] == {"pk": {"S": "k"}, "a": {"S": "one"}}
+    renamed = refused[12:16]
+    assert [isinstance(outcome, dict) for outcome in renamed] == [True, False, True, False]
+    again = refused[16:20]
+    assert [isinstance(outcome, dict) for outcome in again] == [True, False, True, False]
+    assert (again[1], again[3]) == (renamed[1], renamed[3])
+    assert refused[20] == "written" and str(refused[21]).startswith("ValidationException")
     transactions = snowshoe_transactions(dynamodb, new_table(dynamodb))
     assert transactions[:2] == ["written", "written"]
     assert str(transactions[2]).startswith("TransactionCanceledException")
