@@ -1,4 +1,6 @@
-"""moto's server, made to apply one request at a time.
+"""moto's server for the local stack: one request at a time, over connections kept open, with
+what moto would redo on every request done once
+(docs/local-stack.md#how-the-stack-is-built-from-the-template).
 
 DynamoDB applies each request atomically. moto's backends are not thread-safe: under racing
 clients its threaded server has been seen to fail `transact_write_items` with 'dictionary changed
