@@ -220,6 +220,13 @@ def parse_json_templates_as_json() -> None:
     Stack.parse_template = staticmethod(parse_template)  # type: ignore[method-assign]
 
 
+def _remember(kept: dict[Any, Any], key: Any, value: Any, most: int) -> None:
+    """Keep `value` under `key`, forgetting the oldest entry once `most` are kept."""
+    if len(kept) >= most:
+        kept.pop(next(iter(kept)))
+    kept[key] = value
+
+
 # How many parsed condition expressions `parse_conditions_once` keeps.
 PARSED_CONDITIONS = 512
 
@@ -253,9 +260,8 @@ def parse_conditions_once() -> None:
             return parse_each_time(parser)
         if key not in parsed:
             tree = parse_each_time(parser)
-            if len(parsed) >= PARSED_CONDITIONS:
-                parsed.pop(next(iter(parsed)))
-            parsed[key] = (tree, list(parser.expr_attr_names_found), list(parser.expr_attr_values_found))
+            found = (tree, list(parser.expr_attr_names_found), list(parser.expr_attr_values_found))
+            _remember(parsed, key, found, PARSED_CONDITIONS)
         tree, names, values = parsed[key]
         parser.expr_attr_names_found = list(names)
         parser.expr_attr_values_found = list(values)
@@ -289,9 +295,7 @@ def parse_update_expressions_once() -> None:
         tree = parsed.get(expression)
         if tree is None:
             tree = make_each_time(expression)
-            if len(parsed) >= PARSED_UPDATES:
-                parsed.pop(next(iter(parsed)))
-            parsed[expression] = tree
+            _remember(parsed, expression, tree, PARSED_UPDATES)
         return tree
 
     make.kept = True  # type: ignore[attr-defined]
@@ -341,9 +345,7 @@ def check_update_expressions_once() -> None:
             validator.processors = [step for step in validator.processors if not isinstance(step, item_free)]
             return validate_each_time(validator)
         validated = validate_each_time(validator)
-        if len(passed) >= CHECKED_UPDATES:
-            passed.pop(next(iter(passed)))
-        passed[key] = tree
+        _remember(passed, key, tree, CHECKED_UPDATES)
         return validated
 
     validate.kept = True  # type: ignore[attr-defined]

@@ -49,12 +49,13 @@ def dynamodb(endpoint: str) -> Any:
     )
 
 
-def new_table(dynamodb: Any) -> str:
-    name = f"kept-{uuid.uuid4().hex[:8]}"
+def new_table(dynamodb: Any, key: str = "pk", name: str = "") -> str:
+    """A new table whose hash key is the string `key`."""
+    name = name or f"kept-{uuid.uuid4().hex[:8]}"
     dynamodb.create_table(
         TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
     return name
@@ -161,13 +162,7 @@ def refused_expressions(dynamodb: Any, table: str) -> list[Outcome]:
         used = {name: value[name] for name in (":v", ":w") if name in request["UpdateExpression"]}
         outcomes.append(update(dynamodb, table, "k", ExpressionAttributeValues=used, **request))
     # One text on tables of other keys: `a` is an attribute of this table, the key of the other.
-    keyed_by_a = f"{table}-a"
-    dynamodb.create_table(
-        TableName=keyed_by_a,
-        KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    keyed_by_a = new_table(dynamodb, key="a", name=f"{table}-a")
     for name, key in [(table, {"pk": {"S": "k"}}), (keyed_by_a, {"a": {"S": "k"}})]:
         try:
             dynamodb.update_item(
