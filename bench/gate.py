@@ -26,7 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import aws_calls
-from local_stack.moto_server import back_up_transactions_per_item, parse_conditions_once
+from local_stack.moto_server import (
+    back_up_transactions_per_item,
+    check_update_expressions_once,
+    parse_conditions_once,
+    parse_update_expressions_once,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SENDER = "+447400123456"
@@ -206,6 +211,8 @@ def gate_stack() -> Iterator[Gate]:
             _detach_deleted_event_source_mappings()
             back_up_transactions_per_item()  # as the local stack does: O(items), not O(table)
             parse_conditions_once()  # as the local stack does: one parse of a repeated condition
+            parse_update_expressions_once()  # and of a repeated update expression
+            check_update_expressions_once()  # and its checks that read no item
             os.environ.update(created.environment)
             os.environ.update(_ENVIRONMENT)
             get_settings.cache_clear()
