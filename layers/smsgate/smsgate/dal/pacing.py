@@ -110,12 +110,14 @@ def follow(key: str, owner: str, at_us: int, interval_us: int, expires_at: int) 
 
 
 def claim(key: str, owner: str, at_us: int, interval_us: int, expires_at: int) -> None:
-    """Book `at_us` on a key with nothing booked after it, and make `owner` its owner from
-    there. Raises SlotMoved when a send is booked after `at_us`."""
+    """Book `at_us` on a key another owner (or none) holds, with nothing booked after it, and
+    make `owner` its owner from there. Raises SlotMoved when a send is booked after `at_us`, or
+    when `owner` holds the key already: its own earlier sends must not become others' (which
+    would refuse its slots still on their way here), so it follows instead."""
     _update(
         key,
         "SET #owner = :owner, free_from = if_not_exists(tat, :zero), tat = :after, expires_at = :ttl",
-        "attribute_not_exists(tat) OR tat <= :at",
+        "(attribute_not_exists(tat) OR tat <= :at) AND (attribute_not_exists(#owner) OR #owner <> :owner)",
         {":owner": owner, ":zero": 0, ":at": at_us, ":after": at_us + interval_us, ":ttl": expires_at},
         owner=True,
     )

@@ -136,14 +136,15 @@ def plan_follow(state: KeyState, at_us: int, key_pace: Pace, owner: str) -> Plan
     as it gets there): the owner's sends are spaced enough for this key among themselves, so
     they only have to keep clear of the others' (docs/pacing.md#one-send-time-on-every-key).
     `follow` moves `tat` up to the send, `within` needs no write (a later send of the owner is
-    already booked), `claim` makes `owner` the owner at a time after every booking. None: the
-    time is not free here for `owner` (another key's send is booked at or after it)."""
+    already booked), `claim` takes the key from another owner (or none) at a time after every
+    booking. None: the time is not free here for `owner` (another key's send is booked at or
+    after it)."""
     after = at_us + key_pace.interval_us
     if state.owner == owner and state.free_from_us is not None and state.free_from_us <= at_us:
         if state.tat_us is not None and state.tat_us >= after:
             return Plan("within", at_us, state)
         return Plan("follow", at_us, KeyState(after, owner, state.free_from_us))
-    if state.tat_us is None or state.tat_us <= at_us:
+    if state.owner != owner and (state.tat_us is None or state.tat_us <= at_us):
         return Plan("claim", at_us, KeyState(after, owner, state.tat_us or 0))
     return None
 
