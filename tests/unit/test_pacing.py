@@ -1,21 +1,27 @@
 """Pacing arithmetic (smsgate.policy.pacing): GCRA slots, the class table, the window measure."""
 
+from itertools import pairwise
 from typing import get_args
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from smsgate.models.pacing import KeyState
 from smsgate.models.registration import MessageClass
 from smsgate.policy.pacing import (
     ATT_CLASS_PER_MINUTE,
     DEFAULT_MESSAGE_CLASS,
     MICROS,
+    Pace,
     book,
     campaign_pace,
+    follows,
     is_busy,
     most_in_window,
     pace,
+    plan,
+    plan_follow,
 )
 
 
@@ -84,3 +90,103 @@ def test_booked_sends_never_exceed_the_rate_plus_the_burst_in_any_second(
         sends.append(slot.send_at_us)
         tat = slot.next_tat_us
     assert most_in_window(sends) <= rate.per_second + burst
+
+
+def test_a_faster_key_takes_its_owners_slots_in_any_order() -> None:
+    number = pace(50)  # 20 ms apart: the campaign's 250 ms slots are spaced enough for it
+    assert follows(campaign_pace("E"), number) and not follows(number, campaign_pace("E"))
+    assert not follows(pace(1, burst=2), pace(5))  # a burst would bunch the follower's sends
+    state = KeyState(None)
+    first = plan_follow(state, 1_500_000, number, "campaign")
+    assert first is not None and first.move == "claim"
+    assert first.after == KeyState(1_520_000, "campaign", 0)
+    # The owner's earlier slot, reached later: still free for it, and nothing moves.
+    earlier = plan_follow(first.after, 1_000_000, number, "campaign")
+    assert earlier is not None and earlier.move == "within" and earlier.after == first.after
+    later = plan_follow(first.after, 2_000_000, number, "campaign")
+    assert later is not None and later.move == "follow" and later.after.tat_us == 2_020_000
+
+
+def test_the_others_sends_keep_clear_of_the_owners() -> None:
+    number = pace(50)
+    owned = KeyState(2_020_000, "campaign", 0)
+    # A message with no campaign books the number after every send booked on it...
+    alone = plan(owned, 1_000_000, number)
+    assert alone.send_at_us == 2_020_000 and alone.after == KeyState(2_040_000, "campaign", 2_040_000)
+    # ...and the owner's next slot comes after that one, not before.
+    assert plan_follow(alone.after, 1_500_000, number, "campaign") is None
+    again = plan_follow(alone.after, 2_040_000, number, "campaign")
+    assert again is not None and again.move == "follow"
+    # Another owner takes the key only after every send booked on it.
+    assert plan_follow(alone.after, 2_000_000, number, "other campaign") is None
+    taken = plan_follow(alone.after, 2_500_000, number, "other campaign")
+    assert taken is not None and taken.move == "claim"
+    assert taken.after == KeyState(2_520_000, "other campaign", 2_040_000)
+
+
+Op = tuple[str, int]
+
+
+def _run_follower(follower: Pace, ops: list[Op]) -> list[int]:
+    """The follower key's sends when `ops` reach it in this order: ("owner name", slot) follows
+    an owner's slot, or books the key itself when that time is not free; ("", arrival) is a
+    message with this key alone."""
+    state = KeyState(None)
+    sends = []
+    for owner, at in ops:
+        booking = plan_follow(state, at, follower, owner) if owner else None
+        if booking is None:
+            booking = plan(state, at, follower)
+        sends.append(booking.send_at_us)
+        state = booking.after
+    return sends
+
+
+def _owner_slots(owner: Pace, arrivals: list[int]) -> list[int]:
+    tat: int | None = None
+    slots = []
+    for arrival in sorted(arrivals):
+        slot = book(tat, arrival, owner)
+        slots.append(slot.send_at_us)
+        tat = slot.next_tat_us
+    return slots
+
+
+arrival_lists = st.lists(st.integers(min_value=0, max_value=10 * MICROS), max_size=40)
+
+
+@given(
+    per_second=st.floats(min_value=1, max_value=100),
+    slower=st.tuples(st.floats(min_value=1, max_value=8), st.floats(min_value=1, max_value=8)),
+    owners=st.tuples(arrival_lists, arrival_lists),
+    alone=arrival_lists,
+    data=st.data(),
+)
+def test_a_follower_never_exceeds_its_rate_whatever_order_the_instances_reach_it(
+    per_second: float,
+    slower: tuple[float, float],
+    owners: tuple[list[int], list[int]],
+    alone: list[int],
+    data: st.DataObject,
+) -> None:
+    follower = pace(per_second)
+    ops: list[Op] = [("", arrival) for arrival in alone]
+    for name, factor, arrivals in zip(("A", "B"), slower, owners, strict=True):
+        ops += [(name, slot) for slot in _owner_slots(pace(per_second / factor), arrivals)]
+    shuffled = data.draw(st.permutations(ops))
+
+    sends = sorted(_run_follower(follower, shuffled))
+
+    assert most_in_window(sends) <= follower.per_second + 1
+    assert all(later - earlier >= follower.interval_us for earlier, later in pairwise(sends))
+
+
+@given(arrivals=arrival_lists, data=st.data())
+def test_an_owners_slots_all_go_on_its_follower_in_any_order(
+    arrivals: list[int], data: st.DataObject
+) -> None:
+    slots = _owner_slots(campaign_pace("E"), arrivals)
+    shuffled = data.draw(st.permutations([("campaign", slot) for slot in slots]))
+
+    # Every slot the slower key booked is sent at that very time: none is left unused.
+    assert sorted(_run_follower(pace(50), shuffled)) == sorted(slots)

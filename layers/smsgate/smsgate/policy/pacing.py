@@ -14,9 +14,10 @@ number more than `b + r * t` in any interval of length t.
 
 from dataclasses import dataclass
 from math import ceil
-from typing import Any
+from typing import Any, Literal
 
 from smsgate.models.entities import Location
+from smsgate.models.pacing import KeyState
 
 MICROS = 1_000_000
 
@@ -98,6 +99,54 @@ def is_busy(tat_us: int | None, arrival_us: int) -> bool:
     """A busy key's slot moves by exactly one interval (an atomic ADD); an idle one restarts
     from the arrival (a conditional SET)."""
     return tat_us is not None and tat_us >= arrival_us
+
+
+Move = Literal["restart", "advance", "claim", "follow", "within"]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How to book a send on a key in a known state, and what the key then holds (for an
+    `advance`, whatever `tat` it moves from is the send time)."""
+
+    move: Move
+    send_at_us: int
+    after: KeyState
+
+
+def plan(state: KeyState, arrival_us: int, key_pace: Pace) -> Plan:
+    """The key's own next slot at or after `arrival_us`: `restart` an idle key at the arrival, or
+    `advance` a busy one by an interval. Everything booked so far is then before the owner's
+    next booking (`free_from_us`)."""
+    slot = book(state.tat_us, arrival_us, key_pace)
+    move: Move = "advance" if is_busy(state.tat_us, arrival_us) else "restart"
+    return Plan(move, slot.send_at_us, KeyState(slot.next_tat_us, state.owner, slot.next_tat_us))
+
+
+def follows(slower: Pace, faster: Pace) -> bool:
+    """Whether sends spaced by `slower` are always spaced enough for `faster`, so that the
+    faster key may take them in any order: one at a time, at least its interval apart."""
+    return slower.tolerance_us == 0 and faster.tolerance_us == 0 and slower.interval_us >= faster.interval_us
+
+
+def plan_follow(state: KeyState, at_us: int, key_pace: Pace, owner: str) -> Plan | None:
+    """A send at `at_us`, a booked slot of `owner` (a slower key it `follows`), on this key.
+
+    Instances book the owner's slots in order but this key in any order (each at its own slot,
+    as it gets there): the owner's sends are spaced enough for this key among themselves, so
+    they only have to keep clear of the others' (docs/pacing.md#one-send-time-on-every-key).
+    `follow` moves `tat` up to the send, `within` needs no write (a later send of the owner is
+    already booked), `claim` takes the key from another owner (or none) at a time after every
+    booking. None: the time is not free here for `owner` (another key's send is booked at or
+    after it)."""
+    after = at_us + key_pace.interval_us
+    if state.owner == owner and state.free_from_us is not None and state.free_from_us <= at_us:
+        if state.tat_us is not None and state.tat_us >= after:
+            return Plan("within", at_us, state)
+        return Plan("follow", at_us, KeyState(after, owner, state.free_from_us))
+    if state.owner != owner and (state.tat_us is None or state.tat_us <= at_us):
+        return Plan("claim", at_us, KeyState(after, owner, state.tat_us or 0))
+    return None
 
 
 def latest_tat(latest_send_us: int, key_pace: Pace) -> int:

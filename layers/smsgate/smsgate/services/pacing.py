@@ -1,11 +1,14 @@
 """Pacing shared by every dispatcher instance: a message goes only in a slot booked on its
 sending number and, when it has one, on its campaign (docs/pacing.md).
 
-A message's send time must be a booked slot of every key, or a key could see bunched sends:
-the number is booked first, then the campaign from the number's slot; when the campaign's slot
-is later, the number is booked again from there (its first slot is left unused, which only
-slows that number). A slot further away than the invocation can wait is not booked: the
-message goes back to the queue until about when the key has room (`PacingPostponed`).
+A message's send time must be a booked slot of every key, or a key could see bunched sends.
+The slowest key is booked first, with one conditional update that racing instances never
+retry; its slot is the message's time. A faster key then takes that time as a follower of the
+slowest key: instances reach it in any order, and the slower key's slots are spaced enough for
+it, so none is refused for coming late and no booked slot goes unused for it
+(docs/pacing.md#one-send-time-on-every-key). A slot further away than the invocation can wait
+is not booked: the message goes back to the queue until about when the key has room
+(`PacingPostponed`).
 """
 
 import random
@@ -14,15 +17,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from smsgate.dal import pacing as slots
+from smsgate.models.pacing import KeyState
 from smsgate.policy.pacing import (
     DEFAULT_MESSAGE_CLASS,
     MICROS,
     Pace,
     book,
     campaign_pace,
-    is_busy,
+    follows,
     latest_tat,
     pace,
+    plan,
+    plan_follow,
 )
 
 # How late after its slot a message may still go: half the slowest key's interval, which keeps
@@ -32,7 +38,7 @@ LATE_TOLERANCE_US = 100_000
 # Passes over the keys before giving up on a message that keeps being pushed later.
 _PASSES = 6
 # Each failed condition means another instance moved the key between our read and write; a
-# handful of rounds settles any race (the busy ADD never fails against another ADD).
+# handful of rounds settles any race (the busy update never fails against another).
 _ROUNDS = 8
 
 
@@ -55,26 +61,51 @@ class Booking:
 
 def reserve_slot(key: str, arrival_us: int, key_pace: Pace, latest_send_us: int) -> Booking:
     """Book the earliest slot at or after `arrival_us` on `key`, if it comes by `latest_send_us`;
-    a slot further away than that is not booked at all."""
-    tat: int | None = None
-    known = False
+    a slot further away than that is not booked at all.
+
+    The first write guesses the key busy, the usual case under load: one write when it is, and
+    a failed condition returns what the key holds."""
+    state = KeyState(arrival_us)
     expires_at = arrival_us // MICROS + slots.SLOT_TTL_SECONDS
     latest = latest_tat(latest_send_us, key_pace)
     for _ in range(_ROUNDS):
+        booking = plan(state, arrival_us, key_pace)
         try:
-            if known and is_busy(tat, arrival_us):
+            if booking.move == "advance":
+                if state.tat_us is not None and state.tat_us > latest:
+                    return Booking(None, state.tat_us - key_pace.tolerance_us)
                 before = slots.advance_busy(key, key_pace.interval_us, arrival_us, latest, expires_at)
                 return Booking(book(before, arrival_us, key_pace).send_at_us, before)
-            if known:
-                slot = book(None, arrival_us, key_pace)
-                slots.restart_idle(key, slot.next_tat_us, arrival_us, expires_at)
-                return Booking(slot.send_at_us, arrival_us)
-            # The first round guesses busy, the usual case under load; its failure tells the truth.
-            tat, known = arrival_us, True
+            slots.restart_idle(key, booking.after.tat_us or 0, arrival_us, expires_at)
+            return Booking(arrival_us, arrival_us)
         except slots.SlotMoved as moved:
-            tat = moved.tat_us
-            if tat is not None and tat > latest:
-                return Booking(None, tat - key_pace.tolerance_us)
+            state = moved.state
+    raise RuntimeError(f"pacing slot {key.split('#')[1].lower()} stayed contended")
+
+
+def follow_slot(key: str, at_us: int, key_pace: Pace, owner: str) -> bool:
+    """Book `at_us`, a slot of the slower key `owner`, on `key`; False when another key's send is
+    booked at or after it, and then nothing was booked.
+
+    The first write guesses that `owner` holds the key, the usual case: one write when it does."""
+    state = KeyState(None, owner, 0)
+    expires_at = at_us // MICROS + slots.SLOT_TTL_SECONDS
+    for _ in range(_ROUNDS):
+        booking = plan_follow(state, at_us, key_pace, owner)
+        if booking is None:
+            return False
+        try:
+            if booking.move == "within":
+                # Seen in the key as it was: a later send of the owner is booked already, and
+                # the others' sends all go after it, so this one needs no write.
+                return True
+            if booking.move == "follow":
+                slots.follow(key, owner, at_us, key_pace.interval_us, expires_at)
+            else:
+                slots.claim(key, owner, at_us, key_pace.interval_us, expires_at)
+            return True
+        except slots.SlotMoved as moved:
+            state = moved.state
     raise RuntimeError(f"pacing slot {key.split('#')[1].lower()} stayed contended")
 
 
@@ -120,20 +151,28 @@ class Pacer:
         latest = now + int(max(0.0, max_wait_seconds) * MICROS)
         target = now
         owned: dict[str, int] = {}
+        # The slowest key first: its slot is the message's time (docs/pacing.md#shared-slots).
+        ordered = sorted(keys, key=lambda key_and_pace: -key_and_pace[1].interval_us)
+        slowest, slowest_pace = ordered[0]
         for _ in range(_PASSES):
-            for key, key_pace in keys:
+            for key, key_pace in ordered:
                 if owned.get(key) == target:
+                    continue
+                following = key != slowest and follows(slowest_pace, key_pace)
+                if following and follow_slot(key, target, key_pace, slowest):
+                    owned[key] = target
                     continue
                 booking = reserve_slot(key, target, key_pace, latest)
                 if booking.send_at_us is None:
                     raise PacingPostponed(_spread((booking.free_at_us - latest) / MICROS))
                 owned[key] = booking.send_at_us
                 if booking.send_at_us > target:
+                    # Another key's send holds this time: the slowest key's slot is left unused.
                     target = booking.send_at_us
                     break
             else:
                 late = self.clock_us() - target
-                if late > max(LATE_TOLERANCE_US, max(key_pace.interval_us for _, key_pace in keys) // 2):
+                if late > max(LATE_TOLERANCE_US, slowest_pace.interval_us // 2):
                     # Booking took so long that the slot has passed: sent now, it would bunch
                     # with the next one. Book again from now; this slot goes unused.
                     target = self.clock_us()
