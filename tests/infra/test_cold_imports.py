@@ -51,6 +51,15 @@ def test_queue_consumers_do_not_import_the_content_policy_or_the_api(
     }.isdisjoint(imported[function])
 
 
+@pytest.mark.parametrize(
+    "function", ["dispatcher", "inbound_keyword", "status_callback", "release_scheduled"]
+)
+def test_consumers_that_answer_no_route_do_not_import_the_api_views(
+    function: str, imported: dict[str, set[str]]
+) -> None:
+    assert "smsgate.models.responses" not in imported[function]
+
+
 @pytest.mark.parametrize("function", ["dispatcher", "threshold_audit"])
 def test_handlers_that_parse_no_number_do_not_import_phonenumbers(
     function: str, imported: dict[str, set[str]]

@@ -2,9 +2,12 @@
 decision, assign numbers; and what the send gate asks of it (row 4 and the low-volume cap of
 row 10)."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from smsgate.dal import counters, locations
 from smsgate.dal import registration as store
@@ -21,13 +24,17 @@ from smsgate.models.registration import (
     CampaignRequest,
     DecisionRequest,
 )
-from smsgate.models.responses import BrandView, CampaignView, VolumeCapView
 from smsgate.observability import logger
 from smsgate.policy import registration as policy
 from smsgate.policy.limits import counter_day, next_reset, seconds_until_reset
 from smsgate.policy.refusal import Refusal
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode
 from smsgate.services.profiles import profile_of
+
+if TYPE_CHECKING:
+    # The API's views, built only where a route answers with one: the consumers that mark a
+    # number unregistered never load them (docs/performance.md#cold-imports).
+    from smsgate.models.responses import BrandView, CampaignView, VolumeCapView
 
 _CHANGED = "The registration changed meanwhile; read the location and try again."
 
@@ -60,10 +67,14 @@ def _view(record: Brand | Campaign) -> BrandView | CampaignView:
 
 
 def brand_view(brand: Brand) -> BrandView:
+    from smsgate.models.responses import BrandView
+
     return BrandView.model_validate(brand.model_dump(mode="json", exclude={"revision"}))
 
 
 def campaign_view(campaign: Campaign) -> CampaignView:
+    from smsgate.models.responses import CampaignView
+
     return CampaignView.model_validate(campaign.model_dump(mode="json", exclude={"revision"}))
 
 
@@ -250,6 +261,8 @@ def volume_refusal(location: Location, now: datetime) -> SmsgateError:
 
 def volume_cap_view(location: Location, now: datetime) -> VolumeCapView | None:
     """Today's segments against a low-volume brand's cap; None when the location is uncapped."""
+    from smsgate.models.responses import VolumeCapView
+
     cap = policy.volume_cap(location, profile_of(location).low_volume_daily_segments)
     if cap is None:
         return None
