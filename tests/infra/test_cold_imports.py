@@ -31,11 +31,13 @@ def test_the_api_does_not_build_openapi_document_models_at_cold_start(imported: 
     assert "aws_lambda_powertools.event_handler.openapi.models" not in imported["send_gate"]
 
 
-def test_the_api_loads_the_content_policy_and_the_bulk_service_when_first_used(
+def test_the_api_loads_the_content_policy_and_the_bulk_and_audit_services_when_first_used(
     imported: dict[str, set[str]],
 ) -> None:
-    # The first body gated loads the content package, the first bulk request its service.
-    assert {"smsgate.policy.content", "smsgate.services.bulk_sending"}.isdisjoint(imported["send_gate"])
+    # The first body gated loads the content package, the first bulk request its service, the
+    # first health request the audit's.
+    lazy = {"smsgate.policy.content", "smsgate.services.bulk_sending", "smsgate.services.audit"}
+    assert lazy.isdisjoint(imported["send_gate"])
     assert "smsgate.policy.gate" in imported["send_gate"]
 
 

@@ -12,7 +12,6 @@ from smsgate.api.params import LocationId, new_router
 from smsgate.api.request_time import request_now
 from smsgate.models.requests import PutLocationRequest
 from smsgate.models.responses import HealthView, LocationView, UsageView
-from smsgate.services import audit as audit_service
 from smsgate.services import locations as locations_service
 
 
@@ -79,4 +78,8 @@ def _read(routes: APIGatewayHttpRouter) -> None:
         responses=contract.answers({200: contract.success(HealthView, "What the audit sees now")}, 404),
     )
     def get_health(location_id: LocationId) -> HealthView:
+        # Loaded by the first health request: the audit's reads and windows are no part of a
+        # send, and a cold start need not pay for them (docs/performance.md#cold-imports).
+        from smsgate.services import audit as audit_service
+
         return audit_service.location_health(location_id, request_now(routes))
