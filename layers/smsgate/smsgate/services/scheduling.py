@@ -360,8 +360,7 @@ def defer_to_reset(
         due = after_reset(item.kind, places[item.to], reset, policy)
         again.append(item.model_copy(update={"due_at": due, "reason": reason}))
     deferred = _schedule_again(again, reason, now)
-    cap = "".join(word.title() for word in reason.split("_"))
-    metrics.add_metric(name=f"ReleaseDeferred{cap}", unit=MetricUnit.Count, value=len(again))
+    metrics.add_metric(name=f"ReleaseDeferred{reason}", unit=MetricUnit.Count, value=len(again))
     return deferred
 
 
