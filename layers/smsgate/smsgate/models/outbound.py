@@ -3,7 +3,8 @@
 `OutboundMessage` is what every outbound message is (who sends what to whom); the queue's
 `OutboundRecord` adds what the dispatcher decides by (kind, validity, pacing), and the carrier's
 `OutboundSms` adds what the carrier is told (message type, validity left). Both are built from
-the message they carry, never field by field (docs/send-path.md#one-outbound-message).
+the message they carry, never field by field (docs/send-path.md#one-outbound-message). A
+message waiting for its minute is one too (`smsgate.models.schedule.ScheduledMessage`).
 """
 
 from datetime import datetime

@@ -1,27 +1,19 @@
 """A message waiting in the schedule for its minute (docs/scheduling.md)."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict
-
+from smsgate.models.entities import Message
+from smsgate.models.outbound import OutboundMessage
 from smsgate.models.vocabulary import ScheduleReason, WhenOverLimit
 
 ScheduleState = Literal["scheduled", "released", "canceled"]
 
 
-class ScheduledMessage(BaseModel):
+class ScheduledMessage(OutboundMessage):
     """What the release needs to gate and queue a message again without reading the message: the
     body as it will go (decorated when it was scheduled) and whether it introduces the sender."""
 
-    # defer_build: pydantic builds the validator at the first use, not at import (cold start).
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-    message_id: str
-    location_id: str
-    from_number: str
-    to: str
-    body: str
     kind: str
     segments: int
     due_at: datetime
@@ -31,3 +23,29 @@ class ScheduledMessage(BaseModel):
     # The body carries the location's introduction: the contact is introduced once it is sent.
     introduces: bool = False
     state: ScheduleState = "scheduled"
+
+    @classmethod
+    def of(
+        cls,
+        message: Message,
+        reason: ScheduleReason,
+        expires_in: int | None,
+        when_over_limit: WhenOverLimit,
+        introduces: bool,
+    ) -> Self:
+        """The schedule's entry of a message just recorded `scheduled` for its minute."""
+        assert message.scheduled_for is not None
+        return cls(
+            message_id=message.message_id,
+            location_id=message.location_id,
+            from_number=message.from_number,
+            to=message.to,
+            body=message.body,
+            kind=message.kind,
+            segments=message.segments,
+            due_at=message.scheduled_for,
+            reason=reason,
+            expires_in=expires_in,
+            when_over_limit=when_over_limit,
+            introduces=introduces,
+        )

@@ -393,11 +393,7 @@ def _queue(
     ]
     records = [
         outbound.OutboundRecord(
-            message_id=item.message_id,
-            location_id=item.location_id,
-            from_number=item.from_number,
-            to=item.to,
-            body=item.body,
+            **item.addressing(),
             kind=item.kind,
             expires_at=now + timedelta(seconds=validity_seconds(item.kind, item.expires_in)),
             **pacing_fields(location),

@@ -117,23 +117,9 @@ def schedule(
         message_id = str(uuid.uuid4())
         introduces = item.introduced_at is not None and item.introduced_at == now
         history = (StatusChange(status="scheduled", at=now, reason=when.reason),)
-        created.append(new_message(location, item, kind, now, message_id, history, when.due_at))
-        entries.append(
-            ScheduledMessage(
-                message_id=message_id,
-                location_id=location.location_id,
-                from_number=item.from_number,
-                to=item.to,
-                body=item.body,
-                kind=kind,
-                segments=item.segments,
-                due_at=when.due_at,
-                reason=when.reason,
-                expires_in=expires_in,
-                when_over_limit=when_over_limit,
-                introduces=introduces,
-            )
-        )
+        message = new_message(location, item, kind, now, message_id, history, when.due_at)
+        created.append(message)
+        entries.append(ScheduledMessage.of(message, when.reason, expires_in, when_over_limit, introduces))
     if created:
         schedule_messages(created, entries)
         for reason in {when.reason for _, when in waiting}:
