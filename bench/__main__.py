@@ -10,7 +10,8 @@ Sizes are environment variables, so a quick look takes seconds:
     SMSGATE_BENCH_PACING_SECONDS  seconds each pacing run sends for (10)
     SMSGATE_BENCH_RELEASE      scheduled messages due in one minute, released (5000; the
                                release time is extrapolated to 100,000: bench/release.py)
-    SMSGATE_BENCH_LATENCY_SENDS  accepted and refused single sends over HTTP on the local stack (50)
+    SMSGATE_BENCH_LATENCY_SENDS  accepted and refused single sends over HTTP on the local stack, and
+                               in-process for where their time goes (50)
 """
 
 import json
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import decisions, gate, http_latency, imports, pacing, release, replies
+from bench import decisions, gate, http_latency, imports, pacing, release, replies, send_breakdown
 from bench.content_quality import evaluate
 from bench.content_quality import main as print_content_quality
 
@@ -63,6 +64,7 @@ def run() -> dict[str, Any]:
         "gate": compared,
         "decisions": decisions.measure(_size("SMSGATE_BENCH_DECISIONS", 100)),
         "http_latency": http_latency.measure(_size("SMSGATE_BENCH_LATENCY_SENDS", http_latency.SENDS)),
+        "send_breakdown": send_breakdown.measure(_size("SMSGATE_BENCH_LATENCY_SENDS", send_breakdown.SENDS)),
         "imports": imports.measure(
             _size("SMSGATE_BENCH_IMPORT_RUNS", imports.RUNS),
             _size("SMSGATE_BENCH_IMPORT_RUNS_WITHOUT_BYTECODE", imports.RUNS_WITHOUT_BYTECODE),
@@ -142,6 +144,7 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"×{latency['accepted_over_refused']:.2f}, goal ≤ {latency['goal']:.0f}: "
             f"{'met' if latency['meets_goal'] else 'NOT met'}",
         ),
+        *send_breakdown.rows(results["send_breakdown"]),
         (
             "decisions / s / core, policy alone",
             f"{decided['policy_alone']['per_second_per_core']:,.0f}",

@@ -1,6 +1,8 @@
 """The benchmark code runs, with tiny sizes (docs/performance.md#reproduce). No timing is
 asserted: figures are the benchmark's job; here only their structure and the request-count law."""
 
+import pytest
+
 from bench import decisions, gate
 from bench.__main__ import PRICES
 
@@ -46,3 +48,17 @@ def test_the_release_bench_releases_every_message_once_and_counts_its_requests()
     assert measured["aws_requests_per_released_message"] >= 2
     assert measured["extrapolated"] and measured["release_seconds_at_concurrency_for_target"] > 0
     assert release.makespan(1.0, [2.0, 2.0, 2.0], 2) == 5.0
+
+
+def test_the_send_breakdown_splits_each_send_into_smsgate_the_sdk_and_the_emulator() -> None:
+    from bench import send_breakdown
+
+    measured = send_breakdown.measure(sends=2)
+
+    for answered, requests in ((measured["accepted_ms"], 3), (measured["refused_ms"], 1)):
+        assert answered["requests"] == requests
+        assert all(answered[part] > 0 for part in send_breakdown.PARTS)
+        # The median of 2 sends is their mean, so the parts add up to the whole.
+        parts = answered["smsgate"] + answered["sdk"] + answered["emulator"]
+        assert parts == pytest.approx(answered["whole"])
+    assert len(send_breakdown.rows(measured)) == len(send_breakdown.PARTS)
