@@ -261,7 +261,7 @@ def _reset_process_state() -> None:
     metrics.clear_metrics()
     if "aws_lambda_powertools.utilities.parameters" in sys.modules:
         sys.modules["aws_lambda_powertools.utilities.parameters"].clear_caches()
-    carrier_webhooks._token_failure.until = 0.0
+    carrier_webhooks._token_failures.until.clear()
 
 
 @pytest.fixture

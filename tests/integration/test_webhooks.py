@@ -18,8 +18,10 @@ from local_stack.consumers import sqs_event
 from local_stack.stack import Route
 from smsgate.api.webhooks import INBOUND_PATH, STATUS_PATH
 from smsgate.dal import contacts, messages
+from smsgate.errors import SmsgateError
 from smsgate.models.carrier_events import parse_inbound, parse_receipt
 from smsgate.models.entities import Message, StatusChange
+from smsgate.reasons import ReasonCode
 from smsgate.services import carrier_webhooks as webhook_service
 from smsgate.services.envelopes import sns_message
 from smsgate.settings import get_settings
@@ -270,7 +272,7 @@ def token_in_ssm(stack: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from aws_lambda_powertools.utilities import parameters
 
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "")
-    monkeypatch.setattr(webhook_service, "_token_failure", webhook_service._TokenFailure())
+    monkeypatch.setattr(webhook_service, "_token_failures", webhook_service._TokenFailures())
     get_settings.cache_clear()
     parameters.clear_caches()  # type: ignore[no-untyped-call]
     yield get_settings().twilio_auth_token_parameter
@@ -312,9 +314,29 @@ def test_a_failed_token_read_is_remembered_for_a_while(
     assert 1 <= int(answer["headers"]["Retry-After"]) <= webhook_service.TOKEN_FAILURE_SECONDS
 
     monkeypatch.setattr(
-        webhook_service, "_token_failure", webhook_service._TokenFailure()
+        webhook_service, "_token_failures", webhook_service._TokenFailures()
     )  # the 30 s have passed
     assert post(STATUS_PATH, STATUS_PARAMS, query=query, signature=signature)["statusCode"] == 200
+
+
+def test_an_unreadable_shared_key_does_not_hold_back_the_auth_token(
+    stack: Any, token_in_ssm: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Anyone may send a request naming a shared key: when its parameter cannot be read, the
+    auth token (which signs every other webhook, STOP replies among them) is still read.
+
+    Called below the handler: the suites' stack is made without a shared-key parameter, so its
+    role (rightly) grants no read of one (tests/permissions/justified.py)."""
+    boto3.client("ssm").put_parameter(Name=token_in_ssm, Value="deployed-token", Type="SecureString")
+    monkeypatch.setenv("TWILIO_SHARED_KEY_PARAMETER", "/smsgate/test/no-such-shared-key")
+    get_settings.cache_clear()
+    settings = get_settings()
+
+    with pytest.raises(SmsgateError) as unreadable:
+        webhook_service.shared_key(settings)
+
+    assert unreadable.value.code == ReasonCode.SERVICE_UNAVAILABLE
+    assert webhook_service.auth_token(settings) == "deployed-token"
 
 
 @pytest.mark.parametrize("signature", [None, "", "not base64!", base64.b64encode(b"short").decode()])

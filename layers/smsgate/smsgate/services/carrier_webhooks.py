@@ -2,13 +2,13 @@
 queued on (docs/inbound.md#twilio-webhooks). The checks themselves are `smsgate.api.webhooks`.
 
 The signing secret is read from the environment locally, else from its SSM SecureString, cached
-5 minutes; a failed read is remembered for 30 s, so an outage of SSM is not hammered
+5 minutes; a failed read is remembered for 30 s, per parameter, so an outage of SSM is not hammered
 (docs/deploying.md#the-public-webhooks).
 """
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
@@ -37,13 +37,21 @@ def queue(
 
 
 @dataclass
-class _TokenFailure:
-    """When the last failed read of the token parameter stops counting (time.monotonic)."""
+class _TokenFailures:
+    """When the last failed read of each secret's parameter stops counting (time.monotonic), by
+    parameter name: a shared key that cannot be read must not hold back the auth token, which
+    signs every other webhook, STOP replies included (docs/deploying.md#the-public-webhooks)."""
 
-    until: float = 0.0
+    until: dict[str, float] = field(default_factory=dict)
+
+    def retry_after(self, name: str, now: float) -> float:
+        return self.until.get(name, 0.0) - now
+
+    def remember(self, name: str, now: float) -> None:
+        self.until[name] = now + TOKEN_FAILURE_SECONDS
 
 
-_token_failure = _TokenFailure()
+_token_failures = _TokenFailures()
 
 
 def shared_key(settings: Settings) -> str:
@@ -74,8 +82,9 @@ def _secret(value: str, parameter: str) -> str | None:
 
 
 def _secure_parameter(name: str) -> str:
-    """An SSM SecureString holding a signing secret, cached; a failed read is remembered."""
-    retry_after = _token_failure.until - time.monotonic()
+    """An SSM SecureString holding a signing secret, cached; a failed read is remembered for
+    that parameter alone."""
+    retry_after = _token_failures.retry_after(name, time.monotonic())
     if retry_after > 0:
         raise SmsgateError(
             ReasonCode.SERVICE_UNAVAILABLE,
@@ -90,7 +99,7 @@ def _secure_parameter(name: str) -> str:
     try:
         token = parameters.get_parameter(name, decrypt=True, max_age=TOKEN_MAX_AGE_SECONDS)
     except GetParameterError as exc:
-        _token_failure.until = time.monotonic() + TOKEN_FAILURE_SECONDS
+        _token_failures.remember(name, time.monotonic())
         logger.error(
             "the Twilio signing secret parameter cannot be read", extra={"error": type(exc).__name__}
         )
