@@ -107,6 +107,17 @@ class Gate:
         text = result.get("body") or "{}"
         return Answer(int(result["statusCode"]), json.loads(text) if text.startswith("{") else {"text": text})
 
+    def send(self, location_id: str, phone: str) -> Answer:
+        """One `POST /v1/messages` of the bench's body from the location's number to `phone`."""
+        request = {
+            "location_id": location_id,
+            "from": sender_of(location_id),
+            "to": phone,
+            "body": BODY,
+            "kind": "bulk",
+        }
+        return self.call("POST", "/v1/messages", request)
+
     def new_location(self, location_id: str) -> None:
         answer = self.call(
             "PUT",
@@ -295,14 +306,7 @@ def naive(gate: Gate, recipients: int, location_id: str = "bench-naive") -> dict
     with aws_calls.recording() as recorder:
         started, cpu_started = time.perf_counter(), time.process_time()
         for phone in phones:
-            request = {
-                "location_id": location_id,
-                "from": sender_of(location_id),
-                "to": phone,
-                "body": BODY,
-                "kind": "bulk",
-            }
-            accepted += gate.call("POST", "/v1/messages", request).status == 202
+            accepted += gate.send(location_id, phone).status == 202
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     result = _per_message(recorder, accepted, seconds, cpu)
     result.update(recipients=recipients)

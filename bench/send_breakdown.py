@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.gate import BODY, Gate, gate_stack, recipient, sender_of
+from bench.gate import Gate, gate_stack, recipient
 
 SENDS = 50
 PARTS = ("whole", "smsgate", "sdk", "emulator")
@@ -76,17 +76,10 @@ def stopwatches() -> Iterator[tuple[Stopwatch, Stopwatch]]:
 def _timed_send(
     gate: Gate, location_id: str, phone: str, expected: int, sdk: Stopwatch, emulator: Stopwatch
 ) -> dict[str, float]:
-    request = {
-        "location_id": location_id,
-        "from": sender_of(location_id),
-        "to": phone,
-        "body": BODY,
-        "kind": "bulk",
-    }
     sdk.reset()
     emulator.reset()
     started = time.perf_counter()
-    answer = gate.call("POST", "/v1/messages", request)
+    answer = gate.send(location_id, phone)
     whole = time.perf_counter() - started
     if answer.status != expected:
         raise RuntimeError(f"expected {expected}, got {answer.status}: {str(answer.body)[:300]}")
