@@ -22,8 +22,8 @@ from typing import Any
 from smsgate.dal import audit, clients, locations, registration
 from smsgate.models.audit import WindowCounts
 from smsgate.models.entities import Location
+from smsgate.models.location_views import HealthView
 from smsgate.models.moments import as_utc
-from smsgate.models.responses import HealthView
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.audit import (
     AuditAction,
