@@ -13,9 +13,9 @@ from smsgate.models.moments import as_utc
 from smsgate.models.requests import LOCATION_ID_PATTERN, PutLocationRequest, ShortCodesRequest
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.access import created_at_refusal
-from smsgate.policy.audit import location_status
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.profiles import profile_refusal
+from smsgate.policy.suspension import location_status
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
 from smsgate.services.profiles import profile_of
