@@ -41,12 +41,16 @@ def test_the_api_loads_the_content_policy_and_the_bulk_and_audit_services_when_f
     assert "smsgate.policy.gate" in imported["send_gate"]
 
 
-def test_the_api_includes_the_location_routes_at_the_first_request_that_needs_them(
+def test_the_api_includes_the_routes_but_the_single_sends_at_the_first_request_that_needs_them(
     imported: dict[str, set[str]],
 ) -> None:
-    # A send reads only the message routes' requests and answers with their views: the location,
-    # registration, contact and operator routes come with the first request of theirs.
+    # A send reads only its own request and answers with its own view: the bulk, message status,
+    # location, registration, contact and operator routes come with the first request of theirs.
     later = {
+        "smsgate.api.routers.bulk",
+        "smsgate.api.routers.message_status",
+        "smsgate.models.message_views",
+        "smsgate.services.messages",
         "smsgate.api.routers.locations",
         "smsgate.api.routers.contacts",
         "smsgate.api.routers.registration",

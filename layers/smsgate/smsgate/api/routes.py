@@ -23,9 +23,9 @@ def create_app() -> SmsgateResolver:
     side by side, and a resolver holds the event it is answering). Its handler passes each
     request's instant in the context (`app.append_context(now=…)`, `smsgate.api.params`).
 
-    The message routes are included at once; the location routes (`_location_routers`) at the
-    first request that is not a message's, or the OpenAPI document's."""
-    app = SmsgateResolver(get_settings().route_prefixes, later=_location_routers)
+    The single send's route is included at once; the others (`_later_routers`) at the first
+    request it does not answer, or the OpenAPI document's."""
+    app = SmsgateResolver(get_settings().route_prefixes, later=_later_routers)
     # Who may act on which location: one check before every route (smsgate.api.access).
     app.use(middlewares=[location_access])
     answer_errors(app)
@@ -34,13 +34,15 @@ def create_app() -> SmsgateResolver:
     return app
 
 
-def _location_routers() -> list[APIGatewayHttpRouter]:
-    """The routes of a location, its registration, its contacts and the operator's: imported by
-    the first request that needs one, so that an instance whose first request is a send does not
-    load their views, request models and services (docs/performance.md#cold-imports)."""
-    from smsgate.api.routers import contacts, locations, operator, registration
+def _later_routers() -> list[APIGatewayHttpRouter]:
+    """The routes other than the single send's: bulk, a message's status, a location, its
+    registration, its contacts and the operator's. Imported by the first request that needs one,
+    so that an instance whose first request is a send does not load their views, request models
+    and services (docs/performance.md#cold-imports)."""
+    from smsgate.api.routers import bulk, contacts, locations, message_status, operator, registration
 
-    return [resource.router() for resource in (locations, registration, contacts, operator)]
+    resources = (bulk, message_status, locations, registration, contacts, operator)
+    return [resource.router() for resource in resources]
 
 
 def _serve_openapi(app: SmsgateResolver) -> None:

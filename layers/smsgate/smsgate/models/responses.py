@@ -1,8 +1,9 @@
-"""What the HTTP API answers about messages, and every error: one model per response shape,
+"""What the HTTP API answers to a single send, and every error: one model per response shape,
 declared on the routes so the served OpenAPI document states each status and its schema
-(docs/api.md). What it answers about a location, its registration and its contacts is
-`smsgate.models.location_views`, kept apart so that an instance whose first request is a send
-does not build their classes (docs/performance.md#cold-imports).
+(docs/api.md). The other routes' answers are kept apart, so that an instance whose first request
+is a send does not build their classes (docs/performance.md#cold-imports): a bulk's and a
+message's in `smsgate.models.message_views`, a location's, its registration's and its contacts'
+in `smsgate.models.location_views`.
 
 Times are ISO 8601 strings exactly as they were stored or computed (`2024-05-01T10:00:00+00:00`),
 not re-rendered: the document says `format: date-time` and the wire keeps its form.
@@ -12,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from smsgate.models.vocabulary import Encoding, MessageKind, MessageStatus, ScheduleReason
+from smsgate.models.vocabulary import Encoding, ScheduleReason
 from smsgate.reasons import ReasonCode, WarningCode
 
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
@@ -71,80 +72,3 @@ class SendAccepted(View):
     )
     reason: ScheduleReason | None = Field(default=None, description="`scheduled` only: why it waits")
     warnings: list[ContentWarning] | None = Field(default=None, description="Only when there is any")
-
-
-class BulkRecipient(View):
-    to: str
-    code: ReasonCode
-
-
-class BulkMessage(View):
-    to: str
-    message_id: str
-    status: Literal["queued", "scheduled"] | None = Field(default=None, description="Absent in a preview")
-    scheduled_for: Timestamp | None = Field(
-        default=None, description="`scheduled` only: the minute it is due"
-    )
-
-
-class BulkAnswer(View):
-    """`POST /v1/messages/bulk`: 202 (200 for a preview), or 429 when the limit let none through."""
-
-    accepted: int = Field(description="Queued now, or scheduled for `send_at` or the recipient's quiet hours")
-    deferred: int = Field(
-        default=0,
-        description="Over today's limit with `when_over_limit: defer`: scheduled for the limit's reset",
-    )
-    skipped: list[BulkRecipient]
-    failed: list[BulkRecipient]
-    notice: str | None = Field(
-        default=None, description="Only when the daily limit fails or defers some recipients"
-    )
-    messages: list[BulkMessage]
-    preview: bool
-    warnings: list[ContentWarning] | None = Field(default=None, description="Only when there is any")
-
-
-class StatusChangeView(View):
-    status: MessageStatus
-    at: Timestamp
-    error_code: int | None
-    reason: str | None = Field(
-        default=None,
-        description="`scheduled`: why (`send_at`, `quiet_hours`, `daily_limit`);"
-        " `failed` at a release: the reason code",
-    )
-
-
-class CarrierReceiptView(View):
-    status: MessageStatus
-    carrier_status: str = Field(description="The carrier's own word for the status")
-    final: bool = Field(description="Whether the carrier says no later receipt follows")
-    at: Timestamp
-    error_code: int | None
-
-
-class MessageView(View):
-    message_id: str
-    location_id: str
-    from_number: str = Field(alias="from")
-    to: str
-    body: str
-    kind: MessageKind
-    segments: int
-    encoding: str
-    status: MessageStatus
-    error_code: int | None
-    carrier_message_id: str | None
-    created_at: Timestamp
-    expires_at: Timestamp | None = Field(
-        default=None, description="When the carrier stops trying to deliver it (its validity)"
-    )
-    scheduled_for: Timestamp | None = Field(
-        default=None, description="The minute a scheduled message is (or was) due (docs/scheduling.md)"
-    )
-    history: list[StatusChangeView]
-    receipts: list[CarrierReceiptView] = Field(
-        default_factory=list,
-        description="Every carrier receipt as it came, late, repeated or not final included",
-    )

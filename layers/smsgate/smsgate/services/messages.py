@@ -5,7 +5,7 @@ from datetime import datetime
 
 from smsgate.dal import messages
 from smsgate.errors import SmsgateError
-from smsgate.models.responses import MessageView
+from smsgate.models.message_views import MessageView
 from smsgate.reasons import ReasonCode
 
 
