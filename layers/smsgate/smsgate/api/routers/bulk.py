@@ -12,7 +12,6 @@ from smsgate.api.params import new_router
 from smsgate.api.routers.messages import send_once
 from smsgate.models.message_views import BulkAnswer
 from smsgate.models.requests import BulkSendRequest
-from smsgate.services import bulk_sending
 from smsgate.services.idempotency import Answer
 
 
@@ -41,6 +40,10 @@ def _send_many(routes: APIGatewayHttpRouter) -> None:
         ),
     )
     def post_bulk(request: Annotated[BulkSendRequest, Body()]) -> Response[str]:
+        # Loaded by the first bulk request, not with the routes included after the single send's:
+        # a read or a registration call need not pay for it (docs/performance.md#cold-imports).
+        from smsgate.services import bulk_sending
+
         def gate_many(now: datetime) -> Answer:
             outcome = bulk_sending.send_bulk(request, now)
             status, headers = bulk_sending.bulk_status(outcome, request.preview, now)
