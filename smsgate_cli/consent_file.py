@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from smsgate_cli.api import Api, path_part
 
-BATCH_ROWS = 500  # the API's cap (smsgate.models.requests.CONSENT_BATCH_MAX_ROWS)
+BATCH_ROWS = 500  # the API's cap (smsgate.models.location_requests.CONSENT_BATCH_MAX_ROWS)
 COLUMNS = ("phone", "source", "evidence", "captured_at")
 REJECTS_HEADER = ("line", *COLUMNS, "code", "message")
 

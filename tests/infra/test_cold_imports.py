@@ -41,6 +41,65 @@ def test_the_api_loads_the_content_policy_and_the_bulk_and_audit_services_when_f
     assert "smsgate.policy.gate" in imported["send_gate"]
 
 
+def test_the_api_includes_the_routes_but_the_single_sends_at_the_first_request_that_needs_them(
+    imported: dict[str, set[str]],
+) -> None:
+    # A send reads only its own request and answers with its own view: the bulk, message status,
+    # location, registration, contact and operator routes come with the first request of theirs.
+    later = {
+        "smsgate.api.routers.bulk",
+        "smsgate.api.routers.message_status",
+        "smsgate.models.message_views",
+        "smsgate.services.messages",
+        "smsgate.api.routers.locations",
+        "smsgate.api.routers.contacts",
+        "smsgate.api.routers.registration",
+        "smsgate.api.routers.operator",
+        "smsgate.models.location_views",
+        "smsgate.models.location_requests",
+        "smsgate.services.locations",
+        "smsgate.services.contacts",
+        "smsgate.services.consent",
+    }
+    assert later.isdisjoint(imported["send_gate"])
+    assert {"smsgate.api.routers.messages", "smsgate.models.responses"} <= imported["send_gate"]
+
+
+def test_a_send_that_goes_now_loads_neither_the_audit_nor_the_schedule_nor_the_pacing(
+    imported: dict[str, set[str]],
+) -> None:
+    # A send checks a suspension (policy.suspension), records its pacing fields
+    # (policy.registration) and schedules nothing: the audit's decisions, the schedule's service
+    # and the dispatcher's pacing arithmetic come with the first request that needs them.
+    assert {
+        "smsgate.policy.audit",
+        "smsgate.models.audit",
+        "smsgate.services.scheduling",
+        "smsgate.models.schedule",
+        "smsgate.dal.schedule",
+        "smsgate.policy.pacing",
+        "smsgate.models.pacing",
+    }.isdisjoint(imported["send_gate"])
+    assert {"smsgate.policy.suspension", "smsgate.services.send_later"} <= imported["send_gate"]
+
+
+@pytest.mark.parametrize("function", ["dispatcher", "status_callback"])
+def test_consumers_that_build_no_location_do_not_import_the_quiet_hours_or_the_registration_service(
+    function: str, imported: dict[str, set[str]]
+) -> None:
+    # The quiet-hours policy comes with the first quiet hours built (a location read), the
+    # registration service with the first receipt that unregisters a number, the audit's counts
+    # with the first read of them (these consumers only add to the counters).
+    assert {
+        "smsgate.policy.quiet_hours",
+        "smsgate.policy.calling_hours",
+        "smsgate.policy.numbering",
+        "smsgate.services.registration",
+        "smsgate.models.audit",
+    }.isdisjoint(imported[function])
+    assert "smsgate.models.entities" in imported[function]
+
+
 @pytest.mark.parametrize("function", CONSUMERS)
 def test_queue_consumers_do_not_import_the_content_policy_or_the_api(
     function: str, imported: dict[str, set[str]]
@@ -59,7 +118,7 @@ def test_queue_consumers_do_not_import_the_content_policy_or_the_api(
 def test_consumers_that_answer_no_route_do_not_import_the_api_views(
     function: str, imported: dict[str, set[str]]
 ) -> None:
-    assert "smsgate.models.responses" not in imported[function]
+    assert {"smsgate.models.responses", "smsgate.models.location_views"}.isdisjoint(imported[function])
 
 
 @pytest.mark.parametrize("function", ["dispatcher", "threshold_audit"])

@@ -18,7 +18,7 @@ from local_stack.stack import LocalStack, Route, http_routes, load_template
 from smsgate.dal import clients
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location
-from smsgate.models.requests import PutLocationRequest
+from smsgate.models.location_requests import PutLocationRequest
 from smsgate.models.vocabulary import RevocationMode
 from smsgate.observability import logger
 from smsgate.reasons import ReasonCode

@@ -156,6 +156,28 @@ def test_a_method_the_path_does_not_have_is_405_with_allow(
     assert headers["Allow"] == allowed
 
 
+def test_an_instance_whose_first_request_is_a_send_answers_every_route_after_it(raw: Raw) -> None:
+    # The location routes are included at the first request that is not a message's
+    # (docs/performance.md#cold-imports): what a later request gets must not depend on it.
+    send = {"location_id": LOCATION, "from": FROM, "to": TO, "body": "Hello", "kind": "conversation"}
+    status, answer, _ = raw("POST", "/v1/messages", json.dumps(send).encode())
+    assert (status, error_of(status, answer)) == (404, "LOCATION_NOT_FOUND"), answer
+
+    assert raw("PUT", BASE, json.dumps({"name": "Contract Dental", "numbers": [FROM]}).encode())[0] == 201
+    assert raw("GET", f"{BASE}/usage")[0] == 200
+    status, answer, headers = raw("PATCH", BASE)
+    assert (status, error_of(status, answer), headers["Allow"]) == (405, "METHOD_NOT_ALLOWED", "GET, PUT")
+    document = raw("GET", "/v1/openapi.json")[1]
+
+    # The same document as an instance's whose first request is the document itself.
+    fresh = load_handler(ROOT / "functions" / "send_gate", f"contract-{uuid.uuid4().hex[:8]}")
+    route, parameters = route_for("GET", "/v1/openapi.json")
+    event = http_api_event("GET", "/v1/openapi.json", "", {}, b"", route, parameters, "127.0.0.1")
+    first = json.loads(fresh(event, LocalContext(function_name="send_gate"))["body"])
+    assert document == first
+    assert {"/v1/messages", "/v1/locations/{location_id}", "/v1/locations"} <= set(document["paths"])
+
+
 def test_an_unknown_path_is_404(raw: Raw) -> None:
     status, answer, _ = raw("GET", "/v1/nothing-here")
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from smsgate.dal import consent, contacts
-from smsgate.models.requests import ConsentRequest
+from smsgate.models.location_requests import ConsentRequest
 from smsgate.policy.replies import reply_text
 from smsgate.services import consent as consent_service
 from smsgate.settings import get_settings

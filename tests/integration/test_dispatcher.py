@@ -24,7 +24,8 @@ from smsgate.carriers.aws_eum import AwsEumCarrier
 from smsgate.carriers.factory import AwsEumOnFirstSend, TwilioFromSecret, carrier_for
 from smsgate.dal import clients, contacts, events, messages, outbound
 from smsgate.models.entities import Message, StatusChange
-from smsgate.models.requests import ConsentRequest, SendMessageRequest
+from smsgate.models.location_requests import ConsentRequest
+from smsgate.models.requests import SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import consent as consent_service
 from smsgate.services import contacts as contacts_service

@@ -18,7 +18,8 @@ from local_stack.consumers import sqs_event
 from local_stack.lambdas import Handler, LocalContext
 from smsgate.dal import clients, consent, contacts, counters, messages
 from smsgate.dal.outbound import OutboundRecord
-from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessageRequest
+from smsgate.models.location_requests import ConsentRequest
+from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.policy.limits import counter_day, daily_limit
 from smsgate.policy.replies import reply_text
 from smsgate.reasons import ReasonCode

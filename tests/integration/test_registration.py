@@ -10,7 +10,7 @@ import pytest
 from smsgate.dal import counters
 from smsgate.dal.locations import require_location
 from smsgate.errors import SmsgateError
-from smsgate.models.responses import VolumeCapView
+from smsgate.models.location_views import VolumeCapView
 from smsgate.policy.limits import counter_day
 from smsgate.policy.segments import count_segments
 from smsgate.reasons import ReasonCode

@@ -12,7 +12,7 @@ import pytest
 
 from smsgate.dal import messages, schedule
 from smsgate.models.entities import Message, StatusChange
-from smsgate.models.requests import ConsentRequest
+from smsgate.models.location_requests import ConsentRequest
 from smsgate.models.schedule import ScheduledMessage
 from smsgate.services import consent
 from smsgate.services.scheduling import cancel_scheduled, schedule_messages

@@ -16,7 +16,8 @@ from local_stack.consumers import sqs_event
 from local_stack.lambdas import Handler, LocalContext
 from smsgate.dal import clients, contacts, messages
 from smsgate.models.entities import Message, StatusChange
-from smsgate.models.requests import BulkSendRequest, ConsentRequest, SendMessageRequest
+from smsgate.models.location_requests import ConsentRequest
+from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import bulk_sending, sending
 from smsgate.services import consent as consent_service

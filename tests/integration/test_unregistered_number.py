@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from smsgate.dal import messages
-from smsgate.models.requests import ConsentRequest, SendMessageRequest
+from smsgate.models.location_requests import ConsentRequest
+from smsgate.models.requests import SendMessageRequest
 from smsgate.reasons import ReasonCode
 from smsgate.services import consent as consent_service
 from smsgate.services import sending

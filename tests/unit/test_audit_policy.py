@@ -16,11 +16,11 @@ from smsgate.policy.audit import (
     action_to_take,
     audit_verdict,
     audit_window,
-    location_status,
     notice_until,
     status_to_restore,
     suspension_end,
 )
+from smsgate.policy.suspension import location_status
 
 NOW = datetime(2024, 6, 1, 10, 30, 15, tzinfo=UTC)
 DEFAULTS = Thresholds()

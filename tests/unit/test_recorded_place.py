@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 from pydantic import ValidationError
 
-from smsgate.models.requests import ContactPlaceRequest
+from smsgate.models.location_requests import ContactPlaceRequest
 from smsgate.policy.quiet_hours import place_of_recipient
 
 DC = "+12025550143"  # area code 202: Eastern time, the District of Columbia

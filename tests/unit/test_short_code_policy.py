@@ -8,7 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from smsgate.models.entities import Location, ShortCode
-from smsgate.models.requests import BulkSendRequest, PutLocationRequest, SendMessageRequest, ShortCodesRequest
+from smsgate.models.location_requests import PutLocationRequest, ShortCodesRequest
+from smsgate.models.requests import BulkSendRequest, SendMessageRequest
 from smsgate.policy import gate
 from smsgate.policy import registration as policy
 from smsgate.reasons import ReasonCode

@@ -3,7 +3,7 @@ requests, AWS failures, crashes, unknown routes and methods (every error `{"erro
 built by `smsgate.api.errors`)."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -11,6 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from smsgate.api.errors import (
@@ -29,17 +31,33 @@ from smsgate.reasons import ReasonCode
 _ROUTE_PARAMETER = re.compile(r"<(\w+)>")
 
 
+LaterRouters = Callable[[], Iterable[APIGatewayHttpRouter]]
+
+
 class SmsgateResolver(APIGatewayHttpResolver):
     """The HTTP API's resolver: refuses what no route can read before powertools parses it
-    (`smsgate.api.request_shape`), and knows which methods each path has, for a 405."""
+    (`smsgate.api.request_shape`), knows which methods each path has, for a 405, and includes
+    the routers it was given for `later` at the first request its routes do not answer
+    (docs/performance.md#cold-imports)."""
 
-    def __init__(self, strip_prefixes: list[str | re.Pattern[str]] | None = None) -> None:
+    def __init__(
+        self, strip_prefixes: list[str | re.Pattern[str]] | None = None, later: LaterRouters | None = None
+    ) -> None:
         super().__init__(
             enable_validation=True, json_body_deserializer=parse_json, strip_prefixes=strip_prefixes
         )
         self.prefixes = [prefix for prefix in strip_prefixes or [] if isinstance(prefix, str)]
         self.rules: list[tuple[str, str]] = []
         self._paths: list[tuple[str, re.Pattern[str]]] | None = None
+        self._later = later
+
+    def include_later_routers(self) -> None:
+        """Include the routers left for later, once: every route then answers as if it had been
+        included at the start (their paths are none of the first routers')."""
+        if self._later is not None:
+            later, self._later = self._later, None
+            for router in later():
+                self.include_router(router)
 
     def route(self, rule: str, method: Any, *args: Any, **kwargs: Any) -> Any:
         for item in (method,) if isinstance(method, str) else method:
@@ -68,7 +86,12 @@ class SmsgateResolver(APIGatewayHttpResolver):
         refusal = shape_refusal(event)
         if refusal is not None:
             return lambda_answer(refusal)
-        return super().resolve(with_media_type_lowercase(event), context)
+        event = with_media_type_lowercase(event)
+        if self._later is not None:
+            request = APIGatewayProxyEventV2(dict(event))
+            if request.http_method.upper() not in self.allowed_methods(request.path):
+                self.include_later_routers()
+        return super().resolve(event, context)
 
 
 def _rule_pattern(rule: str) -> re.Pattern[str]:

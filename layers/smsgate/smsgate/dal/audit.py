@@ -8,16 +8,22 @@ and never scans (docs/audit.md#scale-100000-active-locations). Sharding the acti
 hour's writes over 16 items.
 """
 
+from __future__ import annotations
+
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smsgate.dal import clients
 from smsgate.dal.codec import epoch
-from smsgate.models.audit import WindowCounts
 from smsgate.models.moments import as_utc
 from smsgate.settings import get_settings
+
+if TYPE_CHECKING:
+    # The counts read back are the audit's and the health route's: the consumers that only add
+    # to the counters never load them (docs/performance.md#cold-imports).
+    from smsgate.models.audit import WindowCounts
 
 ACTIVE_SHARDS = 16
 AUDIT_RETENTION = timedelta(days=8)
@@ -121,6 +127,8 @@ def active_locations(hours: Iterable[datetime]) -> set[str]:
 
 
 def _counts_of(item: dict[str, Any]) -> WindowCounts:
+    from smsgate.models.audit import WindowCounts
+
     return WindowCounts(
         sent=int(item.get("sent", 0)),
         delivered=int(item.get("delivered", 0)),
@@ -137,6 +145,8 @@ def _counts_of(item: dict[str, Any]) -> WindowCounts:
 
 def window_counts(location_ids: Iterable[str], hours: Iterable[datetime]) -> dict[str, WindowCounts]:
     """Each location's hourly counters summed over `hours` (locations with none are absent)."""
+    from smsgate.models.audit import WindowCounts
+
     buckets = [hour_bucket(hour) for hour in hours]
     keys = [{"pk": audit_key(location_id, bucket)} for location_id in location_ids for bucket in buckets]
     totals: dict[str, WindowCounts] = {}

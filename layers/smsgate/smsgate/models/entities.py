@@ -3,7 +3,7 @@
 
 import re
 from datetime import datetime, time
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
@@ -17,7 +17,9 @@ from smsgate.models.vocabulary import (
     QuietHoursAction,
     RevocationMode,
 )
-from smsgate.policy.quiet_hours import QuietHoursPolicy
+
+if TYPE_CHECKING:
+    from smsgate.policy.quiet_hours import QuietHoursPolicy
 
 DEFAULT_OPT_OUT_TEXT = "Reply STOP to unsubscribe"
 DEFAULT_SENDER_TEXT = "Thanks, {name}"
@@ -61,8 +63,13 @@ class QuietHours(BaseModel):
         self.policy()  # the policy refuses hours that do not run across midnight
         return self
 
-    def policy(self, action: QuietHoursAction | None = None) -> QuietHoursPolicy:
+    def policy(self, action: QuietHoursAction | None = None) -> "QuietHoursPolicy":
         """The pure policy's view, with a request's `action` in place of the location's."""
+        # Imported by the first quiet hours built, not with the entities: the policy brings the
+        # calling-hours rules and the numbering plan, which the consumers that read no location
+        # (the dispatcher, the status callback) never use (docs/performance.md#cold-imports).
+        from smsgate.policy.quiet_hours import QuietHoursPolicy
+
         return QuietHoursPolicy(
             quiet_from=self.quiet_from.replace(second=0, microsecond=0),
             quiet_until=self.quiet_until.replace(second=0, microsecond=0),

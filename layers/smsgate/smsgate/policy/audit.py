@@ -14,6 +14,7 @@ from smsgate.models.audit import WindowCounts
 from smsgate.models.entities import Location
 from smsgate.models.moments import as_utc
 from smsgate.policy.profiles import DEFAULT_PROFILE, PolicyProfile, audit_thresholds_to_api
+from smsgate.policy.suspension import is_suspended
 
 HOUR = timedelta(hours=1)
 
@@ -75,13 +76,6 @@ class AuditWindow:
     hours: tuple[datetime, ...]
 
 
-def is_suspended(location: Location, now: datetime) -> bool:
-    """A suspension holds until its end (`suspended_until`), or until an operator lifts it."""
-    if location.status != "suspended":
-        return False
-    return location.suspended_until is None or as_utc(now) < as_utc(location.suspended_until)
-
-
 def audit_window(now: datetime, hours: int) -> AuditWindow:
     """The window of a run at `now`. The current, unfinished hour is included, so a location
     that goes wrong is caught by the next run, and `GET …/health` shows what that run will see."""
@@ -137,13 +131,6 @@ def audit_verdict(counts: WindowCounts, thresholds: Thresholds) -> Verdict:
         if breached:
             return Verdict(action, error_rate, opt_out_rate, breached)
     return Verdict(AuditAction.NONE, error_rate, opt_out_rate)
-
-
-def location_status(location: Location, now: datetime) -> str:
-    """The status a location has at `now`: a suspension whose end has passed no longer counts."""
-    if location.status == "suspended" and not is_suspended(location, now):
-        return "active"
-    return location.status
 
 
 def action_to_take(verdict: Verdict, location: Location, now: datetime) -> AuditAction:

@@ -6,11 +6,11 @@ Each returns a `Refusal` or None. The service runs them in order; the first refu
 from datetime import datetime, timedelta
 
 from smsgate.models.entities import Contact, Location
-from smsgate.policy.audit import is_suspended
 from smsgate.policy.consent import has_consent, is_acquired_list
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.registration import short_code_of
 from smsgate.policy.segments import MAX_SEGMENTS
+from smsgate.policy.suspension import is_suspended
 from smsgate.reasons import DND_MESSAGE, ReasonCode, WarningCode
 
 

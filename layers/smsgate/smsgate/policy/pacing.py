@@ -6,7 +6,8 @@ sends in one shared "next free slot" per key (`smsgate.dal.pacing`); this module
 arithmetic of that slot, the generic cell rate algorithm (GCRA), and the class table as data.
 
 Times are integer microseconds since the epoch: the shared slot is advanced with an atomic
-ADD, and integers add exactly.
+ADD, and integers add exactly. What a queued message is paced by (its campaign, its class and
+number rate) is recorded at the gate: `smsgate.policy.registration.pacing_fields`.
 
 The law (tests/unit/test_pacing.py): sends booked on one key at rate r with burst b never
 number more than `b + r * t` in any interval of length t.
@@ -14,9 +15,8 @@ number more than `b + r * t` in any interval of length t.
 
 from dataclasses import dataclass
 from math import ceil
-from typing import Any, Literal
+from typing import Literal
 
-from smsgate.models.entities import Location
 from smsgate.models.pacing import KeyState
 
 MICROS = 1_000_000
@@ -163,16 +163,3 @@ def most_in_window(send_times_us: list[int], window_us: int = MICROS) -> int:
             first += 1
         most = max(most, last - first + 1)
     return most
-
-
-def pacing_fields(location: Location) -> dict[str, Any]:
-    """What the dispatcher paces a message by besides its number: an approved campaign's
-    share of AT&T's rate and the rates the carriers granted it (docs/pacing.md)."""
-    campaign = location.campaign
-    if campaign is None or campaign.state != "approved":
-        return {}
-    return {
-        "campaign_id": location.location_id,
-        "message_class": campaign.message_class,
-        "number_mps": campaign.number_mps,
-    }

@@ -9,7 +9,7 @@ one shows its reasons and is sent again). The carriers' decision is recorded on 
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import accumulate
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from smsgate.models.entities import Location, ShortCode
 from smsgate.models.phone import is_region, region_of
@@ -311,3 +311,18 @@ def content_use_case(campaign: Campaign | None) -> str | None:
         return None
     use_case = campaign.details.use_case
     return f"{use_case}_AGE_GATED" if campaign.details.age_gated else use_case
+
+
+def pacing_fields(location: Location) -> dict[str, Any]:
+    """What the dispatcher paces a message by besides its number: an approved campaign's
+    share of AT&T's rate and the rates the carriers granted it (docs/pacing.md). Here rather
+    than with the pacing arithmetic, which only the dispatcher needs: every send records these
+    fields (docs/performance.md#cold-imports)."""
+    campaign = location.campaign
+    if campaign is None or campaign.state != "approved":
+        return {}
+    return {
+        "campaign_id": location.location_id,
+        "message_class": campaign.message_class,
+        "number_mps": campaign.number_mps,
+    }

@@ -22,8 +22,8 @@ from typing import Any
 from smsgate.dal import audit, clients, locations, registration
 from smsgate.models.audit import WindowCounts
 from smsgate.models.entities import Location
+from smsgate.models.location_views import HealthView
 from smsgate.models.moments import as_utc
-from smsgate.models.responses import HealthView
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.audit import (
     AuditAction,
@@ -33,13 +33,12 @@ from smsgate.policy.audit import (
     action_to_take,
     audit_verdict,
     audit_window,
-    is_suspended,
-    location_status,
     notice_until,
     status_to_restore,
     suspension_end,
 )
-from smsgate.services.profiles import profile_of, thresholds_of
+from smsgate.policy.suspension import is_suspended, location_status
+from smsgate.services.profiles import profile_of
 from smsgate.settings import get_settings
 
 # A long run says how far it has got every this many locations.
@@ -66,8 +65,9 @@ class AuditTally:
 
 
 def thresholds(location: Location | None = None) -> Thresholds:
-    """The thresholds of the location's policy profile (the deployment's default for None)."""
-    return thresholds_of(profile_of(location))
+    """The thresholds of the location's policy profile (the deployment's default for None); the
+    deployment may set its own minimum sample."""
+    return Thresholds.from_profile(profile_of(location), get_settings().audit_min_sample)
 
 
 def window_at(now: datetime) -> AuditWindow:

@@ -10,8 +10,8 @@ from typing import Any
 from smsgate.dal import contacts, counters, locations
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location, Message
+from smsgate.models.message_views import BulkAnswer
 from smsgate.models.requests import BulkSendRequest
-from smsgate.models.responses import BulkAnswer
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.brand_cap import next_brand_reset

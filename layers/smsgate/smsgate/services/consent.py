@@ -18,9 +18,9 @@ from smsgate.dal import consent as store
 from smsgate.dal import contacts, locations
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import ConsentEntry
+from smsgate.models.location_requests import ConsentRequest, ConsentRow
+from smsgate.models.location_views import ConsentBatchAnswer, ContactView
 from smsgate.models.moments import as_utc
-from smsgate.models.requests import ConsentRequest, ConsentRow
-from smsgate.models.responses import ConsentBatchAnswer, ContactView
 from smsgate.policy.consent import future_capture, is_acquired_list
 from smsgate.reasons import ReasonCode
 from smsgate.services.contacts import contact_view

@@ -7,8 +7,8 @@ from datetime import datetime
 from smsgate.dal import consent, contacts, locations
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Contact, ContactPlace
-from smsgate.models.requests import ContactPlaceRequest
-from smsgate.models.responses import ContactView
+from smsgate.models.location_requests import ContactPlaceRequest
+from smsgate.models.location_views import ContactView
 from smsgate.reasons import ReasonCode
 
 

@@ -8,14 +8,15 @@ from typing import Any
 from smsgate.dal import counters, locations
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import Location, ShortCode
+from smsgate.models.location_requests import PutLocationRequest, ShortCodesRequest
+from smsgate.models.location_views import LocationsPage, LocationView, UsageView
 from smsgate.models.moments import as_utc
-from smsgate.models.requests import LOCATION_ID_PATTERN, PutLocationRequest, ShortCodesRequest
-from smsgate.models.responses import LocationsPage, LocationView, UsageView
+from smsgate.models.requests import LOCATION_ID_PATTERN
 from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy.access import created_at_refusal
-from smsgate.policy.audit import location_status
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
 from smsgate.policy.profiles import profile_refusal
+from smsgate.policy.suspension import location_status
 from smsgate.reasons import ReasonCode
 from smsgate.services import registration
 from smsgate.services.profiles import profile_of

@@ -5,9 +5,8 @@ from datetime import datetime
 
 from smsgate.dal import messages
 from smsgate.errors import SmsgateError
-from smsgate.models.responses import MessageView
+from smsgate.models.message_views import MessageView
 from smsgate.reasons import ReasonCode
-from smsgate.services.scheduling import cancel_scheduled
 
 
 def get_message(message_id: str) -> MessageView:
@@ -20,6 +19,10 @@ def get_message(message_id: str) -> MessageView:
 def cancel_message(message_id: str, now: datetime) -> MessageView:
     """Cancel a scheduled message: the message, now `canceled`; 409 `NOT_SCHEDULED` once its
     release has queued (or failed) it, or when it never waited (docs/scheduling.md#cancel)."""
+    # Imported by the first cancel: a read does not need the schedule's service, nor a send that
+    # goes now (docs/performance.md#cold-imports).
+    from smsgate.services.scheduling import cancel_scheduled
+
     outcome = cancel_scheduled(message_id, now)
     if outcome == "not_found":
         raise SmsgateError(ReasonCode.MESSAGE_NOT_FOUND, f"Message '{message_id}' does not exist.")

@@ -16,9 +16,8 @@ from smsgate.policy import gate
 from smsgate.policy.decoration import decorate, needs_introduction
 from smsgate.policy.fingerprint import snowshoe_keys
 from smsgate.policy.limits import daily_limit, next_reset, seconds_until_reset
-from smsgate.policy.pacing import pacing_fields
 from smsgate.policy.refusal import Refusal
-from smsgate.policy.registration import content_use_case
+from smsgate.policy.registration import content_use_case, pacing_fields
 from smsgate.policy.segments import count_segments
 from smsgate.policy.validity import validity_seconds
 from smsgate.reasons import LIMIT_MESSAGE, ReasonCode

@@ -43,7 +43,6 @@ from smsgate.policy.receipts import (
     status_moves_forward,
     unregisters_sender,
 )
-from smsgate.services import registration
 
 # Each attempt that fails its conditions saw the message or the contact change; a message
 # changes at most three times (sent, then a final status), so a few attempts always suffice.
@@ -77,7 +76,11 @@ def apply_receipt(receipt: Receipt, now: datetime) -> str:
             audit.mark_active(message.location_id, message.created_at)
         if moved and receipt.status in FINAL_STATUSES and unregisters_sender(receipt.error_code):
             # Refused at the gate from now on (docs/carrier-codes.md#unregistered-numbers); marked
-            # before the claim, so a redelivery marks it again if this attempt dies here.
+            # before the claim, so a redelivery marks it again if this attempt dies here. The
+            # registration service is imported by the first such receipt: the dispatcher and the
+            # status callback need it for nothing else (docs/performance.md#cold-imports).
+            from smsgate.services import registration
+
             registration.mark_unregistered(message.location_id, message.from_number, now)
         if events.claim_with(key, now, updates):
             if dnd is not None:

@@ -34,7 +34,7 @@ from smsgate.services.profiles import profile_of
 if TYPE_CHECKING:
     # The API's views, built only where a route answers with one: the consumers that mark a
     # number unregistered never load them (docs/performance.md#cold-imports).
-    from smsgate.models.responses import BrandView, CampaignView, VolumeCapView
+    from smsgate.models.location_views import BrandView, CampaignView, VolumeCapView
 
 _CHANGED = "The registration changed meanwhile; read the location and try again."
 
@@ -67,13 +67,13 @@ def _view(record: Brand | Campaign) -> BrandView | CampaignView:
 
 
 def brand_view(brand: Brand) -> BrandView:
-    from smsgate.models.responses import BrandView
+    from smsgate.models.location_views import BrandView
 
     return BrandView.model_validate(brand.model_dump(mode="json", exclude={"revision"}))
 
 
 def campaign_view(campaign: Campaign) -> CampaignView:
-    from smsgate.models.responses import CampaignView
+    from smsgate.models.location_views import CampaignView
 
     return CampaignView.model_validate(campaign.model_dump(mode="json", exclude={"revision"}))
 
@@ -261,7 +261,7 @@ def volume_refusal(location: Location, now: datetime) -> SmsgateError:
 
 def volume_cap_view(location: Location, now: datetime) -> VolumeCapView | None:
     """Today's segments against a low-volume brand's cap; None when the location is uncapped."""
-    from smsgate.models.responses import VolumeCapView
+    from smsgate.models.location_views import VolumeCapView
 
     cap = policy.volume_cap(location, profile_of(location).low_volume_daily_segments)
     if cap is None:

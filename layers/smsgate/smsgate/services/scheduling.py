@@ -32,7 +32,6 @@ from smsgate.observability import MetricUnit, logger, metrics
 from smsgate.policy import gate
 from smsgate.policy.brand_cap import next_brand_reset
 from smsgate.policy.limits import counter_day, daily_limit, next_reset
-from smsgate.policy.pacing import pacing_fields
 from smsgate.policy.quiet_hours import (
     RecipientPlace,
     counts_toward_same_subject,
@@ -40,6 +39,7 @@ from smsgate.policy.quiet_hours import (
     with_counted_send,
 )
 from smsgate.policy.refusal import Refusal
+from smsgate.policy.registration import pacing_fields
 from smsgate.policy.send_time import after_reset, same_subject_hold
 from smsgate.policy.validity import validity_seconds
 from smsgate.reasons import ReasonCode

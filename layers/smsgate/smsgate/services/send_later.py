@@ -14,7 +14,6 @@ from functools import lru_cache
 
 from smsgate.errors import SmsgateError
 from smsgate.models.entities import ContactPlace, Location, Message, StatusChange
-from smsgate.models.schedule import ScheduledMessage
 from smsgate.models.vocabulary import MessageKind, OverLimitReason, QuietHoursAction, WhenOverLimit
 from smsgate.observability import MetricUnit, metrics
 from smsgate.policy.quiet_hours import (
@@ -28,7 +27,6 @@ from smsgate.policy.quiet_hours import (
 from smsgate.policy.refusal import Refusal
 from smsgate.policy.send_time import NOW, SendTime, after_reset, send_at_refusal, when_to_send
 from smsgate.services.outgoing import Outgoing, new_message
-from smsgate.services.scheduling import schedule_messages
 
 
 def check_send_at(send_at: datetime | None, now: datetime) -> None:
@@ -110,6 +108,11 @@ def schedule(
 ) -> list[Message]:
     """Record each message `scheduled` for its minute, with why in its history, and put it in
     the schedule with the body as it will go. Returns the messages."""
+    # Imported by the first message that waits: the schedule's service is mostly the release's,
+    # and a message that goes now never needs it (docs/performance.md#cold-imports).
+    from smsgate.models.schedule import ScheduledMessage
+    from smsgate.services.scheduling import schedule_messages
+
     created: list[Message] = []
     entries: list[ScheduledMessage] = []
     for item, when in waiting:

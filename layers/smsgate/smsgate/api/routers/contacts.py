@@ -11,9 +11,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from smsgate.api import contract
 from smsgate.api.params import LocationId, Phone, caller, new_router, phone_param
 from smsgate.api.request_time import request_now
+from smsgate.models.location_requests import ConsentBatchRequest, ConsentRequest, ContactPlaceRequest
+from smsgate.models.location_views import ConsentBatchAnswer, ContactView
 from smsgate.models.phone import E164_PATTERN
-from smsgate.models.requests import ConsentBatchRequest, ConsentRequest, ContactPlaceRequest
-from smsgate.models.responses import ConsentBatchAnswer, ContactView
 from smsgate.services import consent as consent_service
 from smsgate.services import contacts as contacts_service
 

@@ -10,8 +10,8 @@ from smsgate.api import contract
 from smsgate.api.access import is_operator
 from smsgate.api.params import LocationId, new_router
 from smsgate.api.request_time import request_now
-from smsgate.models.requests import PutLocationRequest
-from smsgate.models.responses import HealthView, LocationView, UsageView
+from smsgate.models.location_requests import PutLocationRequest
+from smsgate.models.location_views import HealthView, LocationView, UsageView
 from smsgate.services import locations as locations_service
 
 

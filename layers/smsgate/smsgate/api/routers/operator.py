@@ -14,9 +14,9 @@ from smsgate.api.access import operators_only
 from smsgate.api.params import LocationId, caller, new_router
 from smsgate.api.request_time import request_now
 from smsgate.api.routers.registration import ERRORS as REGISTRATION_ERRORS
+from smsgate.models.location_requests import ShortCodesRequest
+from smsgate.models.location_views import BrandView, CampaignView, LocationsPage, LocationView
 from smsgate.models.registration import DecisionRequest
-from smsgate.models.requests import ShortCodesRequest
-from smsgate.models.responses import BrandView, CampaignView, LocationsPage, LocationView
 from smsgate.policy.registration import RegistrationKind
 from smsgate.services import locations as locations_service
 from smsgate.services import registration

@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from smsgate.api import contract
 from smsgate.api.params import LocationId, new_router
 from smsgate.api.request_time import request_now
+from smsgate.models.location_views import BrandView, CampaignView
 from smsgate.models.registration import BrandRequest, CampaignNumbersRequest, CampaignRequest
-from smsgate.models.responses import BrandView, CampaignView
 from smsgate.services import registration
 
 # What a registration route answers besides success, the operator's decisions included.
