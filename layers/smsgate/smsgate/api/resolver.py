@@ -67,9 +67,9 @@ class SmsgateResolver(APIGatewayHttpResolver):
 
     @property
     def paths(self) -> list[tuple[str, re.Pattern[str]]]:
-        """(method, pattern) of every route, compiled at the first request that no route answers:
-        a 404 or 405 is rare, and a regex per route costs cold start
-        (docs/performance.md#cold-imports)."""
+        """(method, pattern) of every route, compiled at the first request that needs them (while
+        routers are left for later, every request asks whether its routes answer it; after that,
+        only a 404 or 405): a regex per route costs cold start (docs/performance.md#cold-imports)."""
         if self._paths is None:
             self._paths = [(method, _rule_pattern(rule)) for method, rule in self.rules]
         return self._paths

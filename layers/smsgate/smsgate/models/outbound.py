@@ -29,7 +29,12 @@ class OutboundMessage(BaseModel):
 
     def addressing(self) -> dict[str, Any]:
         """The shared fields, to build the message's other form from."""
-        return {name: getattr(self, name) for name in OutboundMessage.model_fields}
+        return OutboundMessage.addressing_of(self)
+
+    @staticmethod
+    def addressing_of(message: "Message | OutboundMessage") -> dict[str, Any]:
+        """The shared fields of a stored message or of another form of it."""
+        return {name: getattr(message, name) for name in OutboundMessage.model_fields}
 
 
 class OutboundRecord(OutboundMessage):
@@ -51,11 +56,7 @@ class OutboundRecord(OutboundMessage):
     def of(cls, message: Message, **extra: Any) -> Self:
         """The queue's record of a stored message; `extra` sets the pacing and opt-out fields."""
         return cls(
-            message_id=message.message_id,
-            location_id=message.location_id,
-            from_number=message.from_number,
-            to=message.to,
-            body=message.body,
+            **OutboundMessage.addressing_of(message),
             kind=message.kind,
             expires_at=message.expires_at,
             **extra,

@@ -36,11 +36,7 @@ class ScheduledMessage(OutboundMessage):
         """The schedule's entry of a message just recorded `scheduled` for its minute."""
         assert message.scheduled_for is not None
         return cls(
-            message_id=message.message_id,
-            location_id=message.location_id,
-            from_number=message.from_number,
-            to=message.to,
-            body=message.body,
+            **OutboundMessage.addressing_of(message),
             kind=message.kind,
             segments=message.segments,
             due_at=message.scheduled_for,
